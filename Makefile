@@ -1,0 +1,48 @@
+# cmdm — the two quick-start commands and a few conveniences.
+#   make demo   install missing Debian packages, build, run cmdm on the bundled examples
+#   make test   install, build, run every test; then again under ASan+UBSan in build-asan/
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+CMAKE_FLAGS ?=
+ifeq ($(CI),true)
+  CMAKE_FLAGS += -DCMDM_WERROR=ON
+endif
+
+.PHONY: all deps build build-asan demo test test-fast test-asan bench clean golden-regen
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build/CMakeCache.txt: | deps
+	cmake -S . -B build -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps build/CMakeCache.txt
+	cmake --build build -j $(JOBS)
+
+build-asan/CMakeCache.txt: | deps
+	cmake -S . -B build-asan -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug -DCMDM_SANITIZE=ON -DCMDM_BENCH=OFF $(CMAKE_FLAGS)
+
+build-asan: deps build-asan/CMakeCache.txt
+	cmake --build build-asan -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh build/cli/cmdm
+
+test-fast: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E 'bench'
+
+test: test-fast test-asan
+
+bench: build
+	@bench/run.sh
+
+golden-regen: build
+	python3 tests/golden/run.py --cmdm build/cli/cmdm --regen testdata/golden/*/
+
+clean:
+	rm -rf build build-asan

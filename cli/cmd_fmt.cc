@@ -1,0 +1,82 @@
+// `cmdm fmt`: rewrite property lists in a chosen style.
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/commands_decl.h"
+#include "plist/file_io.h"
+#include "plist/reader.h"
+#include "plist/writer.h"
+
+namespace cmdm::cli {
+
+namespace {
+
+Result<std::string> encode(const plist::Value& root, const std::string& style) {
+  if (style == "minimal") return plist::write_minimal_xml(root);
+  if (style == "pretty") return plist::write_pretty_xml(root);
+  return plist::write_binary(root);
+}
+
+}  // namespace
+
+int run_fmt(const Args& args) {
+  po::options_description options("fmt options");
+  std::string style;
+  std::string out;
+  std::vector<std::string> files;
+  options.add_options()
+      ("style", po::value(&style)->default_value("minimal"), "minimal | pretty | binary")
+      ("output,o", po::value(&out), "output file ('-' for standard output); one input only")
+      ("in-place,i", "rewrite each input file in place")
+      ("files", po::value(&files), "input files ('-' for standard input)");
+  po::positional_options_description positional;
+  positional.add("files", -1);
+  po::variables_map vm;
+  if (auto code = parse_options("fmt", "FILE... [--style minimal|pretty|binary] [-o OUT | --in-place]",
+                                options, positional, args, vm)) {
+    return *code;
+  }
+  if (style != "minimal" && style != "pretty" && style != "binary") {
+    return usage_error("fmt", "--style must be minimal, pretty or binary, not '" + style + "'");
+  }
+  if (files.empty()) return usage_error("fmt", "no input files");
+  bool in_place = vm.count("in-place") > 0;
+  if (in_place && vm.count("output")) return usage_error("fmt", "-o and --in-place exclude each other");
+  if (!in_place && files.size() > 1 && !vm.count("output")) {
+    return usage_error("fmt", "several inputs need --in-place (or one input with -o)");
+  }
+  if (vm.count("output") && files.size() > 1) return usage_error("fmt", "-o takes one input");
+  if (in_place) {
+    for (const std::string& f : files) {
+      if (f == "-") return usage_error("fmt", "--in-place cannot rewrite standard input");
+    }
+  }
+  int status = 0;
+  for (const std::string& file : files) {
+    Result<std::string> bytes = read_file(file);
+    if (!bytes) {
+      status = report(bytes.error());
+      continue;
+    }
+    plist::ReadOptions read_options;
+    read_options.file_name = file == "-" ? "<stdin>" : file;
+    Result<plist::Document> doc = plist::read(*bytes, read_options);
+    if (!doc) {
+      status = report(doc.error());
+      continue;
+    }
+    std::cerr << format_diagnostics(doc->warnings);
+    Result<std::string> encoded = encode(doc->root, style);
+    if (!encoded) {
+      status = report(encoded.error());
+      continue;
+    }
+    std::string target = in_place ? file : vm.count("output") ? out : "-";
+    if (Status written = write_file_atomic(target, *encoded); !written) {
+      status = report(written.error());
+    }
+  }
+  return status;
+}
+
+}  // namespace cmdm::cli

@@ -1,0 +1,44 @@
+// The subcommand table and the helpers every subcommand shares (option parsing, printing errors).
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plist/diagnostic.h"
+
+namespace cmdm::cli {
+
+using Args = std::vector<std::string>;
+
+// One row of the subcommand table: `cmdm help` prints name and summary.
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args& args);
+};
+
+// The table (cli/commands.cc), in the order `cmdm help` lists it.
+const std::vector<Command>& commands();
+
+// Dispatches argv[1..] to a subcommand; returns the process exit code.
+int run_main(const Args& args);
+
+namespace po = boost::program_options;
+
+// Parses a subcommand's arguments. Returns an exit code when the caller should stop (0 after
+// --help, 2 after a usage error, already printed), nullopt to go on.
+std::optional<int> parse_options(const char* name, const char* synopsis,
+                                 const po::options_description& options,
+                                 const po::positional_options_description& positional,
+                                 const Args& args, po::variables_map& vm);
+
+// Prints an Error's diagnostics to stderr and returns its exit code.
+int report(const Error& error);
+
+// Prints a usage error ("cmdm NAME: message") and returns 2.
+int usage_error(const char* name, const std::string& message);
+
+}  // namespace cmdm::cli

@@ -1,0 +1,15 @@
+// The subcommand table: one row per command, in the order `cmdm help` lists them.
+#include "cli/command.h"
+#include "cli/commands_decl.h"
+
+namespace cmdm::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
+      {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
+  };
+  return kCommands;
+}
+
+}  // namespace cmdm::cli

@@ -1,0 +1,11 @@
+// Entry points of the subcommands, one per cli/cmd_<name>.cc.
+#pragma once
+
+#include "cli/command.h"
+
+namespace cmdm::cli {
+
+int run_fmt(const Args& args);
+int run_inspect(const Args& args);
+
+}  // namespace cmdm::cli

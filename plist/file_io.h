@@ -1,0 +1,18 @@
+// Reading and writing whole files. Writes are atomic: a temporary file in the same directory,
+// fsync, then rename, so a failed run never leaves a partial output file.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "plist/diagnostic.h"
+
+namespace cmdm {
+
+// Reads a whole file; "-" reads standard input. Errors carry ExitCode::kIoError.
+Result<std::string> read_file(const std::string& path);
+
+// Writes atomically; "-" writes to standard output. Creates no directories.
+Status write_file_atomic(const std::string& path, std::string_view bytes);
+
+}  // namespace cmdm

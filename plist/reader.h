@@ -1,0 +1,47 @@
+// Reading property lists: XML (pugixml) and binary (libplist), chosen from the bytes.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plist/diagnostic.h"
+#include "plist/value.h"
+
+namespace cmdm::plist {
+
+enum class Format { kXml, kBinary, kCmsSigned, kUnknown };
+std::string_view format_name(Format format);  // "xml", "binary", "cms-signed", "unknown"
+
+// Documented input limits (README "Limits"): larger input or deeper nesting is rejected.
+inline constexpr std::size_t kMaxInputBytes = 64u * 1024 * 1024;
+inline constexpr int kMaxDepth = 128;
+
+struct ReadOptions {
+  std::string file_name;  // used in diagnostics; "-" or empty for standard input
+  std::size_t max_bytes = kMaxInputBytes;
+  int max_depth = kMaxDepth;
+};
+
+// A parsed plist: the root value, the format it came in, warnings (duplicate keys, ...), and the
+// source text so later stages can turn a Value::offset() into file:line:col.
+struct Document {
+  Value root;
+  Format format = Format::kUnknown;
+  std::vector<Diagnostic> warnings;
+  std::shared_ptr<const SourceText> source;
+};
+
+// Guesses the format from the leading bytes: "bplist00" → binary; a DER/BER SEQUENCE holding the
+// pkcs7-signedData OID → CMS; otherwise XML.
+Format sniff_format(std::string_view bytes);
+
+// Reads XML or binary. CMS-signed input is rejected with a clear error that says to unwrap it
+// (`cmdm unwrap`); the signer library does the unwrapping.
+Result<Document> read(std::string_view bytes, const ReadOptions& options = {});
+Result<Document> read_xml(std::string_view bytes, const ReadOptions& options = {});
+Result<Document> read_binary(std::string_view bytes, const ReadOptions& options = {});
+
+}  // namespace cmdm::plist
