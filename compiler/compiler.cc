@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "compiler/expr.h"
 #include "compiler/template.h"
 #include "plist/file_io.h"
 #include "plist/reader.h"
@@ -92,8 +93,7 @@ Status merge_file(Context& context, const std::string& path, bool facts) {
   if (!v->is_dict()) {
     return Error::make(ExitCode::kDataError, path,
                        std::string(facts ? "a facts" : "a variables") +
-                           " file holds a dict at the top level, not a " +
-                           std::string(plist::type_name(v->type())));
+                           " file holds a dict at the top level, not " + a_type(v->type()));
   }
   if (facts) {
     plist::Value* existing = context.values.find("facts");

@@ -160,8 +160,7 @@ class Expander {
       if (!to_text(v, &text)) {
         if (placeholders == 1 && only_space_around) continue;  // the caller uses *whole
         return fail_at(map_offset(source_, t.span, p.begin),
-                       "a " + std::string(plist::type_name(v.type())) +
-                           " has no text form; use cmdm:value to insert it as a value");
+                       a_type(v.type()) + " has no text form; use cmdm:value to insert it as a value");
       }
       out->append(text);
     }
@@ -196,7 +195,7 @@ class Expander {
       *out = std::move(*parsed);
       return true;
     }
-    return fail_at(at, "cannot use a " + std::string(plist::type_name(v.type())) + " as <" +
+    return fail_at(at, "cannot use " + a_type(v.type()) + " as <" +
                            std::string(plist::type_name(type)) + ">");
   }
 
@@ -248,8 +247,8 @@ class Expander {
       for (const plist::DictEntry& e : items.as_dict()) list.push_back(plist::Value(e.key));
     } else {
       return fail_at(map_offset(source_, d.span, d.expr_begin),
-                     "cmdm:each needs an array (or a dict, for its keys), not a " +
-                         std::string(plist::type_name(items.type())));
+                     "cmdm:each needs an array (or a dict, for its keys), not " +
+                         a_type(items.type()));
     }
     // Bind the loop variable in the working context, restoring what it shadowed afterwards.
     std::optional<plist::Value> shadowed;
@@ -316,8 +315,7 @@ class Expander {
           if (!interpolate(n.keys[i], &key, &whole)) return false;
           if (whole && !whole->is_string() && !to_text(*whole, &key)) {
             return fail_at(map_offset(source_, n.keys[i].span, 0),
-                           "a key must be text, not a " +
-                               std::string(plist::type_name(whole->type())));
+                           "a key must be text, not " + a_type(whole->type()));
           }
           if (dict.contains(key)) {
             return fail_at(n.keys[i].span.raw == plist::kNoOffset

@@ -441,7 +441,7 @@ double number_of(const plist::Value& v) {
                              : static_cast<double>(i.as_int64());
 }
 
-std::string describe_type(const plist::Value& v) { return std::string(plist::type_name(v.type())); }
+std::string describe_type(const plist::Value& v) { return a_type(v.type()); }
 
 // Ordering of two values, or nullopt when they do not compare (different kinds).
 std::optional<int> order(const plist::Value& a, const plist::Value& b) {
@@ -544,8 +544,7 @@ class Evaluator {
         }
         std::optional<int> o = order(a, b);
         if (!o) {
-          error_ = ExprError{n.pos, "cannot order a " + describe_type(a) + " and a " +
-                                        describe_type(b)};
+          error_ = ExprError{n.pos, "cannot order " + describe_type(a) + " and " + describe_type(b)};
           return false;
         }
         bool r = false;
@@ -573,19 +572,19 @@ class Evaluator {
           }
         } else if (b.is_dict()) {
           if (!a.is_string()) {
-            error_ = ExprError{n.pos, "'in' a dict needs a string key, not a " + describe_type(a)};
+            error_ = ExprError{n.pos, "'in' a dict needs a string key, not " + describe_type(a)};
             return false;
           }
           found = b.as_dict().contains(a.as_string());
         } else if (b.is_string()) {
           if (!a.is_string()) {
-            error_ = ExprError{n.pos, "'in' a string needs a string, not a " + describe_type(a)};
+            error_ = ExprError{n.pos, "'in' a string needs a string, not " + describe_type(a)};
             return false;
           }
           found = b.as_string().find(a.as_string()) != std::string::npos;
         } else {
           error_ = ExprError{n.children[1]->pos,
-                             "'in' needs an array, dict or string on the right, not a " +
+                             "'in' needs an array, dict or string on the right, not " +
                                  describe_type(b)};
           return false;
         }
@@ -653,6 +652,12 @@ Expression::Outcome Expression::evaluate(const plist::Dict& context) const {
   Evaluator ev(context);
   if (!ev.eval(*root_, &o.value)) o.error = ev.error_;
   return o;
+}
+
+std::string a_type(plist::Type type) {
+  std::string_view name = plist::type_name(type);
+  bool vowel = name[0] == 'a' || name[0] == 'i';
+  return std::string(vowel ? "an " : "a ") + std::string(name);
 }
 
 bool is_version(std::string_view s) {

@@ -55,6 +55,9 @@ bool is_version(std::string_view s);
 // -1, 0, 1; missing components count as 0 ("10.13" == "10.13.0").
 int compare_versions(std::string_view a, std::string_view b);
 
+// "a string", "an integer", "an array": a type name with its article, for messages.
+std::string a_type(plist::Type type);
+
 // Truthiness for cmdm:if: false, 0, "", empty array or dict are false.
 bool truthy(const plist::Value& v);
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "compiler/compiler.h"
+#include "compiler/expr.h"
 
 namespace cmdm::compiler {
 
@@ -59,8 +60,7 @@ Status fill_identity(plist::Value& profile, bool stable_uuids, const SourceText*
   if (!profile.is_dict()) {
     return Error(ExitCode::kDataError,
                  at_value(source, profile,
-                          "a profile is a dict at the top level, not a " +
-                              std::string(plist::type_name(profile.type()))));
+                          "a profile is a dict at the top level, not " + a_type(profile.type())));
   }
   plist::Dict& top = profile.as_dict();
   const std::string* id = profile.get_string("PayloadIdentifier");

@@ -159,7 +159,7 @@ Result<std::unique_ptr<PayloadSchema>> parse_schema_yaml(
 
 struct Schema::Impl {
   std::string dir;
-  std::map<std::string, std::string, std::less<>> files;  // payload type → file path
+  std::map<std::string, std::vector<std::string>, std::less<>> files;  // payload type → files
   mutable std::mutex mutex;
   mutable std::map<std::string, std::unique_ptr<PayloadSchema>, std::less<>> loaded;
   mutable std::vector<std::unique_ptr<SchemaKeyList>> arena;
@@ -169,18 +169,34 @@ struct Schema::Impl {
     if (auto it = loaded.find(type); it != loaded.end()) return it->second.get();
     auto f = files.find(type);
     if (f == files.end()) return nullptr;
-    Result<std::string> text = read_file(f->second);
+    // Several files may describe one type (com.apple.MCX has one per preference area): their keys
+    // are merged, and a key one variant requires is optional in the union.
     std::unique_ptr<PayloadSchema> schema;
-    if (!text) {
-      errors.insert(errors.end(), text.error().diagnostics.begin(), text.error().diagnostics.end());
-    } else {
-      Result<std::unique_ptr<PayloadSchema>> parsed = parse_schema_yaml(*text, f->second, arena);
-      if (parsed) {
-        schema = std::move(*parsed);
-      } else {
+    for (const std::string& path : f->second) {
+      Result<std::string> text = read_file(path);
+      if (!text) {
+        errors.insert(errors.end(), text.error().diagnostics.begin(), text.error().diagnostics.end());
+        continue;
+      }
+      Result<std::unique_ptr<PayloadSchema>> parsed = parse_schema_yaml(*text, path, arena);
+      if (!parsed) {
         errors.insert(errors.end(), parsed.error().diagnostics.begin(),
                       parsed.error().diagnostics.end());
+        continue;
       }
+      if (!schema) {
+        schema = std::move(*parsed);
+        continue;
+      }
+      for (SchemaKey& k : schema->keys) k.required = false;
+      for (SchemaKey& k : (*parsed)->keys) {
+        bool present = false;
+        for (const SchemaKey& existing : schema->keys) present = present || existing.key == k.key;
+        if (present) continue;
+        k.required = false;
+        schema->keys.push_back(std::move(k));
+      }
+      schema->open = schema->open || (*parsed)->open;
     }
     const PayloadSchema* p = schema.get();
     loaded.emplace(std::string(type), std::move(schema));
@@ -213,7 +229,7 @@ Result<std::shared_ptr<Schema>> Schema::open(const std::string& dir) {
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<std::size_t>(in.gcount()));
     std::string type = scan_payload_type(head);
-    if (!type.empty()) impl->files.emplace(type, p.string());
+    if (!type.empty()) impl->files[type].push_back(p.string());
   }
   if (impl->files.empty()) {
     return Error::make(ExitCode::kDataError, dir,
@@ -235,7 +251,7 @@ const PayloadSchema* Schema::find(std::string_view payload_type) const {
 
 std::vector<std::string> Schema::payload_types() const {
   std::vector<std::string> out;
-  for (const auto& [type, file] : impl_->files) out.push_back(type);
+  for (const auto& [type, files] : impl_->files) out.push_back(type);
   return out;
 }
 
@@ -247,7 +263,7 @@ std::vector<Diagnostic> Schema::load_errors() const {
 std::size_t Schema::load_all() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::size_t n = 0;
-  for (const auto& [type, file] : impl_->files) n += impl_->load_locked(type) != nullptr;
+  for (const auto& [type, files] : impl_->files) n += impl_->load_locked(type) != nullptr;
   return n;
 }
 

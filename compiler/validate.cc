@@ -33,7 +33,7 @@ std::string show(const plist::Value& v) {
   std::string text;
   if (v.is_string()) return "'" + v.as_string() + "'";
   if (to_text(v, &text)) return text;
-  return "a " + std::string(plist::type_name(v.type()));
+  return a_type(v.type());
 }
 
 bool type_matches(const std::string& schema_type, const plist::Value& v) {
@@ -65,8 +65,7 @@ class Validator {
 
   ValidationReport run(const plist::Value& profile) {
     if (!profile.is_dict()) {
-      error(profile, {}, "the top level is a " + std::string(plist::type_name(profile.type())) +
-                             ", not a dict: not a configuration profile");
+      error(profile, {}, "the top level is " + a_type(profile.type()) + ", not a dict: not a configuration profile");
       return std::move(report_);
     }
     top(profile);
@@ -106,8 +105,7 @@ class Validator {
       }
       bool want_integer = std::string_view(key) == "PayloadVersion";
       if (want_integer ? !v->is_integer() : !v->is_string()) {
-        error(*v, path.key(key), std::string(key) + " is a " +
-                                     std::string(plist::type_name(v->type())) + "; it must be " +
+        error(*v, path.key(key), std::string(key) + " is " + a_type(v->type()) + "; it must be " +
                                      (want_integer ? "an integer" : "a string"));
         continue;
       }
@@ -156,7 +154,7 @@ class Validator {
       if (!is_encrypted) error(profile, root.key("PayloadContent"), "the profile has no PayloadContent");
     } else if (!content->is_array()) {
       error(*content, root.key("PayloadContent"),
-            "PayloadContent is a " + std::string(plist::type_name(content->type())) +
+            "PayloadContent is " + a_type(content->type()) +
                 "; it must be an array of payload dicts");
     }
     // Other top-level keys against the schema's TopLevel.
@@ -181,7 +179,7 @@ class Validator {
       plist::KeyPath path = root.key("PayloadContent").index(i);
       const plist::Value& p = payloads[i];
       if (!p.is_dict()) {
-        error(p, path, "a payload is a dict, not a " + std::string(plist::type_name(p.type())));
+        error(p, path, "a payload is a dict, not " + a_type(p.type()));
         continue;
       }
       identity_keys(p, path, false);
@@ -368,8 +366,7 @@ class Validator {
     if (depth > 48) return;
     if (!type_matches(def.type, v)) {
       error(v, path, (path.empty() ? std::string("value") : def.key == "ANY" ? path.str() : def.key) +
-                         " is a " + std::string(plist::type_name(v.type())) + "; the schema says " +
-                         def.type);
+                         " is " + a_type(v.type()) + "; the schema says " + def.type);
       return;
     }
     if (v.is_array()) {
