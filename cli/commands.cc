@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
+      {"targets", "list MDM targets: wire formats, size limits and what they count", run_targets},
   };
   return kCommands;
 }

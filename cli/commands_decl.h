@@ -7,5 +7,6 @@ namespace cmdm::cli {
 
 int run_fmt(const Args& args);
 int run_inspect(const Args& args);
+int run_targets(const Args& args);
 
 }  // namespace cmdm::cli
