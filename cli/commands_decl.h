@@ -6,9 +6,11 @@
 namespace cmdm::cli {
 
 int run_build(const Args& args);
+int run_compile(const Args& args);
 int run_fmt(const Args& args);
 int run_inspect(const Args& args);
 int run_targets(const Args& args);
 int run_unbundle(const Args& args);
+int run_validate(const Args& args);
 
 }  // namespace cmdm::cli
