@@ -231,6 +231,28 @@ std::optional<BadInput> check_characters(std::string_view s, MarkupSeen* seen) {
   return std::nullopt;
 }
 
+// The echoed source line of an encoding error, with each byte that is not valid UTF-8 shown as
+// '?' so the diagnostic itself stays valid text. Only bytes at or after the error can be
+// invalid (it is the first), so the caret column is unchanged.
+std::string printable_utf8(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  std::size_t i = 0;
+  while (i < line.size()) {
+    std::string_view rest = line.substr(i);
+    std::size_t valid = rest.size();
+    MarkupSeen unused;
+    if (std::optional<BadInput> bad = check_characters(rest, &unused)) valid = bad->offset;
+    out.append(rest.substr(0, valid));
+    i += valid;
+    if (i < line.size()) {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
 // ---- Markup errors ----
 
 // Finds the element that an end tag fails to close (or that is never closed) by scanning the
@@ -1096,7 +1118,9 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   const SourceText& source = *doc.source;
   MarkupSeen seen;
   if (std::optional<BadInput> bad = check_characters(body, &seen)) {
-    return Error(ExitCode::kDataError, Diagnostic::at(source, bad->offset, bad->message));
+    Diagnostic d = Diagnostic::at(source, bad->offset, bad->message);
+    d.source_line = printable_utf8(d.source_line);
+    return Error(ExitCode::kDataError, std::move(d));
   }
 
   // pugixml parses a copy in place; names and text stay at their input offsets because the
