@@ -6,8 +6,11 @@ namespace cmdm::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"build", "build profiles, MDM command bodies and a manifest for targets", run_build},
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
+      {"targets", "list MDM targets: wire formats, size limits and what they count", run_targets},
+      {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
   };
   return kCommands;
 }

@@ -5,7 +5,10 @@
 
 namespace cmdm::cli {
 
+int run_build(const Args& args);
 int run_fmt(const Args& args);
 int run_inspect(const Args& args);
+int run_targets(const Args& args);
+int run_unbundle(const Args& args);
 
 }  // namespace cmdm::cli
