@@ -142,6 +142,7 @@ CertInfo describe(X509* cert) {
   info.not_before = to_unix(X509_get0_notBefore(cert));
   info.not_after = to_unix(X509_get0_notAfter(cert));
   info.self_signed = X509_self_signed(cert, 0) == 1;
+  info.der_bytes = static_cast<std::size_t>(std::max(0, i2d_X509(cert, nullptr)));
   ERR_clear_error();  // X509_get0_pubkey and friends may queue harmless decode notes
   return info;
 }

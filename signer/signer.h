@@ -42,6 +42,7 @@ struct CertInfo {
   std::int64_t not_before = 0;  // Unix seconds
   std::int64_t not_after = 0;
   bool self_signed = false;
+  std::size_t der_bytes = 0;  // what the certificate adds to a signature
 };
 
 // A private key with its certificate and intermediates, ready to sign. Cheap to copy (shared,
@@ -82,6 +83,15 @@ struct SignOptions {
   // The signingTime attribute (Unix seconds); callers pass SOURCE_DATE_EPOCH for reproducible
   // output. Unset means now.
   std::optional<std::int64_t> signing_time;
+  // With signed attributes, whether to include signingTime (30 bytes). Without it the attributes
+  // are contentType and messageDigest only, the minimum CMS allows.
+  bool signing_time_attribute = true;
+  // How the SignerInfo names its certificate: issuer and serial number (RFC 5652 version 1, the
+  // form every verifier knows), or the certificate's subjectKeyIdentifier (version 3: 22 bytes
+  // instead of the issuer's name plus serial, often 60-120 bytes). Key id needs a certificate
+  // with that extension.
+  enum class SignerId { kIssuerAndSerial, kKeyId };
+  SignerId signer_id = SignerId::kIssuerAndSerial;
 };
 
 // Signs `content` as DER CMS SignedData with the content attached. No S/MIME capabilities or other

@@ -96,6 +96,79 @@ TEST(Sign, WithoutAttributesIsSmallerAndStillVerifies) {
   EXPECT_FALSE(report->signers[0].signing_time.has_value());
 }
 
+TEST(Sign, WithoutSigningTimeKeepsOnlyTheRequiredAttributes) {
+  REQUIRE_PKI();
+  for (const char* key : {"rsa2048", "p256"}) {
+    Identity id = load_leaf(key);
+    SignOptions o;
+    o.signing_time = 1767225600;
+    const std::string with_time = sign_ok(sample_profile(), id, o);
+    o.signing_time_attribute = false;
+    const std::string cms = sign_ok(sample_profile(), id, o);
+    EXPECT_LE(cms.size() + 28, with_time.size());
+    Result<VerifyReport> report = verify(cms);
+    ASSERT_TRUE(report.ok()) << report.error().format();
+    EXPECT_TRUE(report->signers[0].signed_attributes);
+    EXPECT_FALSE(report->signers[0].signing_time.has_value());
+    // Re-signed by hand: the independent verifiers must agree.
+    const std::string f = pki().path(std::string("notime-") + key + ".p7m");
+    write_bytes(f, cms);
+    std::string out;
+    EXPECT_EQ(shell("openssl cms -verify -binary -inform DER -in " + f + " -CAfile " +
+                        pki().root_pem + " -purpose any -out /dev/null",
+                    &out),
+              0)
+        << out;
+    if (have_command("certtool")) {
+      EXPECT_EQ(shell("certtool --p7-verify --inder --infile " + f + " --load-ca-certificate " +
+                          pki().root_pem,
+                      &out),
+                0)
+          << out;
+    }
+    // Tampering is still caught.
+    std::string bad = cms;
+    bad[bad.find("AirDrop")] ^= 1;
+    EXPECT_FALSE(verify(bad).ok());
+  }
+}
+
+TEST(Sign, KeyIdSignerIdentifierIsSmallerAndVerifies) {
+  REQUIRE_PKI();
+  Identity id = load_leaf("rsa2048");  // RSA: signature length fixed, so sizes compare exactly
+  SignOptions o;
+  const std::string by_serial = sign_ok(sample_profile(), id, o);
+  o.signer_id = SignOptions::SignerId::kKeyId;
+  const std::string by_key = sign_ok(sample_profile(), id, o);
+  // 22 bytes of key id instead of the issuer's name and the serial number.
+  EXPECT_LT(by_key.size(), by_serial.size());
+  Result<VerifyReport> report = verify(by_key);
+  ASSERT_TRUE(report.ok()) << report.error().format();
+  EXPECT_EQ(report->signers[0].certificate.subject, "CN=cmdm rsa2048 signer");
+  const std::string f = pki().path("keyid.p7m");
+  write_bytes(f, by_key);
+  std::string out;
+  EXPECT_EQ(shell("openssl cms -verify -binary -inform DER -in " + f + " -CAfile " +
+                      pki().root_pem + " -purpose any -out /dev/null",
+                  &out),
+            0)
+      << out;
+}
+
+TEST(Sign, KeyIdNeedsASubjectKeyIdentifier) {
+  REQUIRE_PKI();
+  IdentitySource s;
+  s.key = read_bytes(pki().path("p256.key"));
+  s.cert = read_bytes(pki().path("p256-noski.pem"));
+  Result<Identity> id = load_identity(s);
+  ASSERT_TRUE(id.ok()) << id.error().format();
+  SignOptions o;
+  o.signer_id = SignOptions::SignerId::kKeyId;
+  Result<std::string> cms = sign("x", *id, o);
+  ASSERT_FALSE(cms.ok());
+  EXPECT_NE(cms.error().format().find("no subjectKeyIdentifier"), std::string::npos);
+}
+
 TEST(Sign, NoChainSendsOnlyTheSignerCertificate) {
   REQUIRE_PKI();
   SignOptions o;

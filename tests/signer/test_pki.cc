@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -54,6 +55,13 @@ subjectKeyIdentifier = hash
 [leaf_ext]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[bare_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+subjectKeyIdentifier = none
+authorityKeyIdentifier = none
 )";
 
 Pki build() {
@@ -62,7 +70,10 @@ Pki build() {
   char tmpl[] = "/tmp/cmdm-signer-test-XXXXXX";
   if (!mkdtemp(tmpl)) return p;
   p.dir = tmpl;
-  std::atexit([] { shell("rm -rf " + pki().dir); });
+  // atexit handlers run after statics are destroyed, so keep our own copy of the name.
+  static char dir_to_remove[sizeof tmpl];
+  std::memcpy(dir_to_remove, tmpl, sizeof tmpl);
+  std::atexit([] { shell(std::string("rm -rf ") + dir_to_remove); });
   write_bytes(p.path("openssl.cnf"), kConfig);
   const std::string d = p.dir;
   const std::string cfg = " -config " + d + "/openssl.cnf";
@@ -99,6 +110,9 @@ Pki build() {
         "-set_serial " + std::to_string(serial++) + " -days 3650 -extfile openssl.cnf "
         "-extensions leaf_ext -out " + n + ".pem");
   }
+  // A leaf without subjectKeyIdentifier, to check that signing by key id says why it cannot.
+  run("openssl x509 -req -in p256.csr -CA intermediate.pem -CAkey intermediate.key -set_serial 20 "
+      "-days 3650 -extfile openssl.cnf -extensions bare_ext -out p256-noski.pem");
   // PKCS#12 bundles: modern (AES) and legacy (RC2/3DES, as older Keychain exports), both with the
   // intermediate, and an encrypted PKCS#8 key.
   write_bytes(p.path("p12.pass"), "s3cret\n");
