@@ -8,6 +8,9 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
+      {"sign", "sign profiles as compact CMS SignedData (RSA, ECDSA; PEM, DER, PKCS#12)", run_sign},
+      {"verify", "check a signed profile's signature, content digest and chain", run_verify},
+      {"unwrap", "take the profile out of a signed .mobileconfig (drops the signature)", run_unwrap},
   };
   return kCommands;
 }

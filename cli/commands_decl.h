@@ -7,5 +7,8 @@ namespace cmdm::cli {
 
 int run_fmt(const Args& args);
 int run_inspect(const Args& args);
+int run_sign(const Args& args);
+int run_verify(const Args& args);
+int run_unwrap(const Args& args);
 
 }  // namespace cmdm::cli
