@@ -58,10 +58,10 @@ Result<signer::Identity> load_identity(const po::variables_map& vm) {
     *bytes = std::move(*r);
     return Ok{};
   };
-  for (Status s : {slurp("key", &source.key, &source.key_name),
-                   slurp("cert", &source.cert, &source.cert_name),
-                   slurp("p12", &source.pkcs12, &source.pkcs12_name),
-                   slurp("chain", &source.chain, &source.chain_name)}) {
+  for (Status s :
+       {slurp("key", &source.key, &source.key_name), slurp("cert", &source.cert, &source.cert_name),
+        slurp("p12", &source.pkcs12, &source.pkcs12_name),
+        slurp("chain", &source.chain, &source.chain_name)}) {
     if (!s) return s.error();
   }
   Result<std::optional<std::string>> password = read_password(vm);
@@ -77,8 +77,9 @@ Result<std::optional<std::int64_t>> signing_time() {
   char* end = nullptr;
   const long long value = std::strtoll(epoch, &end, 10);
   if (*end != '\0' || value < 0) {
-    return Error::make(ExitCode::kUsage, "",
-                       std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
+    return Error::make(
+        ExitCode::kUsage, "",
+        std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
   }
   return std::optional<std::int64_t>(value);
 }
@@ -115,6 +116,7 @@ int run_sign(const Args& args) {
   po::options_description options("sign options");
   std::vector<std::string> files;
   std::string out, digest = "sha256";
+  // clang-format off
   options.add_options()
       ("key", po::value<std::string>(), "private key (PEM or DER; PKCS#8 may be encrypted)")
       ("cert", po::value<std::string>(), "signer certificate (PEM or DER)")
@@ -129,6 +131,7 @@ int run_sign(const Args& args) {
       ("digest", po::value(&digest), "sha256 (default), sha384 or sha512")
       ("output,o", po::value(&out), "output file, or directory for several inputs ('-' = stdout)")
       ("files", po::value(&files), "profiles to sign");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
@@ -160,7 +163,8 @@ int run_sign(const Args& args) {
   if (vm.count("key-id")) sign_options.signer_id = signer::SignOptions::SignerId::kKeyId;
   int status = 0;
   for (const std::string& file : files) {
-    const int code = sign_one(file, output_path(out, file, files.size() > 1), *identity, sign_options);
+    const int code =
+        sign_one(file, output_path(out, file, files.size() > 1), *identity, sign_options);
     if (code != 0) status = code;
   }
   return status;

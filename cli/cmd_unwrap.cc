@@ -28,8 +28,9 @@ int unwrap_one(const std::string& file, const std::string& out) {
   Result<std::string> bytes = read_file(file);
   if (!bytes) return report(bytes.error());
   if (!signer::is_cms(*bytes)) {
-    return report(Error::make(ExitCode::kDataError, file,
-                              "not a signed profile (no CMS SignedData header); nothing to unwrap"));
+    return report(
+        Error::make(ExitCode::kDataError, file,
+                    "not a signed profile (no CMS SignedData header); nothing to unwrap"));
   }
   Result<signer::Unwrapped> u = signer::unwrap(*bytes, file);
   if (!u) return report(u.error());
@@ -44,9 +45,11 @@ int run_unwrap(const Args& args) {
   po::options_description options("unwrap options");
   std::vector<std::string> files;
   std::string out;
+  // clang-format off
   options.add_options()
       ("output,o", po::value(&out), "output file, or directory for several inputs ('-' = stdout)")
       ("files", po::value(&files), "signed profiles");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;

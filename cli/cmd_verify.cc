@@ -1,10 +1,9 @@
 // `cmdm verify`: check signed profiles (signature, content digest, optionally the chain to --ca)
 // and say who signed them, when, with what, and through which certificates.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
@@ -22,8 +21,8 @@ std::optional<std::int64_t> parse_time(const std::string& text) {
   }
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   char tail = 0;
-  const int n = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s,
-                            &tail);
+  const int n =
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
   if (!(n == 3 || (n == 7 && tail == 'Z')) || mo < 1 || mo > 12 || d < 1 || d > 31) {
     return std::nullopt;
   }
@@ -96,11 +95,13 @@ int run_verify(const Args& args) {
   po::options_description options("verify options");
   std::vector<std::string> files, anchors;
   std::string at;
+  // clang-format off
   options.add_options()
       ("ca", po::value(&anchors), "trust anchors (PEM bundle or DER); repeatable")
       ("at", po::value(&at), "check validity at this time (Unix seconds or YYYY-MM-DD[THH:MM:SSZ])")
       ("json", "print a JSON array, one object per file")
       ("files", po::value(&files), "signed profiles");
+  // clang-format on
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
@@ -110,7 +111,8 @@ int run_verify(const Args& args) {
   }
   if (files.empty()) return usage_error("verify", "no input files");
   signer::VerifyOptions verify_options;
-  verify_options.at_time = at.empty() ? std::optional<std::int64_t>(std::time(nullptr)) : parse_time(at);
+  verify_options.at_time =
+      at.empty() ? std::optional<std::int64_t>(std::time(nullptr)) : parse_time(at);
   if (!verify_options.at_time) return usage_error("verify", "cannot read --at '" + at + "'");
   for (const std::string& path : anchors) {
     Result<std::string> bytes = read_file(path);

@@ -62,9 +62,9 @@ Result<PkeyPtr> read_private_key(const IdentitySource& source) {
   if (!ok || !key) {
     const bool encrypted = source.key.find("ENCRYPTED") != std::string::npos;
     ERR_clear_error();
-    std::string message =
-        encrypted && !source.password ? "the private key is encrypted and no password was given"
-        : encrypted                   ? "cannot decrypt the private key (wrong password?)"
+    std::string message = encrypted && !source.password
+                              ? "the private key is encrypted and no password was given"
+                          : encrypted ? "cannot decrypt the private key (wrong password?)"
                                       : "not a PEM or DER private key";
     return Error::make(ExitCode::kDataError, source.key_name, message);
   }
@@ -106,9 +106,10 @@ Result<Pkcs12Parts> read_pkcs12(const IdentitySource& source) {
       } else {
         ERR_clear_error();
         return Error::make(ExitCode::kDataError, name,
-                           source.password ? "wrong password for the PKCS#12 file (MAC check failed)"
-                                           : "the PKCS#12 file needs a password (--password-file "
-                                             "or --password-env)");
+                           source.password
+                               ? "wrong password for the PKCS#12 file (MAC check failed)"
+                               : "the PKCS#12 file needs a password (--password-file "
+                                 "or --password-env)");
       }
     }
   }
@@ -151,7 +152,8 @@ Result<Identity> load_identity(const IdentitySource& source) {
     if (!parts) return parts.error();
     impl->key = parts->key.release();
     impl->cert = parts->cert.release();
-    while (sk_X509_num(parts->ca.get()) > 0) sk_X509_push(intermediates.get(), sk_X509_shift(parts->ca.get()));
+    while (sk_X509_num(parts->ca.get()) > 0)
+      sk_X509_push(intermediates.get(), sk_X509_shift(parts->ca.get()));
     cert_name = source.pkcs12_name;
   } else {
     if (source.key.empty()) {
@@ -167,12 +169,14 @@ Result<Identity> load_identity(const IdentitySource& source) {
     if (!certs) return certs.error();
     // A certificate file may carry the chain after the signer's certificate (a "fullchain.pem").
     impl->cert = sk_X509_shift(certs->get());
-    while (sk_X509_num(certs->get()) > 0) sk_X509_push(intermediates.get(), sk_X509_shift(certs->get()));
+    while (sk_X509_num(certs->get()) > 0)
+      sk_X509_push(intermediates.get(), sk_X509_shift(certs->get()));
   }
   if (!source.chain.empty()) {
     Result<X509StackPtr> chain = read_certificates(source.chain, source.chain_name);
     if (!chain) return chain.error();
-    while (sk_X509_num(chain->get()) > 0) sk_X509_push(intermediates.get(), sk_X509_shift(chain->get()));
+    while (sk_X509_num(chain->get()) > 0)
+      sk_X509_push(intermediates.get(), sk_X509_shift(chain->get()));
   }
   ERR_clear_error();
   if (X509_check_private_key(impl->cert, impl->key) != 1) {

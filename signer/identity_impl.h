@@ -1,4 +1,5 @@
-// Internal to signer/: what an Identity holds. Only signer/*.cc include this (it names OpenSSL types).
+// Internal to signer/: what an Identity holds. Only signer/*.cc include this (it names OpenSSL
+// types).
 #pragma once
 
 #include <openssl/evp.h>
@@ -13,7 +14,7 @@ namespace cmdm::signer {
 struct Identity::Impl {
   EVP_PKEY* key = nullptr;
   X509* cert = nullptr;
-  STACK_OF(X509)* chain = nullptr;  // intermediates only, roots removed
+  STACK_OF(X509) * chain = nullptr;  // intermediates only, roots removed
   CertInfo cert_info;
   std::vector<CertInfo> chain_info;
 

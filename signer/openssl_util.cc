@@ -173,7 +173,8 @@ bool read_length(std::string_view bytes, std::size_t* pos, std::size_t* len) {
   const int count = first & 0x7f;
   if (count > 4 || *pos + count > bytes.size()) return false;
   std::size_t value = 0;
-  for (int i = 0; i < count; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[(*pos)++]);
+  for (int i = 0; i < count; ++i)
+    value = (value << 8) | static_cast<unsigned char>(bytes[(*pos)++]);
   *len = value;
   return true;
 }
@@ -206,12 +207,12 @@ Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
   const unsigned char* p = reinterpret_cast<const unsigned char*>(bytes.data());
   CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
   if (!cms) return openssl_error(ExitCode::kDataError, name, "malformed CMS");
-  const std::size_t used = static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(bytes.data()));
+  const std::size_t used =
+      static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(bytes.data()));
   if (used < bytes.size() && warnings) {
-    warnings->push_back(Diagnostic{Severity::kWarning, name, 0, 0, "",
-                                   std::to_string(bytes.size() - used) +
-                                       " bytes after the CMS structure are ignored",
-                                   ""});
+    warnings->push_back(Diagnostic{
+        Severity::kWarning, name, 0, 0, "",
+        std::to_string(bytes.size() - used) + " bytes after the CMS structure are ignored", ""});
   }
   const ASN1_OBJECT* type = CMS_get0_type(cms.get());
   if (OBJ_obj2nid(type) != NID_pkcs7_signed) {

@@ -90,7 +90,8 @@ PolicyDecision decide(SigningPolicy policy,
   if (unsigned_bytes && fits(u, limit)) {
     d.delivery = Delivery::kUnsigned;
     d.reason = why + "; unsigned profile (" + std::to_string(u) + ") fits " + limit_text(limit);
-    if (signed_bytes) d.reason += ", sent unsigned (an MDM-installed profile is still non-removable)";
+    if (signed_bytes)
+      d.reason += ", sent unsigned (an MDM-installed profile is still non-removable)";
     return d;
   }
   d.delivery = Delivery::kSplit;

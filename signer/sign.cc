@@ -101,8 +101,9 @@ Result<std::string> sign(std::string_view content, const Identity& identity,
     return Error::make(ExitCode::kDataError, "", "content is larger than the 64 MiB signing limit");
   }
   if (options.digest != "sha256" && options.digest != "sha384" && options.digest != "sha512") {
-    return Error::make(ExitCode::kDataError, "",
-                       "unsupported digest '" + options.digest + "' (use sha256, sha384 or sha512)");
+    return Error::make(
+        ExitCode::kDataError, "",
+        "unsupported digest '" + options.digest + "' (use sha256, sha384 or sha512)");
   }
   const EVP_MD* md = EVP_get_digestbyname(options.digest.c_str());
   if (!md) return openssl_error(ExitCode::kInternal, "", "digest unavailable");

@@ -1,6 +1,7 @@
 // CMS (PKCS#7) SignedData for configuration profiles: sign compactly, verify, and unwrap.
-// OpenSSL does the cryptography; none of its types appear here. Inputs and outputs are bytes: files,
-// passwords, the clock and trust stores are read by the caller (cli/), so the library has no I/O.
+// OpenSSL does the cryptography; none of its types appear here. Inputs and outputs are bytes:
+// files, passwords, the clock and trust stores are read by the caller (cli/), so the library has no
+// I/O.
 #pragma once
 
 #include <cstddef>
@@ -37,8 +38,8 @@ struct IdentitySource {
 struct CertInfo {
   std::string subject;  // one-line RFC 2253 form, e.g. "CN=E8,O=Let's Encrypt,C=US"
   std::string issuer;
-  std::string serial;   // hex, upper case
-  std::string key;      // "RSA-2048", "EC P-256", ...
+  std::string serial;           // hex, upper case
+  std::string key;              // "RSA-2048", "EC P-256", ...
   std::int64_t not_before = 0;  // Unix seconds
   std::int64_t not_after = 0;
   bool self_signed = false;
@@ -107,9 +108,9 @@ bool deterministic_ecdsa();
 
 // What a SignedData says about its signer.
 struct SignerInfo {
-  CertInfo certificate;            // the signer's certificate (empty subject if not included)
-  std::string digest_algorithm;    // "SHA256"
-  std::string signature_algorithm; // "ECDSA-SHA256", "RSA-SHA256", "RSA-PSS"
+  CertInfo certificate;             // the signer's certificate (empty subject if not included)
+  std::string digest_algorithm;     // "SHA256"
+  std::string signature_algorithm;  // "ECDSA-SHA256", "RSA-SHA256", "RSA-PSS"
   bool signed_attributes = false;
   std::optional<std::int64_t> signing_time;  // Unix seconds, from the signingTime attribute
 };
@@ -128,7 +129,8 @@ enum class Trust { kNotChecked, kTrusted };
 struct VerifyReport {
   std::size_t content_bytes = 0;
   std::vector<SignerInfo> signers;
-  std::vector<CertInfo> certificates;  // every embedded certificate, signer first, then up the chain
+  std::vector<CertInfo>
+      certificates;  // every embedded certificate, signer first, then up the chain
   Trust trust = Trust::kNotChecked;
   std::vector<Diagnostic> warnings;
 };

@@ -62,10 +62,9 @@ Result<Unwrapped> unwrap(std::string_view bytes, std::string_view file_name) {
   std::string who = out.signers.empty() || out.signers[0].certificate.subject.empty()
                         ? std::string("an unknown signer")
                         : out.signers[0].certificate.subject;
-  out.warnings.push_back(Diagnostic{Severity::kWarning, file, 0, 0, "",
-                                    "the signature (by " + who +
-                                        ") is dropped; sign the result again to send it signed",
-                                    ""});
+  out.warnings.push_back(Diagnostic{
+      Severity::kWarning, file, 0, 0, "",
+      "the signature (by " + who + ") is dropped; sign the result again to send it signed", ""});
   ERR_clear_error();
   return out;
 }

@@ -114,11 +114,11 @@ Result<VerifyReport> verify(std::string_view bytes, const VerifyOptions& options
     for (const SignerInfo& s : report.signers) {
       const CertInfo& c = s.certificate;
       if (*options.at_time > c.not_after || *options.at_time < c.not_before) {
-        report.warnings.push_back(Diagnostic{
-            Severity::kWarning, file, 0, 0, "",
-            "the signer's certificate (" + c.subject + ") is valid only from " +
-                format_time(c.not_before) + " to " + format_time(c.not_after),
-            ""});
+        report.warnings.push_back(
+            Diagnostic{Severity::kWarning, file, 0, 0, "",
+                       "the signer's certificate (" + c.subject + ") is valid only from " +
+                           format_time(c.not_before) + " to " + format_time(c.not_after),
+                       ""});
       }
     }
   }

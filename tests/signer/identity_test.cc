@@ -10,7 +10,7 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_PKI()                                                          \
+#define REQUIRE_PKI() \
   if (pki().dir.empty()) GTEST_SKIP() << "the openssl command is not installed"
 
 TEST(LoadIdentity, PemKeyAndCertificateWithChain) {

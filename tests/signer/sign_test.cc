@@ -11,7 +11,7 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_PKI()                                                          \
+#define REQUIRE_PKI() \
   if (pki().dir.empty()) GTEST_SKIP() << "the openssl command is not installed"
 
 std::string sign_ok(const std::string& content, const Identity& id, const SignOptions& o = {}) {
@@ -31,7 +31,8 @@ TEST_P(SignEveryKey, SignatureVerifiesAndCarriesTheContent) {
   ASSERT_TRUE(report.ok()) << report.error().format();
   EXPECT_EQ(report->content_bytes, content.size());
   ASSERT_EQ(report->signers.size(), 1u);
-  EXPECT_EQ(report->signers[0].certificate.subject, std::string("CN=cmdm ") + GetParam() + " signer");
+  EXPECT_EQ(report->signers[0].certificate.subject,
+            std::string("CN=cmdm ") + GetParam() + " signer");
   EXPECT_EQ(report->signers[0].digest_algorithm, "SHA256");
   EXPECT_TRUE(report->signers[0].signed_attributes);
   ASSERT_EQ(report->certificates.size(), 2u);  // leaf, then intermediate
@@ -72,9 +73,9 @@ TEST_P(SignEveryKey, GnutlsCerttoolP7VerifyAcceptsIt) {
     const std::string f = pki().path(std::string("gnutls-") + GetParam() + ".p7m");
     write_bytes(f, sign_ok(sample_profile(), load_leaf(GetParam()), o));
     std::string out;
-    const int rc = shell("certtool --p7-verify --inder --infile " + f +
-                             " --load-ca-certificate " + pki().root_pem,
-                         &out);
+    const int rc = shell(
+        "certtool --p7-verify --inder --infile " + f + " --load-ca-certificate " + pki().root_pem,
+        &out);
     EXPECT_EQ(rc, 0) << "attributes=" << attributes << "\n" << out;
     EXPECT_NE(out.find("Signature status: ok"), std::string::npos) << out;
   }

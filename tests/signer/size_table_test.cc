@@ -48,8 +48,8 @@ TEST(SizeTable, P256WithoutChainAddsAtMost650Bytes) {
         SignOptions o;
         o.signed_attributes = shape.signed_attributes;
         o.signing_time_attribute = shape.signing_time;
-        o.signer_id = shape.key_id ? SignOptions::SignerId::kKeyId
-                                   : SignOptions::SignerId::kIssuerAndSerial;
+        o.signer_id =
+            shape.key_id ? SignOptions::SignerId::kKeyId : SignOptions::SignerId::kIssuerAndSerial;
         o.include_chain = chain;
         o.signing_time = 1767225600;
         // ECDSA signatures vary by a byte or two (DER integers); report the largest of a few.

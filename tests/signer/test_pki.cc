@@ -88,7 +88,8 @@ Pki build() {
   };
   const std::string p256 = "-algorithm EC -pkeyopt ec_paramgen_curve:P-256";
   genkey("root", p256);
-  run("openssl req -new -x509" + cfg + " -key root.key -subj '/CN=cmdm Test Root' -days 3650 "
+  run("openssl req -new -x509" + cfg +
+      " -key root.key -subj '/CN=cmdm Test Root' -days 3650 "
       "-set_serial 1 -extensions ca_ext -out root.pem");
   genkey("intermediate", p256);
   run("openssl req -new" + cfg + " -key intermediate.key -subj '/CN=cmdm Test CA' -out int.csr");
@@ -99,16 +100,20 @@ Pki build() {
     std::string alg;
   };
   int serial = 10;
-  for (const Leaf& leaf : {Leaf{"p256", p256},
-                           Leaf{"p384", "-algorithm EC -pkeyopt ec_paramgen_curve:P-384"},
-                           Leaf{"rsa2048", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048"}}) {
+  for (const Leaf& leaf :
+       {Leaf{"p256", p256}, Leaf{"p384", "-algorithm EC -pkeyopt ec_paramgen_curve:P-384"},
+        Leaf{"rsa2048", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048"}}) {
     const std::string n = leaf.name;
     genkey(n, leaf.alg);
     run("openssl req -new" + cfg + " -key " + n + ".key -subj '/CN=cmdm " + n + " signer' -out " +
         n + ".csr");
-    run("openssl x509 -req -in " + n + ".csr -CA intermediate.pem -CAkey intermediate.key "
-        "-set_serial " + std::to_string(serial++) + " -days 3650 -extfile openssl.cnf "
-        "-extensions leaf_ext -out " + n + ".pem");
+    run("openssl x509 -req -in " + n +
+        ".csr -CA intermediate.pem -CAkey intermediate.key "
+        "-set_serial " +
+        std::to_string(serial++) +
+        " -days 3650 -extfile openssl.cnf "
+        "-extensions leaf_ext -out " +
+        n + ".pem");
   }
   // A leaf without subjectKeyIdentifier, to check that signing by key id says why it cannot.
   run("openssl x509 -req -in p256.csr -CA intermediate.pem -CAkey intermediate.key -set_serial 20 "

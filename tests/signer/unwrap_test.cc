@@ -10,7 +10,7 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_PKI()                                                          \
+#define REQUIRE_PKI() \
   if (pki().dir.empty()) GTEST_SKIP() << "the openssl command is not installed"
 
 std::string signed_sample() {
@@ -35,11 +35,11 @@ TEST(Unwrap, BerIndefiniteLengthAsSecurityCmsWritesIt) {
   const std::string out = pki().path("ber.p7m");
   write_bytes(in, sample_profile());
   std::string log;
-  ASSERT_EQ(shell("openssl cms -sign -binary -nodetach -stream -outform DER -in " + in +
-                      " -signer " + pki().path("p256.pem") + " -inkey " + pki().path("p256.key") +
-                      " -out " + out,
-                  &log),
-            0)
+  ASSERT_EQ(
+      shell("openssl cms -sign -binary -nodetach -stream -outform DER -in " + in + " -signer " +
+                pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out,
+            &log),
+      0)
       << log;
   const std::string ber = read_bytes(out);
   ASSERT_GE(ber.size(), 2u);
@@ -71,8 +71,9 @@ TEST(IsCms, RecognisesSignedDataOnly) {
 }
 
 TEST(Hostile, NotCmsAtAll) {
-  EXPECT_EQ(unwrap_error("<?xml version=\"1.0\"?><plist/>"),
-            "in.mobileconfig: error: not CMS signed data (expected a DER/BER SEQUENCE at byte 0)\n");
+  EXPECT_EQ(
+      unwrap_error("<?xml version=\"1.0\"?><plist/>"),
+      "in.mobileconfig: error: not CMS signed data (expected a DER/BER SEQUENCE at byte 0)\n");
   EXPECT_EQ(unwrap_error(""), "in.mobileconfig: error: empty input, not CMS\n");
 }
 
@@ -104,8 +105,8 @@ TEST(Hostile, CorruptedSignedDataOid) {
 
 TEST(Hostile, WrongContentType) {
   // ContentInfo { id-data, [0] OCTET STRING "hi" }: valid CMS, but not SignedData.
-  const std::string data_ci("\x30\x11\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0\x04\x04\x02hi",
-                            19);
+  const std::string data_ci(
+      "\x30\x11\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0\x04\x04\x02hi", 19);
   EXPECT_EQ(unwrap_error(data_ci),
             "in.mobileconfig: error: CMS content type is pkcs7-data, not signedData\n");
 }
@@ -129,10 +130,11 @@ TEST(Hostile, AbsurdLengths) {
   std::string eight("\x30\x88\x01\x02\x03\x04\x05\x06\x07\x08\x06\x09", 12);
   EXPECT_NE(unwrap_error(eight).find("not CMS signed data"), std::string::npos);
   // Inside a valid outer header: an inner OCTET STRING that claims far more than there is.
-  std::string inner("\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0\x80\x30\x80\x02\x01"
-                    "\x01\x31\x00\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0\x80\x04"
-                    "\x84\x7f\xff\xff\xff",
-                    44);
+  std::string inner(
+      "\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0\x80\x30\x80\x02\x01"
+      "\x01\x31\x00\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0\x80\x04"
+      "\x84\x7f\xff\xff\xff",
+      44);
   EXPECT_NE(unwrap_error(inner).find("malformed CMS"), std::string::npos);
 }
 

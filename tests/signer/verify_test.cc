@@ -1,8 +1,7 @@
 // Verification: tampering is caught and named, trust anchors are honoured, and the 63 signed
 // profiles of the shared corpus (ECDSA P-256, Let's Encrypt chain) verify and fail when changed.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 
@@ -14,7 +13,7 @@ namespace {
 
 using namespace testing;
 
-#define REQUIRE_PKI()                                                          \
+#define REQUIRE_PKI() \
   if (pki().dir.empty()) GTEST_SKIP() << "the openssl command is not installed"
 
 // Flips one byte of the attached content (found by searching for a known string).
@@ -97,9 +96,9 @@ std::vector<std::string> signed_corpus_files(const std::string& dir) {
   return names;
 }
 
-#define REQUIRE_CORPUS(dir)                                                        \
-  const std::string shared = shared_dir();                                         \
-  if (shared.empty()) GTEST_SKIP() << "shared corpus absent (set CMDM_SHARED)";    \
+#define REQUIRE_CORPUS(dir)                                                     \
+  const std::string shared = shared_dir();                                      \
+  if (shared.empty()) GTEST_SKIP() << "shared corpus absent (set CMDM_SHARED)"; \
   const std::string dir = shared + "/corpus/dev/paulmillr__encrypted-dns";
 
 TEST(Corpus, UnwrapGivesEachUnsignedTwinByteForByte) {
