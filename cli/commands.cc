@@ -8,6 +8,10 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
+      {"passes", "list the optimizer's passes and the level that runs each", run_passes},
+      {"check", "check that profiles fit a target's size limit at a level", run_check},
+      {"explain", "show where a profile's size goes and what would make it fit", run_explain},
+      {"optimize", "write profiles as small as a level allows for a target", run_optimize},
   };
   return kCommands;
 }

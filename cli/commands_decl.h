@@ -7,5 +7,9 @@ namespace cmdm::cli {
 
 int run_fmt(const Args& args);
 int run_inspect(const Args& args);
+int run_passes(const Args& args);
+int run_check(const Args& args);
+int run_explain(const Args& args);
+int run_optimize(const Args& args);
 
 }  // namespace cmdm::cli
