@@ -29,18 +29,20 @@ std::string lower(std::string s) {
 // A key names another payload when it is a string ending in "UUID" whose text speaks of a payload
 // (PayloadCertificateUUID, VPNUUID, EncryptCertPayloadUUID...); OrganizationUUID and the like, which
 // identify things outside the profile, do not mention one.
-void collect_references(const YAML::Node& keys, std::set<std::string>* out) {
-  if (!keys || !keys.IsSequence()) return;
+// Depth-limited: the schemas share subkey lists through YAML aliases, and a few of those lists
+// contain themselves (recursive structures such as nested dictionaries).
+void collect_references(const YAML::Node& keys, std::set<std::string>* out, int depth = 0) {
+  if (!keys || !keys.IsSequence() || depth > 16) return;
   for (const YAML::Node& k : keys) {
     if (!k.IsMap() || !k["key"]) continue;
     std::string name = k["key"].as<std::string>("");
     std::string type = k["type"] ? k["type"].as<std::string>("") : "";
     std::string content = k["content"] ? lower(k["content"].as<std::string>("")) : "";
-    if (ends_with(name, "UUID") && name != "PayloadUUID" && type == "<string>" &&
+    if (ends_with(name, "UUID") && name != "PayloadUUID" && (type == "<string>" || type == "<array>") &&
         content.find("payload") != std::string::npos) {
       out->insert(name);
     }
-    collect_references(k["subkeys"], out);
+    collect_references(k["subkeys"], out, depth + 1);
   }
 }
 
@@ -88,6 +90,9 @@ Result<Schema> Schema::load(const std::string& dir) {
       continue;
     }
     if (type_name == "TopLevel") continue;
+    // Custom settings hold other domains' preferences under PayloadContent: its schema lists that
+    // one key, but what is inside is open.
+    if (type_name == "com.apple.ManagedClient.preferences") schema.types_[type_name].open = true;
     // Several files may describe one type (com.apple.MCX): their keys add up.
     Type& type = schema.types_[type_name];
     if (keys && keys.IsSequence()) {
