@@ -14,6 +14,10 @@ const std::vector<Command>& commands() {
       {"sign", "sign profiles as compact CMS SignedData (RSA, ECDSA; PEM, DER, PKCS#12)", run_sign},
       {"verify", "check a signed profile's signature, content digest and chain", run_verify},
       {"unwrap", "take the profile out of a signed .mobileconfig (drops the signature)", run_unwrap},
+      {"passes", "list the optimizer's passes and the level that runs each", run_passes},
+      {"check", "check that profiles fit a target's size limit at a level", run_check},
+      {"explain", "show where a profile's size goes and what would make it fit", run_explain},
+      {"optimize", "write profiles as small as a level allows for a target", run_optimize},
   };
   return kCommands;
 }
