@@ -168,8 +168,31 @@ TEST(BuildPipeline, RefusesTwoSourcesWithOneIdentifier) {
   sources.push_back({"copy.mobileconfig", sources[0].bytes});
   Result<BuildOutput> out = build(sources, options_for("raw"));
   ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.error().diagnostics[0].message.find("also used by an earlier source"),
+  EXPECT_NE(out.error().diagnostics[0].message.find("also used (ignoring case)"),
             std::string::npos);
+}
+
+TEST(BuildPipeline, RefusesIdentifiersThatDifferOnlyInCase) {
+  auto sources = examples();
+  std::string upper = sources[0].bytes;
+  std::size_t at = upper.find("<string>com.example.safari.homepage</string>");
+  ASSERT_NE(at, std::string::npos);
+  upper.replace(at + 8, 11, "com.EXAMPLE");
+  sources.push_back({"upper.mobileconfig", upper});
+  EXPECT_FALSE(build(sources, options_for("raw")).ok());
+}
+
+TEST(BuildPipeline, KeepGoingSkipsBadSourcesAndBuildsTheRest) {
+  auto sources = examples();
+  sources.insert(sources.begin(), {"broken.mobileconfig", "not a plist"});
+  sources.push_back({"copy.mobileconfig", sources[1].bytes});
+  auto options = options_for("raw");
+  options.keep_going = true;
+  Result<BuildOutput> out = build(sources, options);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->skipped_sources, 2u);
+  EXPECT_EQ(out->manifest.sources.size(), 2u);
+  EXPECT_EQ(out->skipped[0].file, "broken.mobileconfig");
 }
 
 class BuildDirTest : public ::testing::Test {
