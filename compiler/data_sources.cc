@@ -454,7 +454,7 @@ class YamlBuilder {
     return true;
   }
 
-  static constexpr std::size_t kMaxNodes = 1000000;
+  static constexpr std::size_t kMaxNodes = 100000;
   const SourceText& source_;
   std::size_t nodes_ = 0;
 };
