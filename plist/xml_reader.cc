@@ -434,10 +434,19 @@ class XmlReader {
     return static_cast<std::size_t>(text.value() - buffer_);
   }
 
+  // The path to the value being read. Very deep paths keep their first and last steps only, so a
+  // nesting error stays one readable line.
   std::string key_path() const {
-    KeyPath p;
-    for (const PathPart& part : path_) p = part.key ? p.key(*part.key) : p.index(part.index);
-    return p.str();
+    constexpr std::size_t kEnds = 6;
+    auto render = [&](std::size_t begin, std::size_t end) {
+      KeyPath p;
+      for (std::size_t i = begin; i < end; ++i) {
+        p = path_[i].key ? p.key(*path_[i].key) : p.index(path_[i].index);
+      }
+      return p.str();
+    };
+    if (path_.size() <= 3 * kEnds) return render(0, path_.size());
+    return render(0, kEnds) + " ... " + render(path_.size() - kEnds, path_.size());
   }
 
   bool fail(std::size_t offset, std::string message) {
