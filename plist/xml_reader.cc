@@ -409,7 +409,12 @@ struct Text {
   bool exact = true;       // value[i] sits at input offset + i (no entity, CDATA or CR changed it)
 };
 
-constexpr std::size_t kIndexThreshold = 16;  // dicts with more keys use a hash set for duplicates
+// Offsets are stored in 32 bits; past 4 GiB (only with a raised max_bytes) there is no position.
+std::uint32_t offset32(std::size_t offset) {
+  return offset < kNoOffset ? static_cast<std::uint32_t>(offset) : kNoOffset;
+}
+
+constexpr std::size_t kIndexThreshold = 16;  // dicts with more keys find duplicates by hash
 
 class XmlReader {
  public:
@@ -636,7 +641,7 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, int depth, Value* ou
     case Tag::kUnknown:
       return unknown_element(element, false);
   }
-  out->set_offset(static_cast<std::uint32_t>(offset));
+  out->set_offset(offset32(offset));
   return true;
 }
 
@@ -720,7 +725,7 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
       continue;
     }
     dict.append(std::move(key), std::move(value));
-    entries.back().key_offset = static_cast<std::uint32_t>(key_offset);
+    entries.back().key_offset = offset32(key_offset);
     if (entries.size() > kIndexThreshold) {
       if (index.empty()) {
         index.reserve(elements / 2);
