@@ -130,6 +130,9 @@ TEST(XmlReader, KeepsWhitespaceInsideTextExactly) {
   EXPECT_EQ(parse_ok(plist("<string>\n\t</string>")).as_string(), "\n\t");
   EXPECT_EQ(parse_ok(plist("<string> <!-- c --> </string>")).as_string(), "  ");
   EXPECT_EQ(parse_ok(plist("<string>  <![CDATA[x]]></string>")).as_string(), "  x");
+  EXPECT_EQ(parse_ok(plist("<string> <?pi x?> </string>")).as_string(), "  ");
+  EXPECT_EQ(parse_ok("<?xml version=\"1.0\"?>" + plist("<string> <?pi?> </string>")).as_string(),
+            "  ");
   Value d = parse_ok(plist("<dict>\n  <key> spaced key </key>\n  <string></string>\n</dict>"));
   EXPECT_EQ(d.as_dict().entries()[0].key, " spaced key ");
   EXPECT_EQ(d.as_dict().entries()[0].value.as_string(), "");
