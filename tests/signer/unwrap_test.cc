@@ -61,6 +61,55 @@ TEST(Unwrap, WarnsThatTheSignatureIsDropped) {
             "the result again to send it signed\n");
 }
 
+TEST(Unwrap, NamesTheSignerIdentifiedByKeyId) {
+  REQUIRE_PKI();
+  SignOptions o;
+  o.signer_id = SignOptions::SignerId::kKeyId;
+  Result<std::string> cms = sign(sample_profile(), load_leaf("p384"), o);
+  ASSERT_TRUE(cms.ok());
+  Result<Unwrapped> u = unwrap(*cms);
+  ASSERT_TRUE(u.ok()) << u.error().format();
+  EXPECT_EQ(u->signer, "CN=cmdm p384 signer");
+  EXPECT_EQ(u->content, sample_profile());
+}
+
+TEST(Unwrap, WithoutCertificatesTheSignerIsUnknown) {
+  REQUIRE_PKI();
+  // -nocerts: a SignedData that names its signer but carries no certificate.
+  const std::string in = pki().path("nocerts-in.mobileconfig");
+  const std::string out = pki().path("nocerts.p7m");
+  write_bytes(in, sample_profile());
+  std::string log;
+  ASSERT_EQ(
+      shell("openssl cms -sign -binary -nodetach -nocerts -outform DER -in " + in + " -signer " +
+                pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out,
+            &log),
+      0)
+      << log;
+  Result<Unwrapped> u = unwrap(read_bytes(out));
+  ASSERT_TRUE(u.ok()) << u.error().format();
+  EXPECT_EQ(u->signer, "");
+  EXPECT_NE(u->warnings.back().message.find("an unknown signer"), std::string::npos);
+  Result<VerifyReport> v = verify(read_bytes(out));
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().format().find("certificate is not included"), std::string::npos);
+}
+
+TEST(Unwrap, DetachedSignatureHasNoContent) {
+  REQUIRE_PKI();
+  const std::string in = pki().path("detached-in.mobileconfig");
+  const std::string out = pki().path("detached.p7s");
+  write_bytes(in, sample_profile());
+  ASSERT_EQ(shell("openssl cms -sign -binary -outform DER -in " + in + " -signer " +
+                  pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out),
+            0);
+  Result<Unwrapped> u = unwrap(read_bytes(out), "d.p7s");
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.error().format(),
+            "d.p7s: error: detached signature: the signed content is not included\n");
+  EXPECT_FALSE(verify(read_bytes(out)).ok());
+}
+
 TEST(IsCms, RecognisesSignedDataOnly) {
   REQUIRE_PKI();
   EXPECT_TRUE(is_cms(signed_sample()));
