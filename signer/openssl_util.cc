@@ -192,8 +192,12 @@ Status check_outer_header(std::string_view bytes, const std::string& name) {
   std::size_t pos = 1;
   std::size_t outer = 0;
   if (static_cast<unsigned char>(bytes[0]) != 0x30 || !read_length(bytes, &pos, &outer)) {
+    const std::size_t text = bytes.find_first_not_of(" \t\r\n\xef\xbb\xbf");
+    const bool plist =
+        bytes.substr(0, 6) == "bplist" || (text != std::string_view::npos && bytes[text] == '<');
     return Error::make(ExitCode::kDataError, name,
-                       "not CMS signed data (expected a DER/BER SEQUENCE at byte 0)");
+                       plist ? "not CMS signed data: this is an unsigned property list"
+                             : "not CMS signed data (expected a DER/BER SEQUENCE at byte 0)");
   }
   if (outer != SIZE_MAX && outer > bytes.size() - pos) {
     return Error::make(ExitCode::kDataError, name,

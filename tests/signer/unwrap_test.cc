@@ -120,8 +120,10 @@ TEST(IsCms, RecognisesSignedDataOnly) {
 }
 
 TEST(Hostile, NotCmsAtAll) {
+  EXPECT_EQ(unwrap_error("<?xml version=\"1.0\"?><plist/>"),
+            "in.mobileconfig: error: not CMS signed data: this is an unsigned property list\n");
   EXPECT_EQ(
-      unwrap_error("<?xml version=\"1.0\"?><plist/>"),
+      unwrap_error("hello"),
       "in.mobileconfig: error: not CMS signed data (expected a DER/BER SEQUENCE at byte 0)\n");
   EXPECT_EQ(unwrap_error(""), "in.mobileconfig: error: empty input, not CMS\n");
 }
