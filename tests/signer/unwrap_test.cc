@@ -31,8 +31,8 @@ TEST(Unwrap, BerIndefiniteLengthAsSecurityCmsWritesIt) {
   REQUIRE_PKI();
   // -stream makes OpenSSL write indefinite lengths and a chunked (constructed) content string,
   // the shape `security cms -S` produces on macOS.
-  const std::string in = pki().path("ber-in.mobileconfig");
-  const std::string out = pki().path("ber.p7m");
+  const std::string in = scratch("ber-in.mobileconfig");
+  const std::string out = scratch("ber.p7m");
   write_bytes(in, sample_profile());
   std::string log;
   ASSERT_EQ(
@@ -76,8 +76,8 @@ TEST(Unwrap, NamesTheSignerIdentifiedByKeyId) {
 TEST(Unwrap, WithoutCertificatesTheSignerIsUnknown) {
   REQUIRE_PKI();
   // -nocerts: a SignedData that names its signer but carries no certificate.
-  const std::string in = pki().path("nocerts-in.mobileconfig");
-  const std::string out = pki().path("nocerts.p7m");
+  const std::string in = scratch("nocerts-in.mobileconfig");
+  const std::string out = scratch("nocerts.p7m");
   write_bytes(in, sample_profile());
   std::string log;
   ASSERT_EQ(
@@ -97,8 +97,8 @@ TEST(Unwrap, WithoutCertificatesTheSignerIsUnknown) {
 
 TEST(Unwrap, DetachedSignatureHasNoContent) {
   REQUIRE_PKI();
-  const std::string in = pki().path("detached-in.mobileconfig");
-  const std::string out = pki().path("detached.p7s");
+  const std::string in = scratch("detached-in.mobileconfig");
+  const std::string out = scratch("detached.p7s");
   write_bytes(in, sample_profile());
   ASSERT_EQ(shell("openssl cms -sign -binary -outform DER -in " + in + " -signer " +
                   pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out),
@@ -203,6 +203,40 @@ TEST(Hostile, RandomByteFlipsNeverCrash) {
     (void)verify(bad);
   }
   SUCCEED();
+}
+
+TEST(Hostile, RandomByteFlipsInBerNeverCrash) {
+  REQUIRE_PKI();
+  const std::string in = scratch("ber-fuzz-in.mobileconfig");
+  const std::string out = scratch("ber-fuzz.p7m");
+  write_bytes(in, sample_profile());
+  ASSERT_EQ(
+      shell("openssl cms -sign -binary -nodetach -stream -outform DER -in " + in + " -signer " +
+            pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out),
+      0);
+  const std::string ber = read_bytes(out);
+  ASSERT_FALSE(ber.empty());
+  unsigned seed = 777;
+  for (int i = 0; i < 2000; ++i) {
+    std::string bad = ber;
+    for (int k = 0; k < 2; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      // Mostly hit the structure: 0x00 and 0x80 make end-of-contents and indefinite lengths.
+      const char values[] = {'\x00', '\x80', '\x30', '\xa0', '\x24', '\x04'};
+      bad[(seed >> 8) % bad.size()] = values[(seed >> 20) % sizeof values];
+    }
+    (void)unwrap(bad);
+    (void)verify(bad);
+  }
+  SUCCEED();
+}
+
+TEST(Hostile, DeepIndefiniteNestingIsCapped) {
+  // ContentInfo OID then [0] holding 10,000 nested indefinite-length SEQUENCEs.
+  std::string cms("\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0\x80", 15);
+  for (int i = 0; i < 10000; ++i) cms += std::string("\x30\x80", 2);
+  for (int i = 0; i < 10002; ++i) cms += std::string("\x00\x00", 2);
+  EXPECT_NE(unwrap_error(cms).find("nested too deeply"), std::string::npos);
 }
 
 TEST(Hostile, OversizedInputIsRejectedBeforeParsing) {
