@@ -56,7 +56,11 @@ class BinaryReader {
   }
 
   bool parse_trailer() {
-    if (b_.size() < kMagic.size() + kTrailerSize + 1 || b_.substr(0, kMagic.size()) != kMagic) {
+    if (b_.starts_with("bplist") && b_.size() >= kMagic.size() && !b_.starts_with(kMagic)) {
+      return fail("version '" + std::string(b_.substr(0, kMagic.size())) +
+                  "' is not supported (only bplist00)");
+    }
+    if (b_.size() < kMagic.size() + kTrailerSize + 1 || !b_.starts_with(kMagic)) {
       return fail("not a bplist00 file");
     }
     std::size_t t = b_.size() - kTrailerSize;
@@ -421,10 +425,10 @@ class BinaryWriter {
 }  // namespace
 
 Result<Document> read_binary(std::string_view bytes, const ReadOptions& options) {
-  const std::string& name = options.file_name;
+  std::string name = source_name(options);
   if (bytes.size() > options.max_bytes) {
     return Error::make(ExitCode::kDataError, name,
-                       "input is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                       "input is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
                            std::to_string(options.max_bytes) + " bytes");
   }
   Document doc;

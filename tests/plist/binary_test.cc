@@ -135,6 +135,8 @@ TEST(Binary, ReadsAHandBuiltFile) {
 TEST(Binary, RejectsHostileInputWithAnErrorNotACrash) {
   EXPECT_EQ(read_error("bplist00"), "malformed binary plist: not a bplist00 file");
   EXPECT_EQ(read_error(std::string(64, '\0')), "malformed binary plist: not a bplist00 file");
+  EXPECT_EQ(read_error("bplist15" + std::string(64, '\0')),
+            "malformed binary plist: version 'bplist15' is not supported (only bplist00)");
   // Offset table pointing past the objects.
   EXPECT_EQ(read_error(bplist("\x09", "\x7F", 1)),
             "malformed binary plist: object 0 has an offset outside the object area");
@@ -202,7 +204,7 @@ TEST(Binary, EnforcesTheDepthAndSizeLimits) {
   EXPECT_TRUE(read_binary(*bytes, shallow).ok());
   ReadOptions small;
   small.max_bytes = 10;
-  EXPECT_NE(read_error(*bytes, small).find("the limit is 10 bytes"), std::string::npos);
+  EXPECT_NE(read_error(*bytes, small).find("over the limit of 10 bytes"), std::string::npos);
 }
 
 TEST(Binary, SurvivesEveryTruncationAndSingleByteCorruption) {
