@@ -3,9 +3,9 @@
 // first so the figure counts only parsing and writing. Prints "WALL_SECONDS CPU_SECONDS": on a
 // shared machine the CPU time is the steadier of the two.
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>

@@ -72,7 +72,8 @@ const Value& large_profile() {
       p.append("PayloadUUID", Value("6F9C1D3A-2B4E-4C5D-9E8F-" + std::to_string(100000000000 + i)));
       p.append("PayloadVersion", Value(1));
       p.append("PayloadEnabled", Value(i % 2 == 0));
-      p.append("PayloadDisplayName", Value("Settings & <limits> for caf\xC3\xA9 #" + std::to_string(i)));
+      p.append("PayloadDisplayName",
+               Value("Settings & <limits> for caf\xC3\xA9 #" + std::to_string(i)));
       p.append("Ratio", Value(0.125 * i));
       p.append("Installed", Value(Date::from_unix(1700000000 + i)));
       p.append("Blob", Value(Data(256, static_cast<std::uint8_t>(i))));

@@ -77,9 +77,8 @@ void append_escaped(std::string& out, std::string_view s, bool minimal) {
 
 void append_integer(std::string& out, Integer i) {
   char buf[24];
-  std::to_chars_result r = i.is_big_unsigned()
-                               ? std::to_chars(buf, buf + sizeof buf, i.as_uint64())
-                               : std::to_chars(buf, buf + sizeof buf, i.as_int64());
+  std::to_chars_result r = i.is_big_unsigned() ? std::to_chars(buf, buf + sizeof buf, i.as_uint64())
+                                               : std::to_chars(buf, buf + sizeof buf, i.as_int64());
   out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
@@ -157,7 +156,8 @@ void append_base64(std::string& out, const std::uint8_t* data, std::size_t size)
   char* o = out.data() + old;
   std::size_t i = 0;
   for (; i + 3 <= size; i += 3) {
-    std::uint32_t n = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    std::uint32_t n =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
     *o++ = kBase64[(n >> 18) & 63];
     *o++ = kBase64[(n >> 12) & 63];
     *o++ = kBase64[(n >> 6) & 63];
@@ -236,7 +236,8 @@ class MinimalWriter {
         out_ += "</date>";
         break;
       case Type::kData:
-        // CoreFoundation rejects <data/> ("Encountered empty <data>"), so empty data keeps both tags.
+        // CoreFoundation rejects <data/> ("Encountered empty <data>"), so empty data keeps both
+        // tags.
         out_ += "<data>";
         append_base64(out_, v.as_data().data(), v.as_data().size());
         out_ += "</data>";

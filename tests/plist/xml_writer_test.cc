@@ -83,7 +83,8 @@ TEST(MinimalXml, PreservesCarriageReturnsAsCharacterReferences) {
 
 TEST(MinimalXml, CopiesTabsNewlinesControlCharactersAndUtf8Raw) {
   EXPECT_EQ(bare(Value("\t\n\x01\x1f")), "<string>\t\n\x01\x1f</string>");
-  EXPECT_EQ(bare(Value("h\xC3\xA9 \xF0\x9F\x98\x80")), "<string>h\xC3\xA9 \xF0\x9F\x98\x80</string>");
+  EXPECT_EQ(bare(Value("h\xC3\xA9 \xF0\x9F\x98\x80")),
+            "<string>h\xC3\xA9 \xF0\x9F\x98\x80</string>");
 }
 
 TEST(MinimalXml, WritesContainersWithoutWhitespace) {
