@@ -14,6 +14,8 @@ namespace cmdm::plist {
 
 namespace {
 
+using namespace std::string_view_literals;
+
 constexpr std::string_view kDeclaration = R"(<?xml version="1.0" encoding="UTF-8"?>)";
 constexpr std::string_view kDoctype =
     R"(<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">)";
@@ -104,11 +106,11 @@ std::size_t trim_exponent(char* buf, std::size_t len) {
 // both CoreFoundation and plistlib accept.
 void append_real_minimal(std::string& out, double d) {
   if (std::isnan(d)) {
-    out += "nan";
+    out += "nan"sv;
     return;
   }
   if (std::isinf(d)) {
-    out += d > 0 ? "inf" : "-inf";
+    out += d > 0 ? "inf"sv : "-inf"sv;
     return;
   }
   char fixed[400];
@@ -130,15 +132,15 @@ void append_real_minimal(std::string& out, double d) {
 // round-trip, so 0.1 stays "0.1" rather than CoreFoundation's "0.10000000000000001".
 void append_real_pretty(std::string& out, double d) {
   if (std::isnan(d)) {
-    out += "nan";
+    out += "nan"sv;
     return;
   }
   if (std::isinf(d)) {
-    out += d > 0 ? "+infinity" : "-infinity";
+    out += d > 0 ? "+infinity"sv : "-infinity"sv;
     return;
   }
   if (d == 0) {
-    out += std::signbit(d) ? "-0.0" : "0.0";
+    out += std::signbit(d) ? "-0.0"sv : "0.0"sv;
     return;
   }
   char buf[400];
@@ -210,63 +212,63 @@ class MinimalWriter {
     switch (v.type()) {
       case Type::kString:
         if (v.as_string().empty()) {
-          out_ += "<string/>";
+          out_ += "<string/>"sv;
         } else {
-          out_ += "<string>";
+          out_ += "<string>"sv;
           append_escaped(out_, v.as_string(), true);
-          out_ += "</string>";
+          out_ += "</string>"sv;
         }
         break;
       case Type::kInteger:
-        out_ += "<integer>";
+        out_ += "<integer>"sv;
         append_integer(out_, v.as_integer());
-        out_ += "</integer>";
+        out_ += "</integer>"sv;
         break;
       case Type::kReal:
-        out_ += "<real>";
+        out_ += "<real>"sv;
         append_real_minimal(out_, v.as_real());
-        out_ += "</real>";
+        out_ += "</real>"sv;
         break;
       case Type::kBoolean:
-        out_ += v.as_bool() ? "<true/>" : "<false/>";
+        out_ += v.as_bool() ? "<true/>"sv : "<false/>"sv;
         break;
       case Type::kDate:
-        out_ += "<date>";
+        out_ += "<date>"sv;
         out_ += v.as_date().to_iso8601();
-        out_ += "</date>";
+        out_ += "</date>"sv;
         break;
       case Type::kData:
         // CoreFoundation rejects <data/> ("Encountered empty <data>"), so empty data keeps both
         // tags.
-        out_ += "<data>";
+        out_ += "<data>"sv;
         append_base64(out_, v.as_data().data(), v.as_data().size());
-        out_ += "</data>";
+        out_ += "</data>"sv;
         break;
       case Type::kArray:
         if (v.as_array().empty()) {
-          out_ += "<array/>";
+          out_ += "<array/>"sv;
         } else {
-          out_ += "<array>";
+          out_ += "<array>"sv;
           for (const Value& item : v.as_array()) value(item);
-          out_ += "</array>";
+          out_ += "</array>"sv;
         }
         break;
       case Type::kDict:
         if (v.as_dict().empty()) {
-          out_ += "<dict/>";
+          out_ += "<dict/>"sv;
         } else {
-          out_ += "<dict>";
+          out_ += "<dict>"sv;
           for (const DictEntry& e : v.as_dict()) {
             if (e.key.empty()) {
-              out_ += "<key/>";  // CoreFoundation and plistlib read it as the empty key
+              out_ += "<key/>"sv;  // CoreFoundation and plistlib read it as the empty key
             } else {
-              out_ += "<key>";
+              out_ += "<key>"sv;
               append_escaped(out_, e.key, true);
-              out_ += "</key>";
+              out_ += "</key>"sv;
             }
             value(e.value);
           }
-          out_ += "</dict>";
+          out_ += "</dict>"sv;
         }
         break;
     }
@@ -287,59 +289,59 @@ class PrettyWriter {
     tabs(level);
     switch (v.type()) {
       case Type::kString:
-        out_ += "<string>";
+        out_ += "<string>"sv;
         append_escaped(out_, v.as_string(), false);
-        out_ += "</string>\n";
+        out_ += "</string>\n"sv;
         break;
       case Type::kInteger:
-        out_ += "<integer>";
+        out_ += "<integer>"sv;
         append_integer(out_, v.as_integer());
-        out_ += "</integer>\n";
+        out_ += "</integer>\n"sv;
         break;
       case Type::kReal:
-        out_ += "<real>";
+        out_ += "<real>"sv;
         append_real_pretty(out_, v.as_real());
-        out_ += "</real>\n";
+        out_ += "</real>\n"sv;
         break;
       case Type::kBoolean:
-        out_ += v.as_bool() ? "<true/>\n" : "<false/>\n";
+        out_ += v.as_bool() ? "<true/>\n"sv : "<false/>\n"sv;
         break;
       case Type::kDate:
-        out_ += "<date>";
+        out_ += "<date>"sv;
         out_ += v.as_date().to_iso8601();
-        out_ += "</date>\n";
+        out_ += "</date>\n"sv;
         break;
       case Type::kData:
-        out_ += "<data>\n";
+        out_ += "<data>\n"sv;
         data_lines(v.as_data(), level);
         tabs(level);
-        out_ += "</data>\n";
+        out_ += "</data>\n"sv;
         break;
       case Type::kArray:
         if (v.as_array().empty()) {
-          out_ += "<array/>\n";
+          out_ += "<array/>\n"sv;
           break;
         }
-        out_ += "<array>\n";
+        out_ += "<array>\n"sv;
         for (const Value& item : v.as_array()) value(item, level + 1);
         tabs(level);
-        out_ += "</array>\n";
+        out_ += "</array>\n"sv;
         break;
       case Type::kDict:
         if (v.as_dict().empty()) {
-          out_ += "<dict/>\n";
+          out_ += "<dict/>\n"sv;
           break;
         }
-        out_ += "<dict>\n";
+        out_ += "<dict>\n"sv;
         for (const DictEntry& e : v.as_dict()) {
           tabs(level + 1);
-          out_ += "<key>";
+          out_ += "<key>"sv;
           append_escaped(out_, e.key, false);
-          out_ += "</key>\n";
+          out_ += "</key>\n"sv;
           value(e.value, level + 1);
         }
         tabs(level);
-        out_ += "</dict>\n";
+        out_ += "</dict>\n"sv;
         break;
     }
   }
