@@ -29,10 +29,6 @@ constexpr std::size_t kTrailerSize = 32;
 // more values than the file has bytes, or more string/data bytes than this, is hostile.
 constexpr std::uint64_t kMaxDecodedBytes = 256u * 1024 * 1024;
 
-struct Failure {
-  std::string message;
-};
-
 class BinaryReader {
  public:
   BinaryReader(std::string_view bytes, int max_depth) : b_(bytes), max_depth_(max_depth) {}
