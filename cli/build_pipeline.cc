@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -163,21 +164,48 @@ Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOp
   out.manifest.level = options.level;
   for (const emitters::Target* t : options.targets) out.manifest.targets.emplace_back(t->name);
 
-  std::vector<Diagnostic> errors;
-  std::set<std::string> identifiers;
+  std::vector<Diagnostic> all_errors;
+  // File names of the parts so far, lower-cased: two identifiers that differ only in case would
+  // share a file on a case-insensitive file system (the macOS default).
+  std::set<std::string> taken;
   for (std::size_t i = 0; i < sources.size(); ++i) {
+    std::vector<Diagnostic>& errors = options.keep_going ? out.skipped : all_errors;
     const SourceInput& source = sources[i];
     if (options.progress) options.progress(i, sources.size(), source.path);
     Result<plist::Value> profile = load_profile(source, out.warnings);
     if (!profile) {
       for (const Diagnostic& d : profile.error().diagnostics) errors.push_back(d);
+      ++out.skipped_sources;
       continue;
     }
     Result<std::vector<ReadyPart>> parts = make_parts(*profile, options);
     if (!parts) {
       for (const Diagnostic& d : parts.error().diagnostics) errors.push_back(d);
+      ++out.skipped_sources;
       continue;
     }
+    std::vector<std::string> names;
+    bool clash = false;
+    for (const ReadyPart& p : *parts) {
+      // Two parts with one identifier would overwrite each other's files and, on the device,
+      // each other's profile.
+      std::string name = emitters::file_name_for(p.identifier);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (taken.count(name) || std::find(names.begin(), names.end(), name) != names.end()) {
+        errors.push_back(error_at(source.path,
+                                  "PayloadIdentifier '" + p.identifier +
+                                      "' is also used (ignoring case) by an earlier source or "
+                                      "part; identifiers must be unique across a build",
+                                  "PayloadIdentifier"));
+        clash = true;
+      }
+      names.push_back(std::move(name));
+    }
+    if (clash) {
+      ++out.skipped_sources;
+      continue;
+    }
+    taken.insert(names.begin(), names.end());
     emitters::SourceEntry entry;
     entry.path = source.path;
     entry.sha256 = emitters::sha256_hex(source.bytes);
@@ -186,26 +214,12 @@ Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOp
     entry.uuid = string_or(*profile, "PayloadUUID");
     entry.display_name = string_or(*profile, "PayloadDisplayName");
     entry.split = parts->size() > 1;
-    bool clash = false;
-    for (const ReadyPart& p : *parts) {
-      // Two parts with one identifier would overwrite each other's files and, on the device,
-      // each other's profile.
-      if (!identifiers.insert(p.identifier).second) {
-        errors.push_back(error_at(source.path,
-                                  "PayloadIdentifier '" + p.identifier +
-                                      "' is also used by an earlier source; identifiers must be "
-                                      "unique across a build",
-                                  "PayloadIdentifier"));
-        clash = true;
-      }
-    }
-    if (clash) continue;
     for (const ReadyPart& p : *parts) {
       entry.parts.push_back(emit_part(p, options, out.artifacts, out));
     }
     out.manifest.sources.push_back(std::move(entry));
   }
-  if (!errors.empty()) return Error(ExitCode::kDataError, std::move(errors));
+  if (!all_errors.empty()) return Error(ExitCode::kDataError, std::move(all_errors));
   emitters::list_files(out.manifest, out.artifacts);
   out.artifacts.push_back({"manifest.json", emitters::write_manifest(out.manifest)});
   return out;

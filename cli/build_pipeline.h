@@ -24,6 +24,9 @@ struct BuildOptions {
   bool fresh_command_uuids = false;
   emitters::UuidSource* uuids = nullptr;
   std::string generator = "cmdm";  // written into the manifest ("cmdm 0.1.0")
+  // Skip sources that fail (and later sources reusing an identifier) instead of failing the
+  // build: their diagnostics go to BuildOutput::skipped and the rest is emitted (`--keep-going`).
+  bool keep_going = false;
   // Called before each source is processed: index (0-based), count, path.
   std::function<void(std::size_t, std::size_t, const std::string&)> progress;
 };
@@ -40,12 +43,14 @@ struct BuildOutput {
   emitters::Manifest manifest;
   std::vector<emitters::Artifact> artifacts;
   std::vector<Diagnostic> warnings;
+  std::vector<Diagnostic> skipped;  // with keep_going: why sources were left out
+  std::size_t skipped_sources = 0;
   std::size_t undeliverable = 0;  // routes that cannot reach the device at all
   std::size_t routed_local = 0;   // MDM routes that fell back to local install
 };
 
 // Builds every source. Any source error fails the whole build (all diagnostics are returned) so
-// that a failed run never leaves a partial output.
+// that a failed run never leaves a partial output, unless options.keep_going.
 Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOptions& options);
 
 // Expands source arguments: a file stays itself, a directory lists its profile sources

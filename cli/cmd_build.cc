@@ -65,6 +65,7 @@ void print_json(const BuildRun& run, bool bundle) {
   j["removed"] = run.stats.removed;
   j["undeliverable"] = run.output.undeliverable;
   j["routed_local"] = run.output.routed_local;
+  j["skipped_sources"] = run.output.skipped_sources;
   if (bundle) j["bundle_bytes"] = run.bundle_bytes;
   std::cout << j.dump(2) << '\n';
 }
@@ -82,6 +83,7 @@ int run_build(const Args& args) {
       ("bundle", "also write OUT/bundle.cmdm")
       ("command-uuid", po::value(&command_uuid)->default_value("placeholder"),
        "placeholder (the dispatcher fills one per send) | fresh (random UUIDs now)")
+      ("keep-going,k", "skip sources that fail (reported) and build the rest; exit 65")
       ("json", "print the summary as JSON")
       ("sources", po::value(&sources), "source files or directories");
   po::positional_options_description positional;
@@ -104,6 +106,7 @@ int run_build(const Args& args) {
   build.generator = "cmdm " CMDM_VERSION;
   std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
   build.fresh_command_uuids = command_uuid == "fresh";
+  build.keep_going = vm.count("keep-going") > 0;
   build.uuids = uuids.get();
   bool tty = ::isatty(2) && !vm.count("json");
   if (tty) {
@@ -115,10 +118,15 @@ int run_build(const Args& args) {
   if (tty) std::cerr << "\r\033[K" << std::flush;
   if (!run) return report(run.error());
   for (const Diagnostic& w : run->output.warnings) std::cerr << w.format();
+  for (const Diagnostic& d : run->output.skipped) std::cerr << d.format();
   if (vm.count("json")) {
     print_json(*run, vm.count("bundle") > 0);
   } else {
     print_table(*run, vm.count("bundle") > 0, out_dir);
+  }
+  if (run->output.skipped_sources) {
+    std::cerr << "cmdm build: skipped " << run->output.skipped_sources << " source(s), see above\n";
+    return static_cast<int>(ExitCode::kDataError);
   }
   return run->output.undeliverable ? static_cast<int>(ExitCode::kCheckFailed) : 0;
 }
