@@ -42,11 +42,27 @@ constexpr AttentionTable kAttention;
 // &#13; because conforming XML parsers (expat, pugixml) turn a raw CR into LF; CoreFoundation reads
 // the reference too. Control characters XML 1.0 cannot hold (< 0x20 except TAB LF CR) are copied
 // raw, as CoreFoundation writes and reads them; no XML 1.0 parser accepts them in any spelling.
+// True when any byte of the 8-byte word w is one of & < > CR (exact: the classic "has a zero
+// byte" test applied to w XOR each character, with no false positives for existence).
+inline bool word_needs_attention(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  return (has_zero(w ^ (kOnes * '&')) | has_zero(w ^ (kOnes * '<')) | has_zero(w ^ (kOnes * '>')) |
+          has_zero(w ^ (kOnes * '\r'))) != 0;
+}
+
 void append_escaped(std::string& out, std::string_view s, bool minimal) {
   const char* p = s.data();
   const char* end = p + s.size();
   const char* run = p;
   for (; p != end; ++p) {
+    // Profile text rarely needs escaping: skip plain bytes eight at a time.
+    for (std::uint64_t w; end - p >= 8; p += 8) {
+      std::memcpy(&w, p, sizeof w);
+      if (word_needs_attention(w)) break;
+    }
+    if (p == end) break;
     unsigned char c = static_cast<unsigned char>(*p);
     if (!kAttention.v[c]) continue;
     const char* rep;
