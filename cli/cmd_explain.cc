@@ -13,11 +13,11 @@ namespace cmdm::cli {
 
 namespace {
 
+// The count first, right-aligned, so long payload labels do not push the numbers out of line.
 void row(const std::string& what, long long chars, int indent) {
-  std::string label = std::string(indent, ' ') + what;
-  std::size_t width = 64;
-  std::cout << label << std::string(label.size() < width ? width - label.size() : 1, ' ') << chars
-            << '\n';
+  std::string n = std::to_string(chars);
+  std::cout << std::string(n.size() < 8 ? 8 - n.size() : 0, ' ') << n << std::string(indent, ' ')
+            << what << '\n';
 }
 
 void print(const std::string& file, const optimizer::Explanation& ex, const std::string& target) {
