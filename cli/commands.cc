@@ -6,8 +6,14 @@ namespace cmdm::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
+      {"build", "build profiles, MDM command bodies and a manifest for targets", run_build},
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
+      {"targets", "list MDM targets: wire formats, size limits and what they count", run_targets},
+      {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
+      {"sign", "sign profiles as compact CMS SignedData (RSA, ECDSA; PEM, DER, PKCS#12)", run_sign},
+      {"verify", "check a signed profile's signature, content digest and chain", run_verify},
+      {"unwrap", "take the profile out of a signed .mobileconfig (drops the signature)", run_unwrap},
       {"passes", "list the optimizer's passes and the level that runs each", run_passes},
       {"check", "check that profiles fit a target's size limit at a level", run_check},
       {"explain", "show where a profile's size goes and what would make it fit", run_explain},

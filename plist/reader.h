@@ -25,6 +25,11 @@ struct ReadOptions {
   int max_depth = kMaxDepth;
 };
 
+// The file name diagnostics show: file_name, or "<stdin>" for standard input.
+inline std::string source_name(const ReadOptions& options) {
+  return options.file_name.empty() || options.file_name == "-" ? "<stdin>" : options.file_name;
+}
+
 // A parsed plist: the root value, the format it came in, warnings (duplicate keys, ...), and the
 // source text so later stages can turn a Value::offset() into file:line:col.
 struct Document {

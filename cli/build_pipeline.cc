@@ -1,0 +1,289 @@
+// The build pipeline: each source is read and encoded, measured against every target, routed
+// (mdm, local or undeliverable) and emitted as profile, command bodies and manifest entries.
+// Stages work on in-memory values; files are read and written only in run_build/unbundle.
+#include "cli/build_pipeline.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <set>
+
+#include "emitters/bundle.h"
+#include "plist/file_io.h"
+#include "plist/reader.h"
+#include "plist/writer.h"
+
+namespace cmdm::cli {
+
+namespace {
+
+// A profile ready to emit: its final bytes and what the manifest says about it.
+struct ReadyPart {
+  std::string identifier;
+  std::string uuid;
+  std::string bytes;
+  std::string encoding = "xml";
+  bool is_signed = false;
+  std::vector<std::string> payloads;
+};
+
+std::string string_or(const plist::Value& dict, const char* key) {
+  const std::string* s = dict.get_string(key);
+  return s ? *s : std::string();
+}
+
+Diagnostic error_at(const std::string& file, const std::string& message,
+                    const std::string& key_path = {}) {
+  Diagnostic d;
+  d.file = file;
+  d.key_path = key_path;
+  d.message = message;
+  return d;
+}
+
+// Stage 1 (compile): the source's profile model.
+Result<plist::Value> load_profile(const SourceInput& source, std::vector<Diagnostic>& warnings) {
+  plist::ReadOptions read_options;
+  read_options.file_name = source.path;
+  Result<plist::Document> doc = plist::read(source.bytes, read_options);
+  if (!doc) return doc.error();
+  for (Diagnostic& w : doc->warnings) warnings.push_back(std::move(w));
+  if (!doc->root.is_dict()) {
+    return Error(ExitCode::kDataError,
+                 error_at(source.path, "top level is a " +
+                                           std::string(plist::type_name(doc->root.type())) +
+                                           ", not a dict: not a configuration profile"));
+  }
+  if (string_or(doc->root, "PayloadIdentifier").empty()) {
+    return Error(ExitCode::kDataError,
+                 error_at(source.path, "the profile has no PayloadIdentifier", "PayloadIdentifier"));
+  }
+  return std::move(doc->root);
+}
+
+// Stages 2-4 (optimize, split, sign): the parts to emit. Lossless minimal XML, one part.
+Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const BuildOptions&) {
+  ReadyPart part;
+  part.identifier = string_or(profile, "PayloadIdentifier");
+  part.uuid = string_or(profile, "PayloadUUID");
+  part.bytes = plist::write_minimal_xml(profile);
+  if (const plist::Value* content = profile.get("PayloadContent"); content && content->is_array()) {
+    for (const plist::Value& p : content->as_array()) {
+      part.payloads.push_back(string_or(p, "PayloadIdentifier"));
+    }
+  }
+  std::vector<ReadyPart> parts;
+  parts.push_back(std::move(part));
+  return parts;
+}
+
+std::string fits_reason(const emitters::Target& t, std::size_t size, std::size_t limit) {
+  return "does not fit " + std::string(t.name) + ": " + std::to_string(size) + " " +
+         std::string(t.limit_counts) + " > limit " + std::to_string(limit) +
+         "; install it locally (profiles/) or raise --level";
+}
+
+// Stage 5 (emit): one part's artifacts and its manifest entry.
+emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
+                         std::vector<emitters::Artifact>& artifacts, BuildOutput& out) {
+  emitters::Part m;
+  m.identifier = part.identifier;
+  m.uuid = part.uuid;
+  m.profile = emitters::profile_path(part.identifier);
+  m.bytes = part.bytes.size();
+  m.sha256 = emitters::sha256_hex(part.bytes);
+  m.encoding = part.encoding;
+  m.is_signed = part.is_signed;
+  m.payloads = part.payloads;
+  artifacts.push_back({m.profile, part.bytes});
+  for (const emitters::Target* t : options.targets) {
+    emitters::Route r;
+    r.target = std::string(t->name);
+    r.limit = t->default_limit;
+    r.size = t->command_size(part.bytes);
+    if (!t->is_mdm) {
+      r.route = "local";
+      r.install = m.profile;
+      r.install_sha256 = m.sha256;
+      m.routes.push_back(std::move(r));
+      continue;
+    }
+    if (part.is_signed && !t->accepts_signed) {
+      r.route = "undeliverable";
+      r.reason = std::string(t->name) + " refuses signed profiles (it signs what it deploys); "
+                 "build this target without --sign";
+    } else if (part.encoding == "binary" && !t->accepts_binary) {
+      r.route = "undeliverable";
+      r.reason = std::string(t->name) + " cannot carry a binary profile; use a lower --level";
+    } else if (r.limit != 0 && r.size > r.limit) {
+      r.route = "local";
+      r.reason = fits_reason(*t, r.size, r.limit);
+    } else {
+      r.route = "mdm";
+    }
+    if (r.route == "undeliverable") ++out.undeliverable;
+    if (r.route == "local") ++out.routed_local;
+    if (r.route == "mdm") {
+      std::string install = t->install_body(part.bytes, part.identifier);
+      std::string remove = t->remove_body(part.identifier);
+      if (options.fresh_command_uuids && t->fill_command_uuid && options.uuids) {
+        install = t->fill_command_uuid(install, options.uuids->next());
+        remove = t->fill_command_uuid(remove, options.uuids->next());
+      }
+      r.install = emitters::command_path(*t, part.identifier, true);
+      r.install_sha256 = emitters::sha256_hex(install);
+      r.remove = emitters::command_path(*t, part.identifier, false);
+      r.remove_sha256 = emitters::sha256_hex(remove);
+      artifacts.push_back({r.install, std::move(install)});
+      artifacts.push_back({r.remove, std::move(remove)});
+    }
+    m.routes.push_back(std::move(r));
+  }
+  return m;
+}
+
+bool is_profile_source(const std::filesystem::path& p) {
+  std::string ext = p.extension().string();
+  return ext == ".mobileconfig" || ext == ".plist";
+}
+
+}  // namespace
+
+Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOptions& options) {
+  if (options.targets.empty()) {
+    return Error::make(ExitCode::kUsage, "", "no target given (--target)");
+  }
+  if (options.level != "lossless") {
+    return Error::make(ExitCode::kUsage, "",
+                       "optimizer level '" + options.level + "' is not available in this build");
+  }
+  BuildOutput out;
+  out.manifest.generator = options.generator;
+  out.manifest.level = options.level;
+  for (const emitters::Target* t : options.targets) out.manifest.targets.emplace_back(t->name);
+
+  std::vector<Diagnostic> all_errors;
+  // File names of the parts so far, lower-cased: two identifiers that differ only in case would
+  // share a file on a case-insensitive file system (the macOS default).
+  std::set<std::string> taken;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    std::vector<Diagnostic>& errors = options.keep_going ? out.skipped : all_errors;
+    const SourceInput& source = sources[i];
+    if (options.progress) options.progress(i, sources.size(), source.path);
+    Result<plist::Value> profile = load_profile(source, out.warnings);
+    if (!profile) {
+      for (const Diagnostic& d : profile.error().diagnostics) errors.push_back(d);
+      ++out.skipped_sources;
+      continue;
+    }
+    Result<std::vector<ReadyPart>> parts = make_parts(*profile, options);
+    if (!parts) {
+      for (const Diagnostic& d : parts.error().diagnostics) errors.push_back(d);
+      ++out.skipped_sources;
+      continue;
+    }
+    std::vector<std::string> names;
+    bool clash = false;
+    for (const ReadyPart& p : *parts) {
+      // Two parts with one identifier would overwrite each other's files and, on the device,
+      // each other's profile.
+      std::string name = emitters::file_name_for(p.identifier);
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (taken.count(name) || std::find(names.begin(), names.end(), name) != names.end()) {
+        errors.push_back(error_at(source.path,
+                                  "PayloadIdentifier '" + p.identifier +
+                                      "' is also used (ignoring case) by an earlier source or "
+                                      "part; identifiers must be unique across a build",
+                                  "PayloadIdentifier"));
+        clash = true;
+      }
+      names.push_back(std::move(name));
+    }
+    if (clash) {
+      ++out.skipped_sources;
+      continue;
+    }
+    taken.insert(names.begin(), names.end());
+    emitters::SourceEntry entry;
+    entry.path = source.path;
+    entry.sha256 = emitters::sha256_hex(source.bytes);
+    entry.bytes = source.bytes.size();
+    entry.identifier = string_or(*profile, "PayloadIdentifier");
+    entry.uuid = string_or(*profile, "PayloadUUID");
+    entry.display_name = string_or(*profile, "PayloadDisplayName");
+    entry.split = parts->size() > 1;
+    for (const ReadyPart& p : *parts) {
+      entry.parts.push_back(emit_part(p, options, out.artifacts, out));
+    }
+    out.manifest.sources.push_back(std::move(entry));
+  }
+  if (!all_errors.empty()) return Error(ExitCode::kDataError, std::move(all_errors));
+  emitters::list_files(out.manifest, out.artifacts);
+  out.artifacts.push_back({"manifest.json", emitters::write_manifest(out.manifest)});
+  return out;
+}
+
+Result<std::vector<std::string>> expand_source_paths(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& arg : args) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(arg, ec)) {
+      std::vector<std::string> found;
+      for (const auto& e : std::filesystem::directory_iterator(arg, ec)) {
+        if (e.is_regular_file(ec) && is_profile_source(e.path())) found.push_back(e.path().string());
+      }
+      if (ec) return Error::make(ExitCode::kIoError, arg, "cannot list directory: " + ec.message());
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(arg);
+    }
+  }
+  return out;
+}
+
+Result<BuildRun> run_build(const std::vector<std::string>& source_args, const std::string& out_dir,
+                           bool bundle, const BuildOptions& options) {
+  Result<std::vector<std::string>> paths = expand_source_paths(source_args);
+  if (!paths) return paths.error();
+  if (paths->empty()) return Error::make(ExitCode::kUsage, "", "no source files");
+  std::vector<SourceInput> sources;
+  sources.reserve(paths->size());
+  for (const std::string& path : *paths) {
+    Result<std::string> bytes = read_file(path);
+    if (!bytes) return bytes.error();
+    sources.push_back({path, std::move(*bytes)});
+  }
+  Result<BuildOutput> output = build(sources, options);
+  if (!output) return output.error();
+  sources.clear();
+  BuildRun run;
+  run.output = std::move(*output);
+  Result<emitters::WriteStats> stats = emitters::write_layout(out_dir, run.output.artifacts);
+  if (!stats) return stats.error();
+  run.stats = *stats;
+  if (bundle) {
+    Result<std::string> bytes = emitters::write_bundle(run.output.artifacts);
+    if (!bytes) return bytes.error();
+    run.bundle_bytes = bytes->size();
+    std::string path = out_dir + "/" + std::string(emitters::kBundleFileName);
+    Result<std::string> old = read_file(path);
+    if (!old.ok() || *old != *bytes) {
+      if (Status s = write_file_atomic(path, *bytes); !s) return s.error();
+      run.bundle_written = true;
+    }
+  }
+  return run;
+}
+
+Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir) {
+  Result<std::string> bytes = read_file(bundle_path);
+  if (!bytes) return bytes.error();
+  Result<std::vector<emitters::Artifact>> artifacts = emitters::read_bundle(*bytes, bundle_path);
+  if (!artifacts) return artifacts.error();
+  return emitters::write_layout(out_dir, *artifacts);
+}
+
+}  // namespace cmdm::cli

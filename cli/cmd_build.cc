@@ -1,0 +1,134 @@
+// `cmdm build`: sources in, ready-to-send profiles, MDM command bodies, manifest (and bundle) out.
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <iomanip>
+#include <iostream>
+
+#include "cli/build_pipeline.h"
+#include "cli/command.h"
+#include "cli/commands_decl.h"
+
+namespace cmdm::cli {
+
+namespace {
+
+void print_table(const BuildRun& run, bool bundle, const std::string& out_dir) {
+  std::cout << std::left << std::setw(40) << "PART" << std::setw(14) << "TARGET" << std::setw(15)
+            << "ROUTE" << "SIZE\n";
+  for (const emitters::SourceEntry& s : run.output.manifest.sources) {
+    for (const emitters::Part& p : s.parts) {
+      for (const emitters::Route& r : p.routes) {
+        std::string size = std::to_string(r.size);
+        if (r.limit) size += " / " + std::to_string(r.limit);
+        std::cout << std::setw(40) << p.identifier << std::setw(14) << r.target << std::setw(15)
+                  << r.route << size << '\n';
+        if (!r.reason.empty()) std::cout << "    " << r.reason << '\n';
+      }
+    }
+  }
+  std::size_t parts = 0;
+  for (const auto& s : run.output.manifest.sources) parts += s.parts.size();
+  std::cout << run.output.manifest.sources.size() << " sources, " << parts << " parts -> " << out_dir
+            << ": " << run.stats.written << " written, " << run.stats.unchanged << " unchanged, "
+            << run.stats.removed << " removed";
+  if (bundle) {
+    std::cout << "; bundle " << run.bundle_bytes << " bytes"
+              << (run.bundle_written ? "" : " (unchanged)");
+  }
+  std::cout << '\n';
+}
+
+void print_json(const BuildRun& run, bool bundle) {
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const emitters::SourceEntry& s : run.output.manifest.sources) {
+    for (const emitters::Part& p : s.parts) {
+      for (const emitters::Route& r : p.routes) {
+        nlohmann::ordered_json row;
+        row["source"] = s.path;
+        row["part"] = p.identifier;
+        row["target"] = r.target;
+        row["route"] = r.route;
+        row["size"] = r.size;
+        row["limit"] = r.limit;
+        if (!r.reason.empty()) row["reason"] = r.reason;
+        row["install"] = r.install;
+        rows.push_back(row);
+      }
+    }
+  }
+  j["routes"] = rows;
+  j["written"] = run.stats.written;
+  j["unchanged"] = run.stats.unchanged;
+  j["removed"] = run.stats.removed;
+  j["undeliverable"] = run.output.undeliverable;
+  j["routed_local"] = run.output.routed_local;
+  j["skipped_sources"] = run.output.skipped_sources;
+  if (bundle) j["bundle_bytes"] = run.bundle_bytes;
+  std::cout << j.dump(2) << '\n';
+}
+
+}  // namespace
+
+int run_build(const Args& args) {
+  po::options_description options("build options");
+  std::vector<std::string> sources;
+  std::string targets, out_dir, level, command_uuid;
+  options.add_options()
+      ("target,t", po::value(&targets)->required(), "targets, comma-separated (`cmdm targets`)")
+      ("output,o", po::value(&out_dir)->required(), "output directory")
+      ("level", po::value(&level)->default_value("lossless"), "optimizer level")
+      ("bundle", "also write OUT/bundle.cmdm")
+      ("command-uuid", po::value(&command_uuid)->default_value("placeholder"),
+       "placeholder (the dispatcher fills one per send) | fresh (random UUIDs now)")
+      ("keep-going,k", "skip sources that fail (reported) and build the rest; exit 65")
+      ("json", "print the summary as JSON")
+      ("sources", po::value(&sources), "source files or directories");
+  po::positional_options_description positional;
+  positional.add("sources", -1);
+  po::variables_map vm;
+  if (auto code = parse_options("build", "SRC... --target T[,T...] -o OUT [--level L] [--bundle] [--json]",
+                                options, positional, args, vm)) {
+    return *code;
+  }
+  if (sources.empty()) return usage_error("build", "no sources");
+  if (command_uuid != "placeholder" && command_uuid != "fresh") {
+    return usage_error("build", "--command-uuid must be placeholder or fresh");
+  }
+  Result<std::vector<const emitters::Target*>> parsed = emitters::parse_target_list(targets);
+  if (!parsed) return usage_error("build", parsed.error().diagnostics[0].message);
+
+  BuildOptions build;
+  build.targets = *parsed;
+  build.level = level;
+  build.generator = "cmdm " CMDM_VERSION;
+  std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
+  build.fresh_command_uuids = command_uuid == "fresh";
+  build.keep_going = vm.count("keep-going") > 0;
+  build.uuids = uuids.get();
+  bool tty = ::isatty(2) && !vm.count("json");
+  if (tty) {
+    build.progress = [](std::size_t i, std::size_t n, const std::string& path) {
+      std::cerr << "\r\033[K[" << i + 1 << '/' << n << "] " << path << std::flush;
+    };
+  }
+  Result<BuildRun> run = cli::run_build(sources, out_dir, vm.count("bundle") > 0, build);
+  if (tty) std::cerr << "\r\033[K" << std::flush;
+  if (!run) return report(run.error());
+  for (const Diagnostic& w : run->output.warnings) std::cerr << w.format();
+  for (const Diagnostic& d : run->output.skipped) std::cerr << d.format();
+  if (vm.count("json")) {
+    print_json(*run, vm.count("bundle") > 0);
+  } else {
+    print_table(*run, vm.count("bundle") > 0, out_dir);
+  }
+  if (run->output.skipped_sources) {
+    std::cerr << "cmdm build: skipped " << run->output.skipped_sources << " source(s), see above\n";
+    return static_cast<int>(ExitCode::kDataError);
+  }
+  return run->output.undeliverable ? static_cast<int>(ExitCode::kCheckFailed) : 0;
+}
+
+}  // namespace cmdm::cli

@@ -1,0 +1,152 @@
+// Writes a build output directory: checked paths, compare-before-write, atomic replacement,
+// and removal of what the previous manifest listed but this build no longer produces.
+#include "emitters/layout.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <system_error>
+
+#include "plist/file_io.h"
+
+namespace cmdm::emitters {
+
+namespace {
+
+bool plain_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+Error io_error(const std::string& path, const std::string& what) {
+  return Error::make(ExitCode::kIoError, path, what);
+}
+
+// Creates `dir` and its parents; refuses to follow into something that is not a directory.
+Status make_dirs(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error(dir, "cannot create directory: " + ec.message());
+  return Ok{};
+}
+
+// True when `path` is a regular file holding exactly `bytes`.
+bool same_bytes(const std::string& path, std::string_view bytes) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (static_cast<std::size_t>(st.st_size) != bytes.size()) return false;
+  Result<std::string> old = read_file(path);
+  return old.ok() && *old == bytes;
+}
+
+}  // namespace
+
+std::string file_name_for(std::string_view identifier) {
+  bool plain = !identifier.empty() && identifier.front() != '.';
+  for (char c : identifier) plain = plain && plain_char(c);
+  if (plain) return std::string(identifier);
+  std::string out;
+  for (char c : identifier) out += plain_char(c) ? c : '_';
+  if (out.empty() || out.front() == '.') out.insert(out.begin(), '_');
+  if (out.size() > 200) out.resize(200);  // keep names well under NAME_MAX with the suffixes
+  return out + "~" + sha256_hex(identifier).substr(0, 8);
+}
+
+std::string profile_path(std::string_view identifier) {
+  return "profiles/" + file_name_for(identifier) + ".mobileconfig";
+}
+
+std::string command_path(const Target& target, std::string_view identifier, bool install) {
+  return "commands/" + std::string(target.name) + "/" + file_name_for(identifier) +
+         (install ? ".install." : ".remove.") + std::string(target.body_extension);
+}
+
+Status check_relative_path(std::string_view path) {
+  auto bad = [&](const std::string& why) {
+    return Error::make(ExitCode::kDataError, std::string(path), "unsafe artifact path: " + why);
+  };
+  if (path.empty()) return bad("empty");
+  if (path.size() > 1024) return bad("longer than 1024 bytes");
+  if (path.front() == '/') return bad("absolute");
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string_view part = path.substr(start, slash - start);
+    if (part.empty()) return bad("empty path component");
+    if (part == "." || part == "..") return bad("'.' or '..' component");
+    start = slash + 1;
+  }
+  for (unsigned char c : path) {
+    if (c < 0x20 || c == 0x7F) return bad("control character");
+    if (c == '\\') return bad("backslash");
+  }
+  return Ok{};
+}
+
+Result<WriteStats> write_layout(const std::string& out_dir,
+                                const std::vector<Artifact>& artifacts) {
+  WriteStats stats;
+  for (const Artifact& a : artifacts) {
+    if (Status s = check_relative_path(a.path); !s) return s.error();
+  }
+  if (Status s = make_dirs(out_dir); !s) return s.error();
+  std::string root = out_dir;
+  if (root.back() != '/') root += '/';
+
+  // What the previous build produced, so files it no longer makes can be removed.
+  std::vector<std::string> previous;
+  if (Result<std::string> old = read_file(root + "manifest.json"); old.ok()) {
+    if (Result<Manifest> m = read_manifest(*old); m.ok()) {
+      for (const Manifest::File& f : m->files) previous.push_back(f.path);
+    }
+  }
+
+  std::set<std::string> produced;
+  const Artifact* manifest = nullptr;
+  std::set<std::string> made_dirs;
+  for (const Artifact& a : artifacts) {
+    produced.insert(a.path);
+    if (a.path == "manifest.json") {
+      manifest = &a;
+      continue;
+    }
+    std::string full = root + a.path;
+    std::string dir = full.substr(0, full.rfind('/'));
+    if (made_dirs.insert(dir).second) {
+      if (Status s = make_dirs(dir); !s) return s.error();
+    }
+    if (same_bytes(full, a.bytes)) {
+      ++stats.unchanged;
+      continue;
+    }
+    if (Status s = write_file_atomic(full, a.bytes); !s) return s.error();
+    ++stats.written;
+  }
+  if (manifest) {
+    if (same_bytes(root + "manifest.json", manifest->bytes)) {
+      ++stats.unchanged;
+    } else {
+      if (Status s = write_file_atomic(root + "manifest.json", manifest->bytes); !s) {
+        return s.error();
+      }
+      ++stats.written;
+    }
+  }
+  for (const std::string& path : previous) {
+    if (produced.count(path) || !check_relative_path(path).ok()) continue;
+    std::string full = root + path;
+    if (::unlink(full.c_str()) == 0) {
+      ++stats.removed;
+    } else if (errno != ENOENT) {
+      return io_error(full, std::string("cannot remove stale artifact: ") + std::strerror(errno));
+    }
+  }
+  return stats;
+}
+
+}  // namespace cmdm::emitters

@@ -1,0 +1,1144 @@
+// The XML plist reader. pugixml parses the markup in place; this file checks the result against the
+// plist grammar and decodes text itself (entities, CDATA, line ends), so every error points at the
+// exact bytes of the original input and every Value carries the offset of its element.
+#include <pugixml.hpp>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "plist/base64.h"
+#include "plist/reader.h"
+#include "plist/suggest.h"
+
+namespace cmdm::plist {
+
+namespace {
+
+enum class Tag {
+  kPlist,
+  kDict,
+  kArray,
+  kKey,
+  kString,
+  kInteger,
+  kReal,
+  kTrue,
+  kFalse,
+  kDate,
+  kData,
+  kUnknown,
+};
+
+Tag classify(const char* name) {
+  switch (name[0]) {
+    case 'a':
+      if (std::strcmp(name, "array") == 0) return Tag::kArray;
+      break;
+    case 'd':
+      if (std::strcmp(name, "dict") == 0) return Tag::kDict;
+      if (std::strcmp(name, "date") == 0) return Tag::kDate;
+      if (std::strcmp(name, "data") == 0) return Tag::kData;
+      break;
+    case 'f':
+      if (std::strcmp(name, "false") == 0) return Tag::kFalse;
+      break;
+    case 'i':
+      if (std::strcmp(name, "integer") == 0) return Tag::kInteger;
+      break;
+    case 'k':
+      if (std::strcmp(name, "key") == 0) return Tag::kKey;
+      break;
+    case 'p':
+      if (std::strcmp(name, "plist") == 0) return Tag::kPlist;
+      break;
+    case 'r':
+      if (std::strcmp(name, "real") == 0) return Tag::kReal;
+      break;
+    case 's':
+      if (std::strcmp(name, "string") == 0) return Tag::kString;
+      break;
+    case 't':
+      if (std::strcmp(name, "true") == 0) return Tag::kTrue;
+      break;
+    default:
+      break;
+  }
+  return Tag::kUnknown;
+}
+
+bool is_xml_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// Offset of the first non-whitespace character, or npos when there is none.
+std::size_t first_non_space(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!is_xml_space(s[i])) return i;
+  }
+  return std::string_view::npos;
+}
+
+std::string_view trim(std::string_view s, std::size_t* leading = nullptr) {
+  std::size_t b = 0;
+  while (b < s.size() && is_xml_space(s[b])) ++b;
+  std::size_t e = s.size();
+  while (e > b && is_xml_space(s[e - 1])) --e;
+  if (leading) *leading = b;
+  return s.substr(b, e - b);
+}
+
+// Shows element text inside a message: quoted, cut at 40 bytes (on a character boundary), with
+// line breaks and tabs escaped so the message stays on one line.
+std::string quoted(std::string_view s) {
+  constexpr std::size_t kMax = 40;
+  bool cut = s.size() > kMax;
+  if (cut) {
+    std::size_t n = kMax;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    s = s.substr(0, n);
+  }
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += c;
+    }
+  }
+  out += cut ? "...\"" : "\"";
+  return out;
+}
+
+std::string hex_byte(unsigned char c) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02X", c);
+  return buf;
+}
+
+// ---- Whole-input checks: UTF-8 and the characters XML allows ----
+
+struct BadInput {
+  std::size_t offset;
+  std::string message;
+};
+
+// Finds the first byte that is not well-formed UTF-8 (Unicode table 3-7) or is a control
+// character XML 1.0 forbids. The byte loop runs over ASCII first, which is nearly all of a plist.
+// 1 for the bytes that need a closer look: control characters other than tab, LF and CR, every
+// non-ASCII byte, and '!' and '?', which may start a comment, CDATA or processing instruction.
+constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x80 || c == '!' || c == '?';
+  }
+  return t;
+}();
+
+// What the character check saw of the markup, to pick pugixml's whitespace mode (below).
+struct MarkupSeen {
+  int processing_instructions = 0;  // "<?", the declaration included
+  bool comment_or_cdata = false;    // "<!--" or "<![CDATA["
+};
+
+std::optional<BadInput> check_characters(std::string_view s, MarkupSeen* seen) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    // Plain ASCII eight bytes at a time: one table lookup each and a single branch.
+    while (i + 8 <= n && !(kSpecialByte[p[i]] | kSpecialByte[p[i + 1]] | kSpecialByte[p[i + 2]] |
+                           kSpecialByte[p[i + 3]] | kSpecialByte[p[i + 4]] |
+                           kSpecialByte[p[i + 5]] | kSpecialByte[p[i + 6]] |
+                           kSpecialByte[p[i + 7]])) {
+      i += 8;
+    }
+    if (i >= n) break;
+    unsigned char c = p[i];
+    if (!kSpecialByte[c]) {
+      ++i;
+      continue;
+    }
+    if (c == '!' || c == '?') {
+      if (i > 0 && p[i - 1] == '<') {
+        if (c == '?') {
+          ++seen->processing_instructions;
+        } else if (s.substr(i + 1).starts_with("--") || s.substr(i + 1).starts_with("[CDATA[")) {
+          seen->comment_or_cdata = true;
+        }
+      }
+      ++i;
+      continue;
+    }
+    if (c < 0x20) {
+      if (c == 0) return BadInput{i, "NUL byte inside the document (allowed only after the end)"};
+      char buf[96];
+      std::snprintf(buf, sizeof buf,
+                    "control character U+%04X is not allowed in XML (binary content goes in <data>)",
+                    c);
+      return BadInput{i, buf};
+    }
+    // Multi-byte sequence: the lead byte fixes the length and the range of the second byte.
+    int len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else if (c >= 0x80 && c <= 0xBF) {
+      return BadInput{i, "invalid UTF-8: unexpected continuation byte " + hex_byte(c)};
+    } else {
+      return BadInput{i, "invalid UTF-8: byte " + hex_byte(c) + " never occurs in UTF-8"};
+    }
+    for (int k = 1; k < len; ++k) {
+      if (i + k >= n) return BadInput{i, "invalid UTF-8: the input ends inside a character"};
+      unsigned char d = p[i + k];
+      unsigned char min = k == 1 ? lo : 0x80;
+      unsigned char max = k == 1 ? hi : 0xBF;
+      if (d < min || d > max) {
+        if (k == 1 && d >= 0x80 && d <= 0xBF) {
+          const char* why = c == 0xED   ? "a UTF-16 surrogate"
+                            : c == 0xF4 ? "a code point above U+10FFFF"
+                                        : "an overlong encoding";
+          return BadInput{i, std::string("invalid UTF-8: ") + why};
+        }
+        return BadInput{i, "invalid UTF-8: byte " + hex_byte(c) +
+                               " must be followed by a continuation byte, not " + hex_byte(d)};
+      }
+    }
+    i += static_cast<std::size_t>(len);
+  }
+  return std::nullopt;
+}
+
+// The echoed source line of an encoding error, with each byte that is not valid UTF-8 shown as
+// '?' so the diagnostic itself stays valid text. Only bytes at or after the error can be
+// invalid (it is the first), so the caret column is unchanged.
+std::string printable_utf8(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  std::size_t i = 0;
+  while (i < line.size()) {
+    std::string_view rest = line.substr(i);
+    std::size_t valid = rest.size();
+    MarkupSeen unused;
+    if (std::optional<BadInput> bad = check_characters(rest, &unused)) valid = bad->offset;
+    out.append(rest.substr(0, valid));
+    i += valid;
+    if (i < line.size()) {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
+// ---- Markup errors ----
+
+// Finds the element that an end tag fails to close (or that is never closed) by scanning the
+// markup with a tag stack; pugixml reports only the place where it noticed.
+struct OpenTag {
+  std::string_view name;
+  std::size_t offset = 0;
+};
+struct TagProblem {
+  std::size_t offset = 0;  // where to point
+  std::string message;
+};
+
+std::optional<TagProblem> find_tag_problem(std::string_view s, const SourceText& source) {
+  auto is_name_end = [](char c) { return is_xml_space(c) || c == '>' || c == '/'; };
+  auto where = [&](std::size_t offset) {
+    SourceText::Position p = source.position(offset);
+    return std::to_string(p.line) + ":" + std::to_string(p.column);
+  };
+  std::vector<OpenTag> stack;
+  std::size_t i = 0;
+  while (true) {
+    i = s.find('<', i);
+    if (i == std::string_view::npos) break;
+    std::string_view rest = s.substr(i);
+    std::size_t end;
+    if (rest.starts_with("<!--")) {
+      end = s.find("-->", i + 4);
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end + 3;
+    } else if (rest.starts_with("<![CDATA[")) {
+      end = s.find("]]>", i + 9);
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end + 3;
+    } else if (rest.starts_with("<?")) {
+      end = s.find("?>", i + 2);
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end + 2;
+    } else if (rest.starts_with("<!")) {
+      // A DOCTYPE, possibly with an internal subset in brackets.
+      int brackets = 0;
+      std::size_t j = i + 2;
+      for (; j < s.size(); ++j) {
+        if (s[j] == '[') ++brackets;
+        if (s[j] == ']') --brackets;
+        if (s[j] == '>' && brackets <= 0) break;
+      }
+      i = j + 1;
+    } else if (rest.starts_with("</")) {
+      std::size_t j = i + 2;
+      while (j < s.size() && !is_name_end(s[j])) ++j;
+      std::string_view name = s.substr(i + 2, j - i - 2);
+      if (stack.empty()) {
+        return TagProblem{i, "malformed XML: </" + std::string(name) + "> closes no open element"};
+      }
+      if (stack.back().name != name) {
+        const OpenTag& open = stack.back();
+        return TagProblem{i, "malformed XML: found </" + std::string(name) + ">, expected </" +
+                                 std::string(open.name) + "> to close <" + std::string(open.name) +
+                                 "> at " + where(open.offset)};
+      }
+      stack.pop_back();
+      end = s.find('>', j);
+      if (end == std::string_view::npos) return std::nullopt;
+      i = end + 1;
+    } else {
+      std::size_t j = i + 1;
+      while (j < s.size() && !is_name_end(s[j])) ++j;
+      std::string_view name = s.substr(i + 1, j - i - 1);
+      // Skip attributes, whose quoted values may hold '>'.
+      char quote = 0;
+      for (; j < s.size(); ++j) {
+        if (quote) {
+          if (s[j] == quote) quote = 0;
+        } else if (s[j] == '"' || s[j] == '\'') {
+          quote = s[j];
+        } else if (s[j] == '>') {
+          break;
+        }
+      }
+      if (j >= s.size()) return std::nullopt;
+      if (s[j - 1] != '/') stack.push_back({name, i});
+      i = j + 1;
+    }
+  }
+  if (!stack.empty()) {
+    const OpenTag& open = stack.back();
+    return TagProblem{open.offset, "malformed XML: <" + std::string(open.name) +
+                                       "> is never closed (expected </" + std::string(open.name) +
+                                       ">)"};
+  }
+  return std::nullopt;
+}
+
+// Turns a pugixml failure into a diagnostic at the right place, with a message that says what the
+// markup should have been.
+Diagnostic markup_error(const pugi::xml_parse_result& result, std::string_view text,
+                        const SourceText& source) {
+  std::size_t offset = static_cast<std::size_t>(result.offset);
+  std::string message;
+  auto last_before = [&](std::string_view what) {
+    std::size_t at = text.rfind(what, offset);
+    if (at != std::string_view::npos) offset = at;
+  };
+  switch (result.status) {
+    case pugi::status_end_element_mismatch:
+      if (std::optional<TagProblem> p = find_tag_problem(text, source)) {
+        return Diagnostic::at(source, p->offset, p->message);
+      }
+      message = "malformed XML: start and end tags do not match";
+      break;
+    case pugi::status_bad_comment:
+      last_before("<!--");
+      message = "malformed XML: bad comment (expected <!-- ... -->)";
+      break;
+    case pugi::status_bad_cdata:
+      last_before("<![CDATA[");
+      message = "malformed XML: bad CDATA section (expected <![CDATA[ ... ]]>)";
+      break;
+    case pugi::status_bad_pi:
+      message = "malformed XML: bad declaration or processing instruction (expected <? ... ?>)";
+      break;
+    case pugi::status_bad_doctype:
+      message = "malformed XML: bad DOCTYPE";
+      break;
+    case pugi::status_bad_start_element:
+      last_before("<");
+      message = "malformed XML: bad start tag (expected <name> or <name/>)";
+      break;
+    case pugi::status_bad_attribute:
+      message = "malformed XML: bad attribute (expected name=\"value\")";
+      break;
+    case pugi::status_bad_end_element:
+      last_before("</");
+      message = "malformed XML: bad end tag (expected </name>)";
+      break;
+    case pugi::status_unrecognized_tag:
+      last_before("<");
+      message = "malformed XML: '<' does not start a tag (write it as &lt; in text)";
+      break;
+    default:
+      message = std::string("malformed XML: ") + result.description();
+      break;
+  }
+  return Diagnostic::at(source, offset, std::move(message));
+}
+
+// ---- The tree walk ----
+
+// Element text after decoding, and where it came from.
+struct Text {
+  std::string value;
+  std::size_t offset = 0;  // input offset of the first text byte (or of the element when empty)
+  bool exact = true;       // value[i] sits at input offset + i (no entity, CDATA or CR changed it)
+};
+
+constexpr std::size_t kIndexThreshold = 16;  // dicts with more keys use a hash set for duplicates
+
+class XmlReader {
+ public:
+  XmlReader(const SourceText& source, const char* buffer, const ReadOptions& options,
+            std::vector<Diagnostic>* warnings)
+      : source_(source), buffer_(buffer), options_(options), warnings_(warnings) {}
+
+  bool read_document(pugi::xml_node document, Value* out);
+  Error take_error() { return Error(ExitCode::kDataError, std::move(error_)); }
+
+ private:
+  // One step of the key path to the value being read: a dict key or an array index.
+  struct PathPart {
+    const std::string* key;
+    std::size_t index;
+  };
+
+  std::size_t offset_of(pugi::xml_node element) const {
+    return static_cast<std::size_t>(element.name() - buffer_) - 1;  // the '<'
+  }
+  std::size_t offset_of_text(pugi::xml_node text) const {
+    return static_cast<std::size_t>(text.value() - buffer_);
+  }
+
+  std::string key_path() const {
+    KeyPath p;
+    for (const PathPart& part : path_) p = part.key ? p.key(*part.key) : p.index(part.index);
+    return p.str();
+  }
+
+  bool fail(std::size_t offset, std::string message) {
+    error_ = Diagnostic::at(source_, offset, std::move(message));
+    error_.key_path = key_path();
+    return false;
+  }
+
+  bool read_value(pugi::xml_node element, Tag tag, int depth, Value* out);
+  bool read_dict(pugi::xml_node element, int depth, Value* out);
+  bool read_array(pugi::xml_node element, int depth, Value* out);
+  bool read_text(pugi::xml_node element, Text* out);
+  bool append_pcdata(const char* p, std::size_t offset, Text* out);
+  bool check_container_text(const char* text, bool cdata, const char* container,
+                            const char* expected);
+  bool check_embedded_text(pugi::xml_node element, const char* container, const char* expected) {
+    return check_container_text(element.value(), false, container, expected);
+  }
+  bool unknown_element(pugi::xml_node element, bool root);
+  bool parse_integer(const Text& text, std::size_t element_offset, Integer* out);
+  bool parse_real(const Text& text, std::size_t element_offset, double* out);
+  bool parse_date(const Text& text, std::size_t element_offset, Date* out);
+  bool parse_data(const Text& text, std::size_t element_offset, Data* out);
+
+  const SourceText& source_;
+  const char* buffer_;
+  const ReadOptions& options_;
+  std::vector<Diagnostic>* warnings_;
+  std::vector<PathPart> path_;
+  Diagnostic error_;
+};
+
+bool XmlReader::read_document(pugi::xml_node document, Value* out) {
+  pugi::xml_node root;
+  for (pugi::xml_node child = document.first_child(); child; child = child.next_sibling()) {
+    pugi::xml_node_type type = child.type();
+    if (type == pugi::node_pcdata || type == pugi::node_cdata) {
+      std::string_view text = child.value();
+      std::size_t at = type == pugi::node_cdata ? 0 : first_non_space(text);
+      if (at == std::string_view::npos) continue;
+      std::size_t offset = offset_of_text(child) + at;
+      if (!root) {
+        bool any_element = false;
+        for (pugi::xml_node n = child.next_sibling(); n && !any_element; n = n.next_sibling()) {
+          any_element = n.type() == pugi::node_element;
+        }
+        if (!any_element) {
+          return fail(offset, "not a property list: expected XML with <plist> or a value element");
+        }
+        return fail(offset, "text before the root element (expected '<')");
+      }
+      return fail(offset, "text after the root element </" + std::string(root.name()) + ">");
+    }
+    if (type != pugi::node_element) continue;
+    if (root) {
+      return fail(offset_of(child), "more than one root element (the plist ends at </" +
+                                        std::string(root.name()) + ">)");
+    }
+    root = child;
+  }
+  if (!root) {
+    error_ = Diagnostic();
+    error_.file = source_.name();
+    error_.message = "no root element: expected <plist> or a value element";
+    return false;
+  }
+  Tag tag = classify(root.name());
+  if (tag != Tag::kPlist) {
+    if (tag == Tag::kUnknown) return unknown_element(root, true);
+    return read_value(root, tag, 0, out);
+  }
+  // <plist version="..."> holds exactly one value; the version is not checked, as in CoreFoundation.
+  pugi::xml_node value;
+  if (!check_embedded_text(root, "plist", "one value element")) return false;
+  for (pugi::xml_node child = root.first_child(); child; child = child.next_sibling()) {
+    pugi::xml_node_type type = child.type();
+    if (type == pugi::node_pcdata || type == pugi::node_cdata) {
+      if (!check_container_text(child.value(), type == pugi::node_cdata, "plist",
+                                "one value element")) {
+        return false;
+      }
+      continue;
+    }
+    if (type != pugi::node_element) continue;
+    if (value) {
+      return fail(offset_of(child), "more than one value in <plist> (a plist holds one root value)");
+    }
+    value = child;
+  }
+  if (!value) return fail(offset_of(root), "empty <plist>: expected one value element");
+  return read_value(value, classify(value.name()), 0, out);
+}
+
+bool XmlReader::check_container_text(const char* text, bool cdata, const char* container,
+                                     const char* expected) {
+  std::string_view s = text;
+  std::size_t at = first_non_space(s);
+  if (cdata && !s.empty()) at = 0;
+  if (at == std::string_view::npos) return true;
+  return fail(static_cast<std::size_t>(text - buffer_) + at,
+              std::string("unexpected text in <") + container + ">: expected " + expected);
+}
+
+bool XmlReader::unknown_element(pugi::xml_node element, bool root) {
+  static const std::vector<std::string> kNames = {"dict", "array", "string", "integer", "real",
+                                                  "true", "false", "date",   "data",    "key"};
+  std::string name = element.name();
+  std::string message = "unknown element <" + name + ">";
+  std::vector<std::string> close = closest_matches(name, kNames, 1);
+  if (!close.empty()) {
+    message += "; did you mean <" + close[0] + ">?";
+  } else if (root) {
+    message += ": expected <plist> or a value element";
+  } else {
+    message +=
+        ": expected <dict>, <array>, <string>, <integer>, <real>, <true/>, <false/>, <date> or "
+        "<data>";
+  }
+  return fail(offset_of(element), std::move(message));
+}
+
+bool XmlReader::read_value(pugi::xml_node element, Tag tag, int depth, Value* out) {
+  const std::size_t offset = offset_of(element);
+  switch (tag) {
+    case Tag::kDict:
+    case Tag::kArray:
+      if (depth >= options_.max_depth) {
+        return fail(offset, "nesting deeper than " + std::to_string(options_.max_depth) +
+                                " levels of <dict> and <array>");
+      }
+      if (!(tag == Tag::kDict ? read_dict(element, depth + 1, out)
+                              : read_array(element, depth + 1, out))) {
+        return false;
+      }
+      break;
+    case Tag::kString: {
+      Text text;
+      if (!read_text(element, &text)) return false;
+      *out = Value(std::move(text.value));
+      break;
+    }
+    case Tag::kInteger: {
+      Text text;
+      Integer v;
+      if (!read_text(element, &text) || !parse_integer(text, offset, &v)) return false;
+      *out = Value(v);
+      break;
+    }
+    case Tag::kReal: {
+      Text text;
+      double v = 0;
+      if (!read_text(element, &text) || !parse_real(text, offset, &v)) return false;
+      *out = Value(v);
+      break;
+    }
+    case Tag::kTrue:
+    case Tag::kFalse: {
+      Text text;
+      if (!read_text(element, &text)) return false;
+      std::size_t at = first_non_space(text.value);
+      if (at != std::string_view::npos) {
+        return fail(text.exact ? text.offset + at : offset,
+                    std::string("unexpected text in <") + element.name() +
+                        "/>: expected an empty element");
+      }
+      *out = Value(tag == Tag::kTrue);
+      break;
+    }
+    case Tag::kDate: {
+      Text text;
+      Date v;
+      if (!read_text(element, &text) || !parse_date(text, offset, &v)) return false;
+      *out = Value(v);
+      break;
+    }
+    case Tag::kData: {
+      Text text;
+      Data v;
+      if (!read_text(element, &text) || !parse_data(text, offset, &v)) return false;
+      *out = Value(std::move(v));
+      break;
+    }
+    case Tag::kKey:
+      return fail(offset, "<key> outside a <dict>");
+    case Tag::kPlist:
+      return fail(offset, "<plist> inside a value (it is allowed only as the root element)");
+    case Tag::kUnknown:
+      return unknown_element(element, false);
+  }
+  out->set_offset(static_cast<std::uint32_t>(offset));
+  return true;
+}
+
+bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
+  // Every entry needs a <key> and a value element, so half the child elements bound the size;
+  // reserving that keeps the entries (and the key views in `index`) from moving.
+  std::size_t elements = 0;
+  for (pugi::xml_node c = element.first_child(); c; c = c.next_sibling()) {
+    elements += c.type() == pugi::node_element;
+  }
+  Dict dict;
+  std::vector<DictEntry>& entries = dict.entries();
+  entries.reserve(elements / 2);
+  std::unordered_map<std::string_view, std::size_t> index;  // key -> entry, for big dicts
+
+  std::string key;
+  bool have_key = false;
+  std::size_t key_offset = 0;
+  if (!check_embedded_text(element, "dict", "<key> and value elements")) return false;
+  for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
+    pugi::xml_node_type type = child.type();
+    if (type == pugi::node_pcdata || type == pugi::node_cdata) {
+      if (!check_container_text(child.value(), type == pugi::node_cdata, "dict",
+                                "<key> and value elements")) {
+        return false;
+      }
+      continue;
+    }
+    if (type != pugi::node_element) continue;
+    Tag tag = classify(child.name());
+    if (tag == Tag::kKey) {
+      if (have_key) {
+        path_.push_back({&key, 0});
+        return fail(key_offset, "<key> without a value");
+      }
+      Text text;
+      if (!read_text(child, &text)) return false;
+      key = std::move(text.value);
+      key_offset = offset_of(child);
+      have_key = true;
+      continue;
+    }
+    if (!have_key && tag != Tag::kUnknown && tag != Tag::kPlist) {
+      return fail(offset_of(child), "<" + std::string(child.name()) +
+                                        "> without a <key> (each value in a <dict> follows its key)");
+    }
+    if (!have_key) {
+      Value unused;  // an unknown element or <plist>: read_value reports it
+      return read_value(child, tag, depth, &unused);
+    }
+    path_.push_back({&key, 0});
+    Value value;
+    if (!read_value(child, tag, depth, &value)) return false;
+    path_.pop_back();
+    have_key = false;
+
+    // Duplicate keys: CoreFoundation keeps the later value; we keep the first key's place.
+    DictEntry* existing = nullptr;
+    if (entries.size() <= kIndexThreshold) {
+      for (DictEntry& e : entries) {
+        if (e.key == key) {
+          existing = &e;
+          break;
+        }
+      }
+    } else if (auto it = index.find(key); it != index.end()) {
+      existing = &entries[it->second];
+    }
+    if (existing) {
+      SourceText::Position first = source_.position(existing->key_offset);
+      path_.push_back({&key, 0});
+      Diagnostic warning = Diagnostic::at(
+          source_, key_offset,
+          "duplicate key " + quoted(key) + " (first at " + std::to_string(first.line) + ":" +
+              std::to_string(first.column) + "); the later value wins",
+          Severity::kWarning);
+      warning.key_path = key_path();
+      path_.pop_back();
+      warnings_->push_back(std::move(warning));
+      existing->value = std::move(value);
+      continue;
+    }
+    dict.append(std::move(key), std::move(value));
+    entries.back().key_offset = static_cast<std::uint32_t>(key_offset);
+    if (entries.size() > kIndexThreshold) {
+      if (index.empty()) {
+        index.reserve(elements / 2);
+        for (std::size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].key, i);
+      } else {
+        index.emplace(entries.back().key, entries.size() - 1);
+      }
+    }
+  }
+  if (have_key) {
+    path_.push_back({&key, 0});
+    return fail(key_offset, "<key> without a value");
+  }
+  *out = Value(std::move(dict));
+  return true;
+}
+
+bool XmlReader::read_array(pugi::xml_node element, int depth, Value* out) {
+  std::size_t elements = 0;
+  for (pugi::xml_node c = element.first_child(); c; c = c.next_sibling()) {
+    elements += c.type() == pugi::node_element;
+  }
+  Array array;
+  array.reserve(elements);
+  if (!check_embedded_text(element, "array", "value elements")) return false;
+  for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
+    pugi::xml_node_type type = child.type();
+    if (type == pugi::node_pcdata || type == pugi::node_cdata) {
+      if (!check_container_text(child.value(), type == pugi::node_cdata, "array",
+                                "value elements")) {
+        return false;
+      }
+      continue;
+    }
+    if (type != pugi::node_element) continue;
+    path_.push_back({nullptr, array.size()});
+    array.emplace_back();
+    if (!read_value(child, classify(child.name()), depth, &array.back())) return false;
+    path_.pop_back();
+  }
+  *out = Value(std::move(array));
+  return true;
+}
+
+bool XmlReader::read_text(pugi::xml_node element, Text* out) {
+  out->value.clear();
+  out->exact = true;
+  out->offset = offset_of(element);
+  bool first = true;
+  // parse_embed_pcdata stores text that comes first in the element itself.
+  if (const char* embedded = element.value(); *embedded) {
+    out->offset = static_cast<std::size_t>(embedded - buffer_);
+    first = false;
+    if (!append_pcdata(embedded, out->offset, out)) return false;
+  }
+  for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
+    pugi::xml_node_type type = child.type();
+    if (type == pugi::node_element) {
+      return fail(offset_of(child), "unexpected element <" + std::string(child.name()) +
+                                        "> inside <" + element.name() + ">: expected text only");
+    }
+    if (type != pugi::node_pcdata && type != pugi::node_cdata) continue;
+    const char* p = child.value();
+    std::size_t offset = offset_of_text(child);
+    if (first) {
+      out->offset = offset;
+      first = false;
+    } else {
+      out->exact = false;
+    }
+    if (type == pugi::node_pcdata) {
+      if (!append_pcdata(p, offset, out)) return false;
+      continue;
+    }
+    // CDATA is literal apart from line ends, which XML normalises everywhere.
+    out->exact = false;
+    for (; *p; ++p) {
+      if (*p == '\r') {
+        out->value += '\n';
+        if (p[1] == '\n') ++p;
+      } else {
+        out->value += *p;
+      }
+    }
+  }
+  return true;
+}
+
+// Decodes parsed character data: the five predefined entities, numeric character references,
+// and CR or CRLF line ends (to LF, as XML requires). Anything else after '&' is an error.
+bool XmlReader::append_pcdata(const char* p, std::size_t offset, Text* out) {
+  // Most text has nothing to decode: one library scan finds its end or the first '&' or CR.
+  std::size_t plain = std::strcspn(p, "&\r");
+  out->value.append(p, plain);
+  if (p[plain] == '\0') return true;
+  out->exact = false;
+  std::size_t n = plain + std::strlen(p + plain);
+  for (std::size_t i = plain; i < n; ++i) {
+    char c = p[i];
+    if (c == '\r') {
+      out->value += '\n';
+      if (i + 1 < n && p[i + 1] == '\n') ++i;
+      continue;
+    }
+    if (c != '&') {
+      out->value += c;
+      continue;
+    }
+    std::size_t semi = i + 1;
+    while (semi < n && semi - i <= 32 && p[semi] != ';' && p[semi] != '&' && p[semi] != '<' &&
+           !is_xml_space(p[semi])) {
+      ++semi;
+    }
+    if (semi >= n || p[semi] != ';') {
+      return fail(offset + i, "'&' must be written as &amp; in text");
+    }
+    std::string_view name(p + i + 1, semi - i - 1);
+    std::string_view ref(p + i, semi - i + 1);
+    if (!name.empty() && name[0] == '#') {
+      bool hex = name.size() > 1 && name[1] == 'x';
+      std::string_view digits = name.substr(hex ? 2 : 1);
+      std::uint32_t cp = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+      if (digits.empty() || digits[0] == '-' || digits[0] == '+' || ec != std::errc() ||
+          end != digits.data() + digits.size()) {
+        return fail(offset + i, "malformed character reference " + std::string(ref) +
+                                    " (expected &#DIGITS; or &#xHEX;)");
+      }
+      bool valid = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+                   (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+      if (!valid) {
+        return fail(offset + i, "character reference " + std::string(ref) +
+                                    " is not a character XML allows (binary content goes in "
+                                    "<data>)");
+      }
+      std::string& s = out->value;
+      if (cp < 0x80) {
+        s += static_cast<char>(cp);
+      } else if (cp < 0x800) {
+        s += static_cast<char>(0xC0 | (cp >> 6));
+        s += static_cast<char>(0x80 | (cp & 0x3F));
+      } else if (cp < 0x10000) {
+        s += static_cast<char>(0xE0 | (cp >> 12));
+        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        s += static_cast<char>(0x80 | (cp & 0x3F));
+      } else {
+        s += static_cast<char>(0xF0 | (cp >> 18));
+        s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        s += static_cast<char>(0x80 | (cp & 0x3F));
+      }
+    } else if (name == "lt") {
+      out->value += '<';
+    } else if (name == "gt") {
+      out->value += '>';
+    } else if (name == "amp") {
+      out->value += '&';
+    } else if (name == "quot") {
+      out->value += '"';
+    } else if (name == "apos") {
+      out->value += '\'';
+    } else {
+      return fail(offset + i, "unknown entity " + std::string(ref) +
+                                  " (plists know only &lt; &gt; &amp; &quot; &apos; and &#N;)");
+    }
+    i = semi;
+  }
+  return true;
+}
+
+// <integer>: optional sign, then decimal digits or 0x and hex digits (as CoreFoundation reads it),
+// over -2^63 .. 2^64-1. Surrounding whitespace is allowed, as plistlib allows it.
+bool XmlReader::parse_integer(const Text& text, std::size_t element_offset, Integer* out) {
+  std::size_t lead = 0;
+  std::string_view s = trim(text.value, &lead);
+  std::size_t at = text.exact ? text.offset + lead : element_offset;
+  if (s.empty()) return fail(element_offset, "empty <integer>: expected a number");
+  std::size_t i = 0;
+  bool negative = false;
+  if (s[0] == '-' || s[0] == '+') {
+    negative = s[0] == '-';
+    ++i;
+  }
+  unsigned base = 10;
+  if (s.size() - i >= 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+    base = 16;
+    i += 2;
+  }
+  bool overflow = false;
+  std::uint64_t magnitude = 0;
+  bool any = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    unsigned d;
+    if (c >= '0' && c <= '9') {
+      d = static_cast<unsigned>(c - '0');
+    } else if (base == 16 && c >= 'a' && c <= 'f') {
+      d = static_cast<unsigned>(c - 'a' + 10);
+    } else if (base == 16 && c >= 'A' && c <= 'F') {
+      d = static_cast<unsigned>(c - 'A' + 10);
+    } else {
+      any = false;
+      break;
+    }
+    any = true;
+    if (magnitude > (UINT64_MAX - d) / base) overflow = true;
+    magnitude = magnitude * base + d;
+  }
+  if (!any) {
+    return fail(at, "malformed <integer> " + quoted(s) +
+                        ": expected decimal digits or 0x and hex digits, with an optional sign");
+  }
+  constexpr std::uint64_t kMinMagnitude = std::uint64_t{1} << 63;  // |INT64_MIN|
+  if (overflow || (negative && magnitude > kMinMagnitude)) {
+    return fail(at, "<integer> " + quoted(s) +
+                        " is out of range (-9223372036854775808 to 18446744073709551615)");
+  }
+  if (negative) {
+    *out = magnitude == kMinMagnitude ? Integer(INT64_MIN)
+                                      : Integer(-static_cast<std::int64_t>(magnitude));
+  } else {
+    *out = Integer::from_unsigned(magnitude);
+  }
+  return true;
+}
+
+// <real>: a decimal number with optional fraction and exponent, or nan / inf / infinity with an
+// optional sign (any case), which is what CoreFoundation and plistlib both accept.
+bool XmlReader::parse_real(const Text& text, std::size_t element_offset, double* out) {
+  std::size_t lead = 0;
+  std::string_view s = trim(text.value, &lead);
+  std::size_t at = text.exact ? text.offset + lead : element_offset;
+  if (s.empty()) return fail(element_offset, "empty <real>: expected a number");
+  std::string_view body = s;
+  bool negative = false;
+  if (body[0] == '-' || body[0] == '+') {
+    negative = body[0] == '-';
+    body.remove_prefix(1);
+  }
+  auto equals_lower = [](std::string_view a, std::string_view lower) {
+    if (a.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      char c = a[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != lower[i]) return false;
+    }
+    return true;
+  };
+  if (equals_lower(body, "nan")) {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  if (equals_lower(body, "inf") || equals_lower(body, "infinity")) {
+    *out = negative ? -std::numeric_limits<double>::infinity()
+                    : std::numeric_limits<double>::infinity();
+    return true;
+  }
+  // Check the grammar ourselves: from_chars and strtod accept forms plists do not (hex floats).
+  std::size_t i = 0;
+  std::size_t int_digits = 0, frac_digits = 0;
+  while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++int_digits;
+  if (i < body.size() && body[i] == '.') {
+    ++i;
+    while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++frac_digits;
+  }
+  bool ok = int_digits + frac_digits > 0;
+  if (ok && i < body.size() && (body[i] == 'e' || body[i] == 'E')) {
+    ++i;
+    if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
+    std::size_t exp_digits = 0;
+    while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++exp_digits;
+    ok = exp_digits > 0;
+  }
+  if (!ok || i != body.size()) {
+    return fail(at, "malformed <real> " + quoted(s) +
+                        ": expected a decimal number (1.5, -2e10), nan or inf");
+  }
+  // from_chars reads '-' but not '+', so parse the unsigned body and apply the sign.
+  double v = 0;
+  auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), v);
+  if (ec == std::errc::result_out_of_range) {
+    // Overflow becomes infinity and underflow zero, as strtod (and plistlib's float()) give.
+    v = std::strtod(std::string(body).c_str(), nullptr);
+  } else if (ec != std::errc() || end != body.data() + body.size()) {
+    return fail(at, "malformed <real> " + quoted(s) +
+                        ": expected a decimal number (1.5, -2e10), nan or inf");
+  }
+  *out = negative ? -v : v;
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// <date>: YYYY-MM-DDTHH:MM:SSZ in UTC. Like plistlib, the time may be cut short after the day,
+// hour or minute (2020-01-01Z, 2020-01-01T10Z, 2020-01-01T10:30Z); nothing may follow the Z.
+bool XmlReader::parse_date(const Text& text, std::size_t element_offset, Date* out) {
+  std::string_view s = text.value;
+  std::size_t at = text.exact ? text.offset : element_offset;
+  auto malformed = [&] {
+    return fail(at, "malformed <date> " + quoted(s) + ": expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
+  };
+  if (s.empty()) return fail(element_offset, "empty <date>: expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
+  std::size_t i = 0;
+  auto number = [&](int digits, int* v) {
+    if (i + static_cast<std::size_t>(digits) > s.size()) return false;
+    int n = 0;
+    for (int k = 0; k < digits; ++k) {
+      char c = s[i + static_cast<std::size_t>(k)];
+      if (c < '0' || c > '9') return false;
+      n = n * 10 + (c - '0');
+    }
+    i += static_cast<std::size_t>(digits);
+    *v = n;
+    return true;
+  };
+  auto expect = [&](char c) {
+    if (i < s.size() && s[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!number(4, &year) || !expect('-') || !number(2, &month) || !expect('-') ||
+      !number(2, &day)) {
+    return malformed();
+  }
+  if (expect('T')) {
+    if (!number(2, &hour)) return malformed();
+    if (expect(':')) {
+      if (!number(2, &minute)) return malformed();
+      if (expect(':') && !number(2, &second)) return malformed();
+    }
+  }
+  if (!expect('Z') || i != s.size()) return malformed();
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] ||
+      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59) {
+    return fail(at, "<date> " + quoted(s) + " is not a valid date and time");
+  }
+  std::int64_t unix_seconds = days_from_civil(year, static_cast<unsigned>(month),
+                                              static_cast<unsigned>(day)) *
+                                  86400 +
+                              hour * 3600 + minute * 60 + second;
+  *out = Date::from_unix(unix_seconds);
+  return true;
+}
+
+bool XmlReader::parse_data(const Text& text, std::size_t element_offset, Data* out) {
+  Base64Error error;
+  std::optional<Data> data = base64_decode(text.value, &error);
+  if (!data) {
+    return fail(text.exact ? text.offset + error.offset : element_offset,
+                "malformed <data>: " + error.message);
+  }
+  *out = std::move(*data);
+  return true;
+}
+
+// How pugixml should treat whitespace-only text. Keeping every such node (parse_ws_pcdata) is
+// always exact but makes a node for each indentation run; parse_ws_pcdata_single keeps only a
+// whitespace run that is an element's whole content, which gives the same strings unless a
+// comment, CDATA section or processing instruction sits inside the text. So the cheaper mode is
+// used for documents that hold none of those (the declaration aside).
+unsigned whitespace_flag(const MarkupSeen& seen) {
+  if (seen.comment_or_cdata || seen.processing_instructions > 1) return pugi::parse_ws_pcdata;
+  return pugi::parse_ws_pcdata_single;
+}
+
+}  // namespace
+
+Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
+  std::string name = source_name(options);
+  if (bytes.size() > options.max_bytes) {
+    return Error::make(ExitCode::kDataError, name,
+                       "input is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
+                           std::to_string(options.max_bytes) + " bytes");
+  }
+  if (bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
+    return Error::make(ExitCode::kDataError, name,
+                       "UTF-16 input is not supported: convert it to UTF-8 (plutil -convert xml1)");
+  }
+  // NUL bytes and whitespace after the document are ignored: some tools pad files with NULs.
+  std::size_t end = bytes.size();
+  while (end > 0 && (bytes[end - 1] == '\0' || is_xml_space(bytes[end - 1]))) --end;
+  std::string_view body = bytes.substr(0, end);
+  std::size_t content = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  if (first_non_space(body.substr(content)) == std::string_view::npos) {
+    return Error::make(ExitCode::kDataError, name, "empty input: expected a property list");
+  }
+
+  Document doc;
+  doc.format = Format::kXml;
+  doc.source = std::make_shared<const SourceText>(name, std::string(bytes));
+  const SourceText& source = *doc.source;
+  MarkupSeen seen;
+  if (std::optional<BadInput> bad = check_characters(body, &seen)) {
+    Diagnostic d = Diagnostic::at(source, bad->offset, bad->message);
+    d.source_line = printable_utf8(d.source_line);
+    return Error(ExitCode::kDataError, std::move(d));
+  }
+
+  // pugixml parses a copy in place; names and text stay at their input offsets because the
+  // reader decodes entities and line ends itself (parse_escapes and parse_eol are off).
+  // parse_fragment keeps text outside the root element visible so it can be rejected.
+  std::unique_ptr<char[]> buffer(new char[end + 1]);
+  std::memcpy(buffer.get(), body.data(), end);
+  buffer[end] = '\0';
+  pugi::xml_document xml;
+  const unsigned flags = pugi::parse_cdata | pugi::parse_fragment | pugi::parse_embed_pcdata |
+                         whitespace_flag(seen);
+  pugi::xml_parse_result parsed =
+      xml.load_buffer_inplace(buffer.get(), end + 1, flags, pugi::encoding_utf8);
+  if (!parsed) return Error(ExitCode::kDataError, markup_error(parsed, body, source));
+
+  XmlReader reader(source, buffer.get(), options, &doc.warnings);
+  if (!reader.read_document(xml, &doc.root)) return reader.take_error();
+  return doc;
+}
+
+}  // namespace cmdm::plist

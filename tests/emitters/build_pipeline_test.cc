@@ -1,0 +1,245 @@
+// End-to-end tests of the build pipeline (cli/build_pipeline.h): every body it emits is parsed as
+// its vendor would (JSON, then plist::read of the command or CommandXml), builds are
+// reproducible to the byte, and a bundle unpacks to exactly the build output.
+#include "cli/build_pipeline.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+
+#include <filesystem>
+#include <map>
+
+#include "emitters/bundle.h"
+#include "plist/base64.h"
+#include "plist/file_io.h"
+#include "plist/reader.h"
+
+namespace cmdm::cli {
+namespace {
+
+const std::string kExamples = std::string(CMDM_SOURCE_DIR) + "/testdata/examples/";
+
+std::vector<SourceInput> examples() {
+  std::vector<SourceInput> out;
+  for (const char* name : {"safari-homepage.mobileconfig", "security-baseline.mobileconfig"}) {
+    Result<std::string> bytes = read_file(kExamples + name);
+    EXPECT_TRUE(bytes.ok());
+    out.push_back({name, bytes.ok() ? *bytes : std::string()});
+  }
+  return out;
+}
+
+BuildOptions options_for(const std::string& targets) {
+  BuildOptions o;
+  o.targets = *emitters::parse_target_list(targets);
+  o.generator = "cmdm test";
+  return o;
+}
+
+std::map<std::string, std::string> by_path(const std::vector<emitters::Artifact>& artifacts) {
+  std::map<std::string, std::string> m;
+  for (const auto& a : artifacts) m[a.path] = a.bytes;
+  return m;
+}
+
+std::string decode(const std::string& b64) {
+  auto bytes = plist::base64_decode(b64);
+  EXPECT_TRUE(bytes.has_value());
+  return bytes ? std::string(bytes->begin(), bytes->end()) : std::string();
+}
+
+// The profile bytes inside a command dict read by plist::read, checking RequestType.
+std::string payload_of(const plist::Value& command) {
+  EXPECT_TRUE(command.is_dict());
+  const std::string* type = command.get_string("RequestType");
+  EXPECT_TRUE(type && *type == "InstallProfile");
+  const plist::Value* payload = command.get("Payload");
+  EXPECT_TRUE(payload && payload->is_data());
+  if (!payload || !payload->is_data()) return {};
+  return std::string(payload->as_data().begin(), payload->as_data().end());
+}
+
+std::string payload_of_full_command(const std::string& text) {
+  Result<plist::Document> doc = plist::read(text);
+  EXPECT_TRUE(doc.ok()) << (doc.ok() ? "" : doc.error().format());
+  if (!doc) return {};
+  const std::string* uuid = doc->root.get_string("CommandUUID");
+  EXPECT_TRUE(uuid && uuid->size() == 36);
+  const plist::Value* command = doc->root.get("Command");
+  EXPECT_TRUE(command);
+  return command ? payload_of(*command) : std::string();
+}
+
+TEST(BuildPipeline, EveryBodyCarriesTheProfileAsItsVendorReadsIt) {
+  Result<BuildOutput> out =
+      build(examples(), options_for("workspaceone,micromdm,nanomdm,fleet,jamf,raw,local"));
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  auto files = by_path(out->artifacts);
+  int checked = 0;
+  for (const auto& source : out->manifest.sources) {
+    for (const auto& part : source.parts) {
+      const std::string& profile = files.at(part.profile);
+      EXPECT_EQ(emitters::sha256_hex(profile), part.sha256);
+      for (const auto& route : part.routes) {
+        if (route.route != "mdm") continue;
+        const std::string& body = files.at(route.install);
+        EXPECT_EQ(emitters::sha256_hex(body), route.install_sha256);
+        std::string carried;
+        if (route.target == "workspaceone") {
+          std::string xml = nlohmann::json::parse(body).at("CommandXml").get<std::string>();
+          EXPECT_LE(xml.size(), route.limit);
+          EXPECT_EQ(xml.size(), route.size);
+          Result<plist::Document> doc = plist::read(xml);
+          ASSERT_TRUE(doc.ok()) << doc.error().format();
+          carried = payload_of(doc->root);
+        } else if (route.target == "micromdm") {
+          carried = decode(nlohmann::json::parse(body).at("payload").get<std::string>());
+        } else if (route.target == "nanomdm" || route.target == "raw") {
+          carried = payload_of_full_command(body);
+        } else if (route.target == "fleet") {
+          carried = payload_of_full_command(
+              decode(nlohmann::json::parse(body).at("command").get<std::string>()));
+          EXPECT_EQ(body.size(), route.size);
+        } else if (route.target == "jamf") {
+          pugi::xml_document doc;
+          ASSERT_TRUE(doc.load_buffer(body.data(), body.size(),
+                                      pugi::parse_default | pugi::parse_ws_pcdata));
+          carried = doc.child("os_x_configuration_profile").child("general").child("payloads").text().get();
+        }
+        EXPECT_EQ(carried, profile) << route.target << " " << part.identifier;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 2 * 5 + 1);  // the baseline does not fit workspaceone
+}
+
+TEST(BuildPipeline, RoutesAProfileThatDoesNotFitToLocalWithTheMeasuredSize) {
+  Result<BuildOutput> out = build(examples(), options_for("workspaceone"));
+  ASSERT_TRUE(out.ok());
+  const auto& route = out->manifest.sources[1].parts.back().routes[0];
+  if (out->manifest.sources[1].parts.size() == 1) {
+    EXPECT_EQ(route.route, "local");
+    EXPECT_GT(route.size, 2000u);
+    EXPECT_NE(route.reason.find("does not fit workspaceone"), std::string::npos);
+    EXPECT_EQ(out->routed_local, 1u);
+  }
+  EXPECT_EQ(out->manifest.sources[0].parts[0].routes[0].route, "mdm");
+}
+
+TEST(BuildPipeline, SameInputsGiveByteIdenticalOutputsAndBundles) {
+  auto options = options_for("workspaceone,fleet,nanomdm,local");
+  Result<BuildOutput> a = build(examples(), options);
+  Result<BuildOutput> b = build(examples(), options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(by_path(a->artifacts), by_path(b->artifacts));
+  EXPECT_EQ(*emitters::write_bundle(a->artifacts), *emitters::write_bundle(b->artifacts));
+}
+
+TEST(BuildPipeline, FreshCommandUuidsReplaceThePlaceholder) {
+  auto options = options_for("nanomdm");
+  auto uuids = emitters::system_uuid_source();
+  options.fresh_command_uuids = true;
+  options.uuids = uuids.get();
+  Result<BuildOutput> out = build(examples(), options);
+  ASSERT_TRUE(out.ok());
+  auto files = by_path(out->artifacts);
+  std::string body = files.at("commands/nanomdm/com.example.safari.homepage.install.plist");
+  EXPECT_EQ(body.find(emitters::kCommandUuidPlaceholder), std::string::npos);
+  Result<plist::Document> doc = plist::read(body);
+  ASSERT_TRUE(doc.ok());
+  std::string uuid = *doc->root.get_string("CommandUUID");
+  EXPECT_EQ(uuid.size(), 36u);
+  EXPECT_EQ(uuid[14], '4');
+}
+
+TEST(BuildPipeline, AnyBadSourceFailsTheWholeBuild) {
+  auto sources = examples();
+  sources.push_back({"broken.mobileconfig", "<plist><dict><key>x</key></plist>"});
+  Result<BuildOutput> out = build(sources, options_for("raw"));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ExitCode::kDataError);
+  EXPECT_EQ(out.error().diagnostics[0].file, "broken.mobileconfig");
+}
+
+TEST(BuildPipeline, RefusesTwoSourcesWithOneIdentifier) {
+  auto sources = examples();
+  sources.push_back({"copy.mobileconfig", sources[0].bytes});
+  Result<BuildOutput> out = build(sources, options_for("raw"));
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error().diagnostics[0].message.find("also used (ignoring case)"),
+            std::string::npos);
+}
+
+TEST(BuildPipeline, RefusesIdentifiersThatDifferOnlyInCase) {
+  auto sources = examples();
+  std::string upper = sources[0].bytes;
+  std::size_t at = upper.find("<string>com.example.safari.homepage</string>");
+  ASSERT_NE(at, std::string::npos);
+  upper.replace(at + 8, 11, "com.EXAMPLE");
+  sources.push_back({"upper.mobileconfig", upper});
+  EXPECT_FALSE(build(sources, options_for("raw")).ok());
+}
+
+TEST(BuildPipeline, KeepGoingSkipsBadSourcesAndBuildsTheRest) {
+  auto sources = examples();
+  sources.insert(sources.begin(), {"broken.mobileconfig", "not a plist"});
+  sources.push_back({"copy.mobileconfig", sources[1].bytes});
+  auto options = options_for("raw");
+  options.keep_going = true;
+  Result<BuildOutput> out = build(sources, options);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->skipped_sources, 2u);
+  EXPECT_EQ(out->manifest.sources.size(), 2u);
+  EXPECT_EQ(out->skipped[0].file, "broken.mobileconfig");
+}
+
+class BuildDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cmdm-build-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::map<std::string, std::string> tree(const std::string& root) {
+    std::map<std::string, std::string> m;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      if (e.is_regular_file()) {
+        m[std::filesystem::relative(e.path(), root).string()] = *read_file(e.path().string());
+      }
+    }
+    return m;
+  }
+  std::string dir_;
+};
+
+TEST_F(BuildDirTest, BundleUnpacksToExactlyTheBuildOutput) {
+  auto options = options_for("workspaceone,micromdm,nanomdm,fleet,jamf,raw,local");
+  Result<BuildRun> run = run_build({kExamples + "safari-homepage.mobileconfig",
+                                    kExamples + "security-baseline.mobileconfig"},
+                                   dir_ + "/out", true, options);
+  ASSERT_TRUE(run.ok()) << run.error().format();
+  EXPECT_TRUE(run->bundle_written);
+  Result<emitters::WriteStats> stats = unbundle(dir_ + "/out/bundle.cmdm", dir_ + "/unpacked");
+  ASSERT_TRUE(stats.ok()) << stats.error().format();
+  auto built = tree(dir_ + "/out");
+  built.erase("bundle.cmdm");
+  EXPECT_EQ(tree(dir_ + "/unpacked"), built);
+}
+
+TEST_F(BuildDirTest, RebuildingUnchangedInputsWritesNothing) {
+  auto options = options_for("workspaceone,local");
+  std::vector<std::string> srcs = {kExamples + "safari-homepage.mobileconfig"};
+  Result<BuildRun> first = run_build(srcs, dir_, true, options);
+  ASSERT_TRUE(first.ok());
+  EXPECT_GT(first->stats.written, 0u);
+  Result<BuildRun> second = run_build(srcs, dir_, true, options);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->stats.written, 0u);
+  EXPECT_FALSE(second->bundle_written);
+}
+
+}  // namespace
+}  // namespace cmdm::cli

@@ -1,0 +1,113 @@
+#include "emitters/layout.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "plist/file_io.h"
+
+namespace cmdm::emitters {
+namespace {
+
+class LayoutTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cmdm-layout-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+std::vector<Artifact> sample(const std::string& body = "x") {
+  Manifest m;
+  m.generator = "cmdm test";
+  std::vector<Artifact> a = {{"profiles/a.mobileconfig", "profile-" + body},
+                             {"commands/raw/a.install.plist", "cmd-" + body}};
+  list_files(m, a);
+  a.push_back({"manifest.json", write_manifest(m)});
+  return a;
+}
+
+TEST(FileName, KeepsPlainIdentifiers) {
+  EXPECT_EQ(file_name_for("com.example.safari-1_x"), "com.example.safari-1_x");
+}
+
+TEST(FileName, NeverLeavesTheDirectory) {
+  std::string name = file_name_for("../../etc/passwd");
+  EXPECT_EQ(name.find('/'), std::string::npos);
+  EXPECT_NE(name.front(), '.');
+  EXPECT_TRUE(check_relative_path("profiles/" + name).ok());
+  EXPECT_NE(file_name_for("a/b"), file_name_for("a_b"));
+  EXPECT_NE(file_name_for(""), "");
+}
+
+TEST(RelativePath, RejectsTraversalAbsoluteAndControlCharacters) {
+  EXPECT_TRUE(check_relative_path("commands/raw/a.install.plist").ok());
+  for (const char* bad : {"", "/etc/passwd", "../x", "a/../b", "a//b", "a/./b", "a/", "a\\b",
+                          "a\nb"}) {
+    EXPECT_FALSE(check_relative_path(bad).ok()) << bad;
+  }
+}
+
+TEST(CommandPath, FollowsTheDocumentedLayout) {
+  const Target& t = **find_target("workspaceone");
+  EXPECT_EQ(command_path(t, "com.x", true), "commands/workspaceone/com.x.install.json");
+  EXPECT_EQ(command_path(t, "com.x", false), "commands/workspaceone/com.x.remove.json");
+  EXPECT_EQ(profile_path("com.x"), "profiles/com.x.mobileconfig");
+}
+
+TEST_F(LayoutTest, WritesEveryArtifact) {
+  auto stats = write_layout(dir_ + "/out", sample());
+  ASSERT_TRUE(stats.ok()) << stats.error().format();
+  EXPECT_EQ(stats->written, 3u);
+  EXPECT_EQ(*read_file(dir_ + "/out/profiles/a.mobileconfig"), "profile-x");
+}
+
+TEST_F(LayoutTest, UnchangedInputsRewriteNothingAndKeepMtime) {
+  ASSERT_TRUE(write_layout(dir_, sample()).ok());
+  struct stat before;
+  ASSERT_EQ(::stat((dir_ + "/profiles/a.mobileconfig").c_str(), &before), 0);
+  // Backdate the file so a rewrite would be visible even within the same second.
+  std::filesystem::last_write_time(dir_ + "/profiles/a.mobileconfig",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+  auto old_time = std::filesystem::last_write_time(dir_ + "/profiles/a.mobileconfig");
+  auto stats = write_layout(dir_, sample());
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->written, 0u);
+  EXPECT_EQ(stats->unchanged, 3u);
+  EXPECT_EQ(std::filesystem::last_write_time(dir_ + "/profiles/a.mobileconfig"), old_time);
+}
+
+TEST_F(LayoutTest, RewritesOnlyChangedFiles) {
+  ASSERT_TRUE(write_layout(dir_, sample("x")).ok());
+  auto stats = write_layout(dir_, sample("y"));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->written, 3u);
+  EXPECT_EQ(*read_file(dir_ + "/commands/raw/a.install.plist"), "cmd-y");
+}
+
+TEST_F(LayoutTest, RemovesWhatThePreviousBuildListedAndThisOneDoesNot) {
+  ASSERT_TRUE(write_layout(dir_, sample()).ok());
+  Manifest m;
+  std::vector<Artifact> a = {{"profiles/a.mobileconfig", "profile-x"}};
+  list_files(m, a);
+  a.push_back({"manifest.json", write_manifest(m)});
+  auto stats = write_layout(dir_, a);
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->removed, 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/commands/raw/a.install.plist"));
+}
+
+TEST_F(LayoutTest, RefusesUnsafePaths) {
+  auto stats = write_layout(dir_, {{"../escape", "x"}});
+  ASSERT_FALSE(stats.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/../escape"));
+}
+
+}  // namespace
+}  // namespace cmdm::emitters

@@ -1,0 +1,93 @@
+#include "emitters/manifest.h"
+
+#include <gtest/gtest.h>
+
+namespace cmdm::emitters {
+namespace {
+
+Manifest sample() {
+  Manifest m;
+  m.generator = "cmdm 0.1.0";
+  m.level = "lossless";
+  m.targets = {"workspaceone"};
+  SourceEntry s;
+  s.path = "safari.mobileconfig";
+  s.sha256 = sha256_hex("src");
+  s.bytes = 3;
+  s.identifier = "com.example.safari";
+  s.uuid = "A";
+  s.display_name = "Safari";
+  Part p;
+  p.identifier = "com.example.safari";
+  p.uuid = "A";
+  p.profile = "profiles/com.example.safari.mobileconfig";
+  p.bytes = 10;
+  p.sha256 = sha256_hex("0123456789");
+  p.encoding = "xml";
+  p.payloads = {"com.example.safari.p1"};
+  Route r;
+  r.target = "workspaceone";
+  r.route = "mdm";
+  r.size = 120;
+  r.limit = 2000;
+  r.install = "commands/workspaceone/com.example.safari.install.json";
+  r.install_sha256 = sha256_hex("i");
+  r.remove = "commands/workspaceone/com.example.safari.remove.json";
+  r.remove_sha256 = sha256_hex("r");
+  p.routes.push_back(r);
+  s.parts.push_back(p);
+  m.sources.push_back(s);
+  list_files(m, {{"b", "bb"}, {"a", "a"}, {"manifest.json", "x"}});
+  return m;
+}
+
+TEST(Manifest, Sha256MatchesTheKnownVector) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Manifest, ListsFilesSortedWithoutItself) {
+  Manifest m = sample();
+  ASSERT_EQ(m.files.size(), 2u);
+  EXPECT_EQ(m.files[0].path, "a");
+  EXPECT_EQ(m.files[1].size, 2u);
+}
+
+TEST(Manifest, WritesKeysInTheDocumentedOrder) {
+  std::string text = write_manifest(sample());
+  EXPECT_EQ(text.rfind("{\n  \"manifest_version\": 1,\n  \"generator\": \"cmdm 0.1.0\",", 0), 0u);
+  EXPECT_LT(text.find("\"sources\""), text.find("\"files\""));
+  EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(Manifest, RoundTripsThroughJson) {
+  std::string text = write_manifest(sample());
+  Result<Manifest> m = read_manifest(text);
+  ASSERT_TRUE(m.ok()) << m.error().format();
+  EXPECT_EQ(write_manifest(*m), text);
+  EXPECT_EQ(m->sources[0].parts[0].routes[0].limit, 2000u);
+}
+
+TEST(Manifest, RejectsAnotherVersion) {
+  std::string text = write_manifest(sample());
+  text.replace(text.find("\"manifest_version\": 1"), 21, "\"manifest_version\": 2");
+  Result<Manifest> m = read_manifest(text);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().diagnostics[0].key_path, "manifest_version");
+}
+
+TEST(Manifest, NamesTheKeyPathOfAWrongType) {
+  std::string text = write_manifest(sample());
+  text.replace(text.find("\"bytes\": 10"), 11, "\"bytes\": \"10\"");
+  Result<Manifest> m = read_manifest(text);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().diagnostics[0].key_path, "sources[0].parts[0].bytes");
+  EXPECT_EQ(m.error().diagnostics[0].message, "expected a non-negative integer");
+}
+
+TEST(Manifest, RejectsNonJson) {
+  EXPECT_FALSE(read_manifest("{").ok());
+  EXPECT_FALSE(read_manifest("[]").ok());
+}
+
+}  // namespace
+}  // namespace cmdm::emitters
