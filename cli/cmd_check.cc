@@ -118,6 +118,7 @@ std::string junit(const std::vector<Row>& rows, const std::string& target, const
 int run_check(const Args& args) {
   po::options_description options("check options");
   optimizer::Settings s;
+  std::vector<std::string> vars, vars_files, facts_files;
   std::vector<std::string> files;
   std::string junit_file;
   options.add_options()
@@ -127,6 +128,9 @@ int run_check(const Args& args) {
       ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
       ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
       ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
+      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
+      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
+      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
       ("json", "print a JSON array, one object per profile")
       ("junit", po::value(&junit_file), "also write JUnit XML, one test case per profile")
       ("github", "print GitHub Actions ::error annotations for profiles that do not fit")
@@ -141,6 +145,8 @@ int run_check(const Args& args) {
   if (files.empty()) return usage_error("check", "no input files");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
+  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  if (!context) return report(context.error());
 
   int status = 0;
   std::vector<Row> rows;
@@ -149,7 +155,7 @@ int run_check(const Args& args) {
     row.file = file;
     row.limit = optimizer::effective_limit(*prepared->options.target, s.limit);
     Result<std::string> bytes = read_file(file);
-    Result<optimizer::Source> source = bytes ? optimizer::read_source(*bytes, file)
+    Result<optimizer::Source> source = bytes ? optimizer::read_source(*bytes, file, *context)
                                              : Result<optimizer::Source>(bytes.error());
     Result<optimizer::Optimized> r =
         source ? optimizer::optimize(source->profile, prepared->options)
