@@ -18,6 +18,7 @@ const std::vector<Command>& commands() {
       {"check", "check that profiles fit a target's size limit at a level", run_check},
       {"explain", "show where a profile's size goes and what would make it fit", run_explain},
       {"optimize", "write profiles as small as a level allows for a target", run_optimize},
+      {"split", "divide profiles into parts that fit a target's limit, with a manifest", run_split},
   };
   return kCommands;
 }

@@ -245,6 +245,10 @@ class Packer {
     for (const plist::DictEntry& e : profile_.as_dict()) {
       root.append(e.key, e.key == "PayloadContent" ? plist::Value(std::move(content)) : e.value);
     }
+    // The part's identity has a fixed length (".part-" + 8 hex digits, a 36-character UUID), so a
+    // placeholder of that length measures exactly what the named part will.
+    root.set("PayloadIdentifier", id_ + ".part-00000000");
+    root.set("PayloadUUID", derived_uuid(uuid_));
     return plist::Value(std::move(root));
   }
 
@@ -344,6 +348,8 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
       units.push_back(std::move(unit));
       continue;
     }
+    std::vector<std::unique_ptr<Unit>> pieces;
+    bool any_fits = false;
     for (const std::string& f : frags) {
       auto piece = std::make_unique<Unit>();
       piece->divided = members.front();
@@ -353,8 +359,16 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
       Result<Optimized> m = packer.measure({piece.get()});
       if (!m) return m.error();
       piece->size = m->command_size;
-      units.push_back(std::move(piece));
+      any_fits |= m->fits;
+      pieces.push_back(std::move(piece));
     }
+    // Dividing helps only when some piece can go through the MDM; otherwise the payload leaves
+    // the MDM route whole rather than as several pieces.
+    if (!any_fits) {
+      units.push_back(std::move(unit));
+      continue;
+    }
+    for (auto& piece : pieces) units.push_back(std::move(piece));
   }
   // First-fit decreasing; among the bins, those already holding the unit's PayloadType first.
   std::vector<const Unit*> order;
