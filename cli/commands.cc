@@ -20,6 +20,7 @@ const std::vector<Command>& commands() {
       {"explain", "show where a profile's size goes and what would make it fit", run_explain},
       {"optimize", "write profiles as small as a level allows for a target", run_optimize},
       {"validate", "check profiles against the rules and Apple's schema", run_validate},
+      {"split", "divide profiles into parts that fit a target's limit, with a manifest", run_split},
   };
   return kCommands;
 }

@@ -19,5 +19,6 @@ int run_check(const Args& args);
 int run_explain(const Args& args);
 int run_optimize(const Args& args);
 int run_validate(const Args& args);
+int run_split(const Args& args);
 
 }  // namespace cmdm::cli
