@@ -98,6 +98,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
   m.is_signed = part.is_signed;
   m.payloads = part.payloads;
   artifacts.push_back({m.profile, part.bytes});
+  artifacts.back().bytes.shrink_to_fit();
   for (const emitters::Target* t : options.targets) {
     emitters::Route r;
     r.target = std::string(t->name);
@@ -136,6 +137,9 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       r.install_sha256 = emitters::sha256_hex(install);
       r.remove = emitters::command_path(*t, part.identifier, false);
       r.remove_sha256 = emitters::sha256_hex(remove);
+      // Bodies come out of string builders with spare capacity; a large build keeps thousands.
+      install.shrink_to_fit();
+      remove.shrink_to_fit();
       artifacts.push_back({r.install, std::move(install)});
       artifacts.push_back({r.remove, std::move(remove)});
     }
@@ -151,7 +155,13 @@ bool is_profile_source(const std::filesystem::path& p) {
 
 }  // namespace
 
-Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOptions& options) {
+namespace {
+
+// The build over `count` sources that `fetch` yields one at a time, so a large build holds one
+// source's bytes at a time rather than all of them.
+Result<BuildOutput> build_sources(std::size_t count,
+                                  const std::function<Result<SourceInput>(std::size_t)>& fetch,
+                                  const BuildOptions& options) {
   if (options.targets.empty()) {
     return Error::make(ExitCode::kUsage, "", "no target given (--target)");
   }
@@ -168,10 +178,16 @@ Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOp
   // File names of the parts so far, lower-cased: two identifiers that differ only in case would
   // share a file on a case-insensitive file system (the macOS default).
   std::set<std::string> taken;
-  for (std::size_t i = 0; i < sources.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     std::vector<Diagnostic>& errors = options.keep_going ? out.skipped : all_errors;
-    const SourceInput& source = sources[i];
-    if (options.progress) options.progress(i, sources.size(), source.path);
+    Result<SourceInput> fetched = fetch(i);
+    if (!fetched) {
+      for (const Diagnostic& d : fetched.error().diagnostics) errors.push_back(d);
+      ++out.skipped_sources;
+      continue;
+    }
+    const SourceInput& source = *fetched;
+    if (options.progress) options.progress(i, count, source.path);
     Result<plist::Value> profile = load_profile(source, out.warnings);
     if (!profile) {
       for (const Diagnostic& d : profile.error().diagnostics) errors.push_back(d);
@@ -225,6 +241,13 @@ Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOp
   return out;
 }
 
+}  // namespace
+
+Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOptions& options) {
+  return build_sources(
+      sources.size(), [&](std::size_t i) -> Result<SourceInput> { return sources[i]; }, options);
+}
+
 Result<std::vector<std::string>> expand_source_paths(const std::vector<std::string>& args) {
   std::vector<std::string> out;
   for (const std::string& arg : args) {
@@ -249,16 +272,15 @@ Result<BuildRun> run_build(const std::vector<std::string>& source_args, const st
   Result<std::vector<std::string>> paths = expand_source_paths(source_args);
   if (!paths) return paths.error();
   if (paths->empty()) return Error::make(ExitCode::kUsage, "", "no source files");
-  std::vector<SourceInput> sources;
-  sources.reserve(paths->size());
-  for (const std::string& path : *paths) {
-    Result<std::string> bytes = read_file(path);
-    if (!bytes) return bytes.error();
-    sources.push_back({path, std::move(*bytes)});
-  }
-  Result<BuildOutput> output = build(sources, options);
+  Result<BuildOutput> output = build_sources(
+      paths->size(),
+      [&](std::size_t i) -> Result<SourceInput> {
+        Result<std::string> bytes = read_file((*paths)[i]);
+        if (!bytes) return bytes.error();
+        return SourceInput{(*paths)[i], std::move(*bytes)};
+      },
+      options);
   if (!output) return output.error();
-  sources.clear();
   BuildRun run;
   run.output = std::move(*output);
   Result<emitters::WriteStats> stats = emitters::write_layout(out_dir, run.output.artifacts);
