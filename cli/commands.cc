@@ -11,6 +11,13 @@ const std::vector<Command>& commands() {
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
       {"targets", "list MDM targets: wire formats, size limits and what they count", run_targets},
       {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
+      {"sign", "sign profiles as compact CMS SignedData (RSA, ECDSA; PEM, DER, PKCS#12)", run_sign},
+      {"verify", "check a signed profile's signature, content digest and chain", run_verify},
+      {"unwrap", "take the profile out of a signed .mobileconfig (drops the signature)", run_unwrap},
+      {"passes", "list the optimizer's passes and the level that runs each", run_passes},
+      {"check", "check that profiles fit a target's size limit at a level", run_check},
+      {"explain", "show where a profile's size goes and what would make it fit", run_explain},
+      {"optimize", "write profiles as small as a level allows for a target", run_optimize},
   };
   return kCommands;
 }

@@ -10,5 +10,12 @@ int run_fmt(const Args& args);
 int run_inspect(const Args& args);
 int run_targets(const Args& args);
 int run_unbundle(const Args& args);
+int run_sign(const Args& args);
+int run_verify(const Args& args);
+int run_unwrap(const Args& args);
+int run_passes(const Args& args);
+int run_check(const Args& args);
+int run_explain(const Args& args);
+int run_optimize(const Args& args);
 
 }  // namespace cmdm::cli

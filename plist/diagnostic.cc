@@ -2,14 +2,19 @@
 #include "plist/diagnostic.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace cmdm {
 
 SourceText::SourceText(std::string name, std::string text)
     : name_(std::move(name)), text_(std::move(text)) {
   line_starts_.push_back(0);
-  for (std::size_t i = 0; i < text_.size(); ++i) {
-    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+  // memchr: every parsed file builds this table, and a byte loop was a tenth of parse time.
+  const char* begin = text_.data();
+  const char* end = begin + text_.size();
+  for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p)));) {
+    ++p;
+    line_starts_.push_back(static_cast<std::size_t>(p - begin));
   }
 }
 

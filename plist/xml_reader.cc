@@ -3,6 +3,7 @@
 // exact bytes of the original input and every Value carries the offset of its element.
 #include <pugixml.hpp>
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -138,21 +139,52 @@ struct BadInput {
 
 // Finds the first byte that is not well-formed UTF-8 (Unicode table 3-7) or is a control
 // character XML 1.0 forbids. The byte loop runs over ASCII first, which is nearly all of a plist.
-std::optional<BadInput> check_characters(std::string_view s) {
+// 1 for the bytes that need a closer look: control characters other than tab, LF and CR, every
+// non-ASCII byte, and '!' and '?', which may start a comment, CDATA or processing instruction.
+constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x80 || c == '!' || c == '?';
+  }
+  return t;
+}();
+
+// What the character check saw of the markup, to pick pugixml's whitespace mode (below).
+struct MarkupSeen {
+  int processing_instructions = 0;  // "<?", the declaration included
+  bool comment_or_cdata = false;    // "<!--" or "<![CDATA["
+};
+
+std::optional<BadInput> check_characters(std::string_view s, MarkupSeen* seen) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
   while (i < n) {
+    // Plain ASCII eight bytes at a time: one table lookup each and a single branch.
+    while (i + 8 <= n && !(kSpecialByte[p[i]] | kSpecialByte[p[i + 1]] | kSpecialByte[p[i + 2]] |
+                           kSpecialByte[p[i + 3]] | kSpecialByte[p[i + 4]] |
+                           kSpecialByte[p[i + 5]] | kSpecialByte[p[i + 6]] |
+                           kSpecialByte[p[i + 7]])) {
+      i += 8;
+    }
+    if (i >= n) break;
     unsigned char c = p[i];
-    if (c >= 0x20 && c < 0x80) {
+    if (!kSpecialByte[c]) {
+      ++i;
+      continue;
+    }
+    if (c == '!' || c == '?') {
+      if (i > 0 && p[i - 1] == '<') {
+        if (c == '?') {
+          ++seen->processing_instructions;
+        } else if (s.substr(i + 1).starts_with("--") || s.substr(i + 1).starts_with("[CDATA[")) {
+          seen->comment_or_cdata = true;
+        }
+      }
       ++i;
       continue;
     }
     if (c < 0x20) {
-      if (c == '\n' || c == '\t' || c == '\r') {
-        ++i;
-        continue;
-      }
       if (c == 0) return BadInput{i, "NUL byte inside the document (allowed only after the end)"};
       char buf[96];
       std::snprintf(buf, sizeof buf,
@@ -190,13 +222,35 @@ std::optional<BadInput> check_characters(std::string_view s) {
                                         : "an overlong encoding";
           return BadInput{i, std::string("invalid UTF-8: ") + why};
         }
-        return BadInput{i + k, "invalid UTF-8: byte " + hex_byte(d) + " cannot continue the " +
-                                   "character started by " + hex_byte(c)};
+        return BadInput{i, "invalid UTF-8: byte " + hex_byte(c) +
+                               " must be followed by a continuation byte, not " + hex_byte(d)};
       }
     }
     i += static_cast<std::size_t>(len);
   }
   return std::nullopt;
+}
+
+// The echoed source line of an encoding error, with each byte that is not valid UTF-8 shown as
+// '?' so the diagnostic itself stays valid text. Only bytes at or after the error can be
+// invalid (it is the first), so the caret column is unchanged.
+std::string printable_utf8(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  std::size_t i = 0;
+  while (i < line.size()) {
+    std::string_view rest = line.substr(i);
+    std::size_t valid = rest.size();
+    MarkupSeen unused;
+    if (std::optional<BadInput> bad = check_characters(rest, &unused)) valid = bad->offset;
+    out.append(rest.substr(0, valid));
+    i += valid;
+    if (i < line.size()) {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
 }
 
 // ---- Markup errors ----
@@ -325,15 +379,18 @@ Diagnostic markup_error(const pugi::xml_parse_result& result, std::string_view t
       message = "malformed XML: bad DOCTYPE";
       break;
     case pugi::status_bad_start_element:
+      last_before("<");
       message = "malformed XML: bad start tag (expected <name> or <name/>)";
       break;
     case pugi::status_bad_attribute:
       message = "malformed XML: bad attribute (expected name=\"value\")";
       break;
     case pugi::status_bad_end_element:
+      last_before("</");
       message = "malformed XML: bad end tag (expected </name>)";
       break;
     case pugi::status_unrecognized_tag:
+      last_before("<");
       message = "malformed XML: '<' does not start a tag (write it as &lt; in text)";
       break;
     default:
@@ -394,7 +451,11 @@ class XmlReader {
   bool read_array(pugi::xml_node element, int depth, Value* out);
   bool read_text(pugi::xml_node element, Text* out);
   bool append_pcdata(const char* p, std::size_t offset, Text* out);
-  bool check_container_text(pugi::xml_node text, const char* container, const char* expected);
+  bool check_container_text(const char* text, bool cdata, const char* container,
+                            const char* expected);
+  bool check_embedded_text(pugi::xml_node element, const char* container, const char* expected) {
+    return check_container_text(element.value(), false, container, expected);
+  }
   bool unknown_element(pugi::xml_node element, bool root);
   bool parse_integer(const Text& text, std::size_t element_offset, Integer* out);
   bool parse_real(const Text& text, std::size_t element_offset, double* out);
@@ -450,10 +511,14 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
   }
   // <plist version="..."> holds exactly one value; the version is not checked, as in CoreFoundation.
   pugi::xml_node value;
+  if (!check_embedded_text(root, "plist", "one value element")) return false;
   for (pugi::xml_node child = root.first_child(); child; child = child.next_sibling()) {
     pugi::xml_node_type type = child.type();
     if (type == pugi::node_pcdata || type == pugi::node_cdata) {
-      if (!check_container_text(child, "plist", "one value element")) return false;
+      if (!check_container_text(child.value(), type == pugi::node_cdata, "plist",
+                                "one value element")) {
+        return false;
+      }
       continue;
     }
     if (type != pugi::node_element) continue;
@@ -466,13 +531,13 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
   return read_value(value, classify(value.name()), 0, out);
 }
 
-bool XmlReader::check_container_text(pugi::xml_node text, const char* container,
+bool XmlReader::check_container_text(const char* text, bool cdata, const char* container,
                                      const char* expected) {
-  std::string_view s = text.value();
+  std::string_view s = text;
   std::size_t at = first_non_space(s);
-  if (text.type() == pugi::node_cdata && !s.empty()) at = 0;
+  if (cdata && !s.empty()) at = 0;
   if (at == std::string_view::npos) return true;
-  return fail(offset_of_text(text) + at,
+  return fail(static_cast<std::size_t>(text - buffer_) + at,
               std::string("unexpected text in <") + container + ">: expected " + expected);
 }
 
@@ -581,10 +646,14 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
   std::string key;
   bool have_key = false;
   std::size_t key_offset = 0;
+  if (!check_embedded_text(element, "dict", "<key> and value elements")) return false;
   for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
     pugi::xml_node_type type = child.type();
     if (type == pugi::node_pcdata || type == pugi::node_cdata) {
-      if (!check_container_text(child, "dict", "<key> and value elements")) return false;
+      if (!check_container_text(child.value(), type == pugi::node_cdata, "dict",
+                                "<key> and value elements")) {
+        return false;
+      }
       continue;
     }
     if (type != pugi::node_element) continue;
@@ -667,10 +736,14 @@ bool XmlReader::read_array(pugi::xml_node element, int depth, Value* out) {
   }
   Array array;
   array.reserve(elements);
+  if (!check_embedded_text(element, "array", "value elements")) return false;
   for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
     pugi::xml_node_type type = child.type();
     if (type == pugi::node_pcdata || type == pugi::node_cdata) {
-      if (!check_container_text(child, "array", "value elements")) return false;
+      if (!check_container_text(child.value(), type == pugi::node_cdata, "array",
+                                "value elements")) {
+        return false;
+      }
       continue;
     }
     if (type != pugi::node_element) continue;
@@ -688,6 +761,12 @@ bool XmlReader::read_text(pugi::xml_node element, Text* out) {
   out->exact = true;
   out->offset = offset_of(element);
   bool first = true;
+  // parse_embed_pcdata stores text that comes first in the element itself.
+  if (const char* embedded = element.value(); *embedded) {
+    out->offset = static_cast<std::size_t>(embedded - buffer_);
+    first = false;
+    if (!append_pcdata(embedded, out->offset, out)) return false;
+  }
   for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
     pugi::xml_node_type type = child.type();
     if (type == pugi::node_element) {
@@ -724,12 +803,12 @@ bool XmlReader::read_text(pugi::xml_node element, Text* out) {
 // Decodes parsed character data: the five predefined entities, numeric character references,
 // and CR or CRLF line ends (to LF, as XML requires). Anything else after '&' is an error.
 bool XmlReader::append_pcdata(const char* p, std::size_t offset, Text* out) {
-  std::size_t n = std::strlen(p);
-  std::size_t plain = 0;
-  while (plain < n && p[plain] != '&' && p[plain] != '\r') ++plain;
+  // Most text has nothing to decode: one library scan finds its end or the first '&' or CR.
+  std::size_t plain = std::strcspn(p, "&\r");
   out->value.append(p, plain);
-  if (plain == n) return true;
+  if (p[plain] == '\0') return true;
   out->exact = false;
+  std::size_t n = plain + std::strlen(p + plain);
   for (std::size_t i = plain; i < n; ++i) {
     char c = p[i];
     if (c == '\r') {
@@ -1001,6 +1080,16 @@ bool XmlReader::parse_data(const Text& text, std::size_t element_offset, Data* o
   return true;
 }
 
+// How pugixml should treat whitespace-only text. Keeping every such node (parse_ws_pcdata) is
+// always exact but makes a node for each indentation run; parse_ws_pcdata_single keeps only a
+// whitespace run that is an element's whole content, which gives the same strings unless a
+// comment, CDATA section or processing instruction sits inside the text. So the cheaper mode is
+// used for documents that hold none of those (the declaration aside).
+unsigned whitespace_flag(const MarkupSeen& seen) {
+  if (seen.comment_or_cdata || seen.processing_instructions > 1) return pugi::parse_ws_pcdata;
+  return pugi::parse_ws_pcdata_single;
+}
+
 }  // namespace
 
 Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
@@ -1027,8 +1116,11 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   doc.format = Format::kXml;
   doc.source = std::make_shared<const SourceText>(name, std::string(bytes));
   const SourceText& source = *doc.source;
-  if (std::optional<BadInput> bad = check_characters(body)) {
-    return Error(ExitCode::kDataError, Diagnostic::at(source, bad->offset, bad->message));
+  MarkupSeen seen;
+  if (std::optional<BadInput> bad = check_characters(body, &seen)) {
+    Diagnostic d = Diagnostic::at(source, bad->offset, bad->message);
+    d.source_line = printable_utf8(d.source_line);
+    return Error(ExitCode::kDataError, std::move(d));
   }
 
   // pugixml parses a copy in place; names and text stay at their input offsets because the
@@ -1038,7 +1130,8 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   std::memcpy(buffer.get(), body.data(), end);
   buffer[end] = '\0';
   pugi::xml_document xml;
-  const unsigned flags = pugi::parse_cdata | pugi::parse_ws_pcdata | pugi::parse_fragment;
+  const unsigned flags = pugi::parse_cdata | pugi::parse_fragment | pugi::parse_embed_pcdata |
+                         whitespace_flag(seen);
   pugi::xml_parse_result parsed =
       xml.load_buffer_inplace(buffer.get(), end + 1, flags, pugi::encoding_utf8);
   if (!parsed) return Error(ExitCode::kDataError, markup_error(parsed, body, source));

@@ -1,0 +1,80 @@
+// `cmdm optimize`: writes each profile as small as its level allows for the target.
+#include <filesystem>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/commands_decl.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/settings.h"
+#include "optimizer/source.h"
+#include "plist/file_io.h"
+
+namespace cmdm::cli {
+
+int run_optimize(const Args& args) {
+  po::options_description options("optimize options");
+  optimizer::Settings s;
+  std::vector<std::string> files;
+  std::string out;
+  options.add_options()
+      ("target,t", po::value(&s.target), "target the profiles are for")
+      ("level,l", po::value(&s.level)->default_value("lossless"), "lossless | safe | aggressive")
+      ("limit", po::value(&s.limit), "override the target's limit")
+      ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
+      ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
+      ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
+      ("output,o", po::value(&out), "output file for one source, else a directory ('-': stdout)")
+      ("files", po::value(&files), "profile sources");
+  po::positional_options_description positional;
+  positional.add("files", -1);
+  po::variables_map vm;
+  if (auto code = parse_options("optimize", "SRC... --target T [--level L] -o OUT", options,
+                                positional, args, vm)) {
+    return *code;
+  }
+  if (files.empty()) return usage_error("optimize", "no input files");
+  if (out.empty()) return usage_error("optimize", "no output given (-o OUT)");
+  if (out == "-" && files.size() > 1) return usage_error("optimize", "'-o -' takes one source");
+  Result<optimizer::Prepared> prepared = optimizer::prepare(s);
+  if (!prepared) return report(prepared.error());
+  const bool to_dir = files.size() > 1 || std::filesystem::is_directory(out);
+  if (to_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec) return report(Error::make(ExitCode::kIoError, out, "cannot create directory: " + ec.message()));
+  }
+  int status = 0;
+  for (const std::string& file : files) {
+    Result<std::string> bytes = read_file(file);
+    if (!bytes) {
+      status = std::max(status, report(bytes.error()));
+      continue;
+    }
+    Result<optimizer::Source> source = optimizer::read_source(*bytes, file);
+    if (!source) {
+      status = std::max(status, report(source.error()));
+      continue;
+    }
+    Result<optimizer::Optimized> r = optimizer::optimize(source->profile, prepared->options);
+    if (!r) {
+      status = std::max(status, report(r.error()));
+      continue;
+    }
+    std::string path =
+        to_dir ? (std::filesystem::path(out) / std::filesystem::path(file).filename()).string() : out;
+    Status written = write_file_atomic(path, r->bytes);
+    if (!written) {
+      status = std::max(status, report(written.error()));
+      continue;
+    }
+    if (out != "-") {
+      std::cout << path << ": " << source->stored_bytes << " -> " << r->bytes.size() << " bytes ("
+                << r->encoding.describe() << "), command " << r->command_size;
+      if (r->limit) std::cout << (r->fits ? " fits " : " does not fit ") << r->limit;
+      std::cout << '\n';
+    }
+  }
+  return status;
+}
+
+}  // namespace cmdm::cli

@@ -1,0 +1,49 @@
+// What Apple's device-management schema says about payload types: which keys a type knows, whether
+// it is closed (a fixed key set) or open (custom settings: any key), and which keys name another
+// payload by its PayloadUUID. Read from a checkout of apple/device-management.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "plist/diagnostic.h"
+
+namespace cmdm::optimizer {
+
+class Schema {
+ public:
+  enum class Kind {
+    kUnknown,  // the schema does not describe this PayloadType (an app's preference domain, ...)
+    kOpen,     // described, but takes keys it does not list (a top-level `ANY` key)
+    kClosed,   // described with a fixed set of keys
+  };
+
+  // Loads DIR/mdm/profiles/*.yaml (or DIR/*.yaml when DIR is that folder itself).
+  static Result<Schema> load(const std::string& dir);
+
+  // Where the schema is by default: $CMDM_SCHEMAS when set, else empty (no schema).
+  static std::string default_dir();
+
+  Kind kind(std::string_view payload_type) const;
+  // Whether `key` is one of the type's own keys or a key common to every payload.
+  bool knows_key(std::string_view payload_type, std::string_view key) const;
+  // Keys (at any depth) whose value is the PayloadUUID of another payload in the same profile.
+  const std::set<std::string>& reference_keys() const { return reference_keys_; }
+  // The schema's macOS `multiple` flag: several payloads of this type may be installed at once.
+  bool macos_multiple(std::string_view payload_type) const;
+  std::size_t type_count() const { return types_.size(); }
+
+ private:
+  struct Type {
+    std::set<std::string> keys;
+    bool open = false;
+    bool macos_multiple = false;
+  };
+  std::map<std::string, Type, std::less<>> types_;
+  std::set<std::string, std::less<>> common_keys_;
+  std::set<std::string> reference_keys_;
+};
+
+}  // namespace cmdm::optimizer

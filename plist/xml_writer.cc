@@ -1,0 +1,396 @@
+// The XML writers: minimal (smallest text CoreFoundation and conforming XML parsers read back to
+// the same value) and pretty (CoreFoundation's own layout, so diffs against Apple-written files
+// stay small). Both write one std::string in a single pass after one cheap size estimate.
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "plist/writer.h"
+
+namespace cmdm::plist {
+
+namespace {
+
+constexpr std::string_view kDeclaration = R"(<?xml version="1.0" encoding="UTF-8"?>)";
+constexpr std::string_view kDoctype =
+    R"(<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">)";
+constexpr std::string_view kPlistOpen = R"(<plist version="1.0">)";
+constexpr std::string_view kPlistClose = "</plist>";
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Bytes the text escaper must look at: & < > and CR. Everything else is copied in bulk.
+constexpr bool needs_attention(unsigned char c) {
+  return c == '&' || c == '<' || c == '>' || c == '\r';
+}
+
+struct AttentionTable {
+  bool v[256] = {};
+  constexpr AttentionTable() {
+    for (int i = 0; i < 256; ++i) v[i] = needs_attention(static_cast<unsigned char>(i));
+  }
+};
+constexpr AttentionTable kAttention;
+
+// Escapes character data. `minimal` escapes '>' only where it would close "]]>" (the one place XML
+// requires it); the pretty style escapes every '>' as CoreFoundation does. CR is always written as
+// &#13; because conforming XML parsers (expat, pugixml) turn a raw CR into LF; CoreFoundation reads
+// the reference too. Control characters XML 1.0 cannot hold (< 0x20 except TAB LF CR) are copied
+// raw, as CoreFoundation writes and reads them; no XML 1.0 parser accepts them in any spelling.
+void append_escaped(std::string& out, std::string_view s, bool minimal) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  const char* run = p;
+  for (; p != end; ++p) {
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (!kAttention.v[c]) continue;
+    const char* rep;
+    std::size_t rep_len;
+    switch (c) {
+      case '&':
+        rep = "&amp;";
+        rep_len = 5;
+        break;
+      case '<':
+        rep = "&lt;";
+        rep_len = 4;
+        break;
+      case '>':
+        if (minimal && !(p - s.data() >= 2 && p[-1] == ']' && p[-2] == ']')) continue;
+        rep = "&gt;";
+        rep_len = 4;
+        break;
+      default:  // '\r'
+        rep = "&#13;";
+        rep_len = 5;
+        break;
+    }
+    out.append(run, static_cast<std::size_t>(p - run));
+    out.append(rep, rep_len);
+    run = p + 1;
+  }
+  out.append(run, static_cast<std::size_t>(end - run));
+}
+
+void append_integer(std::string& out, Integer i) {
+  char buf[24];
+  std::to_chars_result r = i.is_big_unsigned()
+                               ? std::to_chars(buf, buf + sizeof buf, i.as_uint64())
+                               : std::to_chars(buf, buf + sizeof buf, i.as_int64());
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+// Drops the '+' and leading zeros of a to_chars exponent: "1e+05" -> "1e5", "1e-07" -> "1e-7".
+std::size_t trim_exponent(char* buf, std::size_t len) {
+  char* e = static_cast<char*>(std::memchr(buf, 'e', len));
+  if (e == nullptr) return len;
+  char* src = e + 1;
+  char* dst = e + 1;
+  char* end = buf + len;
+  if (*src == '+') {
+    ++src;
+  } else if (*src == '-') {
+    *dst++ = *src++;
+  }
+  while (src + 1 < end && *src == '0') ++src;
+  while (src < end) *dst++ = *src++;
+  return static_cast<std::size_t>(dst - buf);
+}
+
+// The shortest spelling that reads back to the same double: the shorter of the shortest fixed and
+// shortest scientific forms (exponent trimmed). "inf"/"-inf"/"nan" are the shortest forms that
+// both CoreFoundation and plistlib accept.
+void append_real_minimal(std::string& out, double d) {
+  if (std::isnan(d)) {
+    out += "nan";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d > 0 ? "inf" : "-inf";
+    return;
+  }
+  char fixed[400];
+  char sci[40];
+  auto f = std::to_chars(fixed, fixed + sizeof fixed, d, std::chars_format::fixed);
+  auto s = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
+  std::size_t flen = static_cast<std::size_t>(f.ptr - fixed);
+  std::size_t slen = trim_exponent(sci, static_cast<std::size_t>(s.ptr - sci));
+  if (flen <= slen) {
+    out.append(fixed, flen);
+  } else {
+    out.append(sci, slen);
+  }
+}
+
+// CoreFoundation writes reals with "%.17g" and spells the specials nan, +infinity, -infinity and
+// zero as 0.0. We keep its layout (fixed notation while the decimal exponent is in [-4, 17),
+// scientific otherwise, integral values without a fraction) but with the shortest digits that
+// round-trip, so 0.1 stays "0.1" rather than CoreFoundation's "0.10000000000000001".
+void append_real_pretty(std::string& out, double d) {
+  if (std::isnan(d)) {
+    out += "nan";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d > 0 ? "+infinity" : "-infinity";
+    return;
+  }
+  if (d == 0) {
+    out += std::signbit(d) ? "-0.0" : "0.0";
+    return;
+  }
+  char buf[400];
+  double a = std::fabs(d);
+  std::to_chars_result r =
+      (a >= 1e-4 && a < 1e17)
+          ? std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed)
+          : std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+void append_base64(std::string& out, const std::uint8_t* data, std::size_t size) {
+  std::size_t old = out.size();
+  out.resize(old + (size + 2) / 3 * 4);
+  char* o = out.data() + old;
+  std::size_t i = 0;
+  for (; i + 3 <= size; i += 3) {
+    std::uint32_t n = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    *o++ = kBase64[(n >> 18) & 63];
+    *o++ = kBase64[(n >> 12) & 63];
+    *o++ = kBase64[(n >> 6) & 63];
+    *o++ = kBase64[n & 63];
+  }
+  if (size - i == 1) {
+    std::uint32_t n = std::uint32_t{data[i]} << 16;
+    *o++ = kBase64[(n >> 18) & 63];
+    *o++ = kBase64[(n >> 12) & 63];
+    *o++ = '=';
+    *o++ = '=';
+  } else if (size - i == 2) {
+    std::uint32_t n = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8);
+    *o++ = kBase64[(n >> 18) & 63];
+    *o++ = kBase64[(n >> 12) & 63];
+    *o++ = kBase64[(n >> 6) & 63];
+    *o++ = '=';
+  }
+}
+
+// An upper-bound-ish guess of the output size, so the string is allocated once in the common case.
+std::size_t estimate(const Value& v, std::size_t indent) {
+  switch (v.type()) {
+    case Type::kString:
+      return v.as_string().size() + v.as_string().size() / 8 + 20 + indent;
+    case Type::kData:
+      return v.as_data().size() / 3 * 4 + v.as_data().size() / 16 + 20 + 2 * indent;
+    case Type::kArray: {
+      std::size_t n = 20 + 2 * indent;
+      for (const Value& item : v.as_array()) n += estimate(item, indent + 1);
+      return n;
+    }
+    case Type::kDict: {
+      std::size_t n = 20 + 2 * indent;
+      for (const DictEntry& e : v.as_dict()) {
+        n += e.key.size() + 12 + indent + estimate(e.value, indent + 1);
+      }
+      return n;
+    }
+    default:
+      return 40 + indent;
+  }
+}
+
+class MinimalWriter {
+ public:
+  explicit MinimalWriter(std::string& out) : out_(out) {}
+
+  void value(const Value& v) {
+    switch (v.type()) {
+      case Type::kString:
+        if (v.as_string().empty()) {
+          out_ += "<string/>";
+        } else {
+          out_ += "<string>";
+          append_escaped(out_, v.as_string(), true);
+          out_ += "</string>";
+        }
+        break;
+      case Type::kInteger:
+        out_ += "<integer>";
+        append_integer(out_, v.as_integer());
+        out_ += "</integer>";
+        break;
+      case Type::kReal:
+        out_ += "<real>";
+        append_real_minimal(out_, v.as_real());
+        out_ += "</real>";
+        break;
+      case Type::kBoolean:
+        out_ += v.as_bool() ? "<true/>" : "<false/>";
+        break;
+      case Type::kDate:
+        out_ += "<date>";
+        out_ += v.as_date().to_iso8601();
+        out_ += "</date>";
+        break;
+      case Type::kData:
+        // CoreFoundation rejects <data/> ("Encountered empty <data>"), so empty data keeps both tags.
+        out_ += "<data>";
+        append_base64(out_, v.as_data().data(), v.as_data().size());
+        out_ += "</data>";
+        break;
+      case Type::kArray:
+        if (v.as_array().empty()) {
+          out_ += "<array/>";
+        } else {
+          out_ += "<array>";
+          for (const Value& item : v.as_array()) value(item);
+          out_ += "</array>";
+        }
+        break;
+      case Type::kDict:
+        if (v.as_dict().empty()) {
+          out_ += "<dict/>";
+        } else {
+          out_ += "<dict>";
+          for (const DictEntry& e : v.as_dict()) {
+            if (e.key.empty()) {
+              out_ += "<key/>";  // CoreFoundation and plistlib read it as the empty key
+            } else {
+              out_ += "<key>";
+              append_escaped(out_, e.key, true);
+              out_ += "</key>";
+            }
+            value(e.value);
+          }
+          out_ += "</dict>";
+        }
+        break;
+    }
+  }
+
+ private:
+  std::string& out_;
+};
+
+// CoreFoundation's _CFAppendXML0, element for element: one tab per level, every element on its own
+// line, <array/> and <dict/> when empty, <string></string> for the empty string, and <data> wrapped
+// in lines of 76 - 8 * level characters indented by the level (both capped at level 8).
+class PrettyWriter {
+ public:
+  explicit PrettyWriter(std::string& out) : out_(out) {}
+
+  void value(const Value& v, std::size_t level) {
+    tabs(level);
+    switch (v.type()) {
+      case Type::kString:
+        out_ += "<string>";
+        append_escaped(out_, v.as_string(), false);
+        out_ += "</string>\n";
+        break;
+      case Type::kInteger:
+        out_ += "<integer>";
+        append_integer(out_, v.as_integer());
+        out_ += "</integer>\n";
+        break;
+      case Type::kReal:
+        out_ += "<real>";
+        append_real_pretty(out_, v.as_real());
+        out_ += "</real>\n";
+        break;
+      case Type::kBoolean:
+        out_ += v.as_bool() ? "<true/>\n" : "<false/>\n";
+        break;
+      case Type::kDate:
+        out_ += "<date>";
+        out_ += v.as_date().to_iso8601();
+        out_ += "</date>\n";
+        break;
+      case Type::kData:
+        out_ += "<data>\n";
+        data_lines(v.as_data(), level);
+        tabs(level);
+        out_ += "</data>\n";
+        break;
+      case Type::kArray:
+        if (v.as_array().empty()) {
+          out_ += "<array/>\n";
+          break;
+        }
+        out_ += "<array>\n";
+        for (const Value& item : v.as_array()) value(item, level + 1);
+        tabs(level);
+        out_ += "</array>\n";
+        break;
+      case Type::kDict:
+        if (v.as_dict().empty()) {
+          out_ += "<dict/>\n";
+          break;
+        }
+        out_ += "<dict>\n";
+        for (const DictEntry& e : v.as_dict()) {
+          tabs(level + 1);
+          out_ += "<key>";
+          append_escaped(out_, e.key, false);
+          out_ += "</key>\n";
+          value(e.value, level + 1);
+        }
+        tabs(level);
+        out_ += "</dict>\n";
+        break;
+    }
+  }
+
+ private:
+  void tabs(std::size_t n) { out_.append(n, '\t'); }
+
+  void data_lines(const Data& data, std::size_t level) {
+    std::size_t indent = level > 8 ? 8 : level;
+    std::size_t line_chars = 76 - 8 * indent;  // a multiple of 4: whole base64 quanta per line
+    std::size_t line_bytes = line_chars / 4 * 3;
+    for (std::size_t i = 0; i < data.size(); i += line_bytes) {
+      std::size_t n = data.size() - i < line_bytes ? data.size() - i : line_bytes;
+      tabs(indent);
+      append_base64(out_, data.data() + i, n);
+      out_ += '\n';
+    }
+  }
+
+  std::string& out_;
+};
+
+}  // namespace
+
+std::string write_minimal_xml(const Value& root, const XmlOptions& options) {
+  std::string out;
+  out.reserve(estimate(root, 0) + 200);
+  if (options.declaration) {
+    out += kDeclaration;
+  }
+  if (options.doctype) {
+    out += kDoctype;
+  }
+  if (options.plist_element) out += kPlistOpen;
+  MinimalWriter(out).value(root);
+  if (options.plist_element) out += kPlistClose;
+  return out;
+}
+
+std::string write_pretty_xml(const Value& root) {
+  std::string out;
+  out.reserve(estimate(root, 1) + 200);
+  out += kDeclaration;
+  out += '\n';
+  out += kDoctype;
+  out += '\n';
+  out += kPlistOpen;
+  out += '\n';
+  PrettyWriter(out).value(root, 0);
+  out += kPlistClose;
+  out += '\n';
+  return out;
+}
+
+}  // namespace cmdm::plist

@@ -1,0 +1,113 @@
+// The signing policy of DESIGN.md: prefer a signed profile, fall back to unsigned when only that
+// fits, and split when neither does. Sizes are measured by the caller; this file only decides.
+#include "signer/policy.h"
+
+#include "plist/suggest.h"
+
+namespace cmdm::signer {
+
+const std::vector<PolicyInfo>& signing_policies() {
+  static const std::vector<PolicyInfo> kPolicies = {
+      {SigningPolicy::kPreferSigned, "prefer-signed",
+       "send signed if it fits; else unsigned if that fits; else split or route local"},
+      {SigningPolicy::kRequireSigned, "require-signed",
+       "send signed if it fits; else split (every part signed); never drop the signature"},
+      {SigningPolicy::kUnsigned, "unsigned", "never sign; send unsigned if it fits, else split"},
+  };
+  return kPolicies;
+}
+
+Result<SigningPolicy> parse_signing_policy(std::string_view name) {
+  std::vector<std::string> names;
+  for (const PolicyInfo& p : signing_policies()) {
+    if (name == p.name) return p.policy;
+    names.emplace_back(p.name);
+  }
+  std::string message = "unknown signing policy '" + std::string(name) + "'";
+  std::vector<std::string> close = closest_matches(name, names);
+  if (!close.empty()) message += "; did you mean '" + close.front() + "'?";
+  message += " (policies: prefer-signed, require-signed, unsigned)";
+  return Error::make(ExitCode::kUsage, "", message);
+}
+
+std::string_view policy_name(SigningPolicy policy) {
+  for (const PolicyInfo& p : signing_policies()) {
+    if (p.policy == policy) return p.name;
+  }
+  return "unknown";
+}
+
+std::string_view delivery_name(Delivery delivery) {
+  switch (delivery) {
+    case Delivery::kSigned:
+      return "signed";
+    case Delivery::kUnsigned:
+      return "unsigned";
+    case Delivery::kSplit:
+      return "split";
+  }
+  return "split";
+}
+
+namespace {
+
+std::string limit_text(std::optional<std::size_t> limit) {
+  return limit ? "the limit of " + std::to_string(*limit) : std::string("no limit");
+}
+
+bool fits(std::size_t size, std::optional<std::size_t> limit) { return !limit || size <= *limit; }
+
+}  // namespace
+
+PolicyDecision decide(SigningPolicy policy,
+                      const std::function<std::optional<std::size_t>(bool is_signed)>& measure,
+                      std::optional<std::size_t> limit) {
+  PolicyDecision d;
+  std::optional<std::size_t> signed_bytes;
+  if (policy != SigningPolicy::kUnsigned) {
+    signed_bytes = measure(true);
+    if (signed_bytes && fits(*signed_bytes, limit)) {
+      d.delivery = Delivery::kSigned;
+      d.reason = "signed profile (" + std::to_string(*signed_bytes) + ") fits " + limit_text(limit);
+      return d;
+    }
+  }
+  std::string why;
+  if (policy == SigningPolicy::kUnsigned) {
+    why = "policy 'unsigned'";
+  } else if (!signed_bytes) {
+    why = "no signing identity";
+  } else {
+    why = "signed profile (" + std::to_string(*signed_bytes) + ") exceeds " + limit_text(limit);
+  }
+  if (policy == SigningPolicy::kRequireSigned) {
+    d.delivery = Delivery::kSplit;
+    d.reason = why + "; policy 'require-signed' keeps the signature, so split into signed parts";
+    return d;
+  }
+  const std::optional<std::size_t> unsigned_bytes = measure(false);
+  const std::size_t u = unsigned_bytes.value_or(0);
+  if (unsigned_bytes && fits(u, limit)) {
+    d.delivery = Delivery::kUnsigned;
+    d.reason = why + "; unsigned profile (" + std::to_string(u) + ") fits " + limit_text(limit);
+    if (signed_bytes)
+      d.reason += ", sent unsigned (an MDM-installed profile is still non-removable)";
+    return d;
+  }
+  d.delivery = Delivery::kSplit;
+  d.reason = why + "; unsigned profile (" + std::to_string(u) + ") exceeds " + limit_text(limit) +
+             "; split (or route local)";
+  return d;
+}
+
+PolicyDecision decide(SigningPolicy policy, std::optional<std::size_t> signed_bytes,
+                      std::size_t unsigned_bytes, std::optional<std::size_t> limit) {
+  return decide(
+      policy,
+      [&](bool is_signed) -> std::optional<std::size_t> {
+        return is_signed ? signed_bytes : std::optional<std::size_t>(unsigned_bytes);
+      },
+      limit);
+}
+
+}  // namespace cmdm::signer

@@ -1,0 +1,274 @@
+// Templates on the parsed tree: placeholders, typed placeholders, cmdm:if / cmdm:each /
+// cmdm:value in XML, JSON and YAML, pass-through of MDM variables, and error positions.
+#include <gtest/gtest.h>
+
+#include "compiler/compiler.h"
+#include "plist/reader.h"
+
+namespace cmdm::compiler {
+namespace {
+
+Context vars() {
+  Context c;
+  c.set("team_ids", plist::Value(plist::Array{plist::Value("ABCDE12345"), plist::Value("FGHIJ67890")}));
+  c.set("n", plist::Value(7));
+  c.set("digits", plist::Value("42"));
+  c.set("org", plist::Value("Example & Co"));
+  c.set("facts.os_version", plist::Value("10.13.6"));
+  plist::Dict prefs;
+  prefs.set("autohide", plist::Value(true));
+  prefs.set("tilesize", plist::Value(48));
+  c.set("dock", plist::Value(std::move(prefs)));
+  return c;
+}
+
+std::string plist_xml(const std::string& body) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n" + body +
+         "\n</plist>\n";
+}
+
+Result<CompiledProfile> compile(const std::string& text, const std::string& name = "t.mobileconfig",
+                                const Context& context = vars()) {
+  CompileOptions o;
+  o.fill_identity = false;
+  return compile_bytes(text, name, context, o);
+}
+
+plist::Value ok(const std::string& text, const std::string& name = "t.mobileconfig") {
+  Result<CompiledProfile> r = compile(text, name);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().format());
+  return r.ok() ? r->profile : plist::Value();
+}
+
+std::string error_text(const std::string& text, const std::string& name = "t.mobileconfig",
+                       const Context& context = vars()) {
+  Result<CompiledProfile> r = compile(text, name, context);
+  EXPECT_FALSE(r.ok());
+  return r.ok() ? "" : r.error().format();
+}
+
+TEST(Template, PlaceholderInStringAndKeyText) {
+  plist::Value v = ok(plist_xml(
+      "<dict><key>Org</key><string>by {{ org }}, n={{ n }}</string>"
+      "<key>k_{{ n }}</key><true/></dict>"));
+  EXPECT_EQ(*v.get_string("Org"), "by Example & Co, n=7");
+  EXPECT_EQ(*v.get("k_7"), plist::Value(true));
+}
+
+TEST(Template, WholePlaceholderTakesTheElementType) {
+  plist::Value v = ok(plist_xml(
+      "<dict><key>a</key><integer>{{ n }}</integer>"
+      "<key>b</key><integer> {{ digits }} </integer>"
+      "<key>c</key><real>{{ n }}</real>"
+      "<key>d</key><string>{{ n }}</string>"
+      "<key>e</key><date>{{ '2026-01-01T00:00:00Z' }}</date>"
+      "<key>f</key><data>{{ 'aGk=' }}</data>"
+      "<key>g</key><integer>1{{ n }}</integer></dict>"));
+  EXPECT_EQ(*v.get("a"), plist::Value(7));
+  EXPECT_EQ(*v.get("b"), plist::Value(42));
+  EXPECT_EQ(*v.get("c"), plist::Value(7.0));
+  EXPECT_EQ(*v.get("d"), plist::Value("7"));
+  EXPECT_EQ(v.get("e")->as_date().to_iso8601(), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(*v.get("f"), plist::Value(plist::Data{'h', 'i'}));
+  EXPECT_EQ(*v.get("g"), plist::Value(17));
+}
+
+TEST(Template, IfOnKeyDropsTheKeyAndItsValue) {
+  std::string src = plist_xml(
+      "<dict><key>Always</key><true/>"
+      "<key cmdm:if=\"facts.os_version &gt;= '10.13.4'\">SkipPrivacySetup</key><true/>"
+      "<key cmdm:if=\"facts.os_version &lt; '10.13'\">Old</key><dict><key>x</key><true/></dict>"
+      "</dict>");
+  plist::Value v = ok(src);
+  EXPECT_TRUE(v.get("SkipPrivacySetup"));
+  EXPECT_FALSE(v.get("Old"));
+  EXPECT_EQ(v.as_dict().size(), 2u);
+  Context older = vars();
+  older.set("facts.os_version", plist::Value("10.13.3"));
+  Result<CompiledProfile> r = compile(src, "t.mobileconfig", older);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->profile.get("SkipPrivacySetup"));
+}
+
+TEST(Template, IfOnArrayElementsAndPayloadDicts) {
+  plist::Value v = ok(plist_xml(
+      "<dict><key>PayloadContent</key><array>"
+      "<dict cmdm:if=\"n &gt; 5\"><key>PayloadType</key><string>com.apple.dock</string></dict>"
+      "<dict cmdm:if=\"n &gt; 50\"><key>PayloadType</key><string>com.apple.finder</string></dict>"
+      "</array><key>L</key><array><string cmdm:if=\"false\">x</string><string>y</string></array>"
+      "</dict>"));
+  ASSERT_EQ(v.get("PayloadContent")->as_array().size(), 1u);
+  EXPECT_EQ(*v.get("PayloadContent")->as_array()[0].get_string("PayloadType"), "com.apple.dock");
+  EXPECT_EQ(*v.get("L"), plist::Value(plist::Array{plist::Value("y")}));
+}
+
+TEST(Template, EachRepeatsAnArrayElementPerItem) {
+  plist::Value v = ok(plist_xml(
+      "<dict><key>AllowedTeamIdentifiers</key><array>"
+      "<string>FIRST</string>"
+      "<string cmdm:each=\"t in team_ids\">{{ t }}</string>"
+      "<dict cmdm:each=\"t in team_ids\" cmdm:if=\"t != 'FGHIJ67890'\"><key>id</key><string>{{ t }}</string></dict>"
+      "</array></dict>"));
+  const plist::Array& a = v.get("AllowedTeamIdentifiers")->as_array();
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(a[1], plist::Value("ABCDE12345"));
+  EXPECT_EQ(a[2], plist::Value("FGHIJ67890"));
+  EXPECT_EQ(*a[3].get_string("id"), "ABCDE12345");
+}
+
+TEST(Template, ValueReplacesAnElementWithATypedValue) {
+  plist::Value v = ok(plist_xml(
+      "<dict><key>Teams</key><array cmdm:value=\"team_ids\"/>"
+      "<key>Dock</key><dict cmdm:value=\"dock\"/>"
+      "<key>N</key><string cmdm:value=\"n\"/></dict>"));
+  EXPECT_EQ(v.get("Teams")->as_array().size(), 2u);
+  EXPECT_EQ(*v.get("Dock")->get("tilesize"), plist::Value(48));
+  EXPECT_EQ(*v.get("N"), plist::Value(7));
+}
+
+TEST(Template, MdmVariablesPassThroughUntouched) {
+  std::string body =
+      "<dict><key>User</key><string>$USERNAME</string>"
+      "<key>Serial</key><string>%SerialNumber%</string>"
+      "<key>Fleet</key><string>$FLEET_VAR_HOST_END_USER_EMAIL_IDP</string>"
+      "<key>Braces</key><string>${DEVICE_SERIAL} and {{ n }}</string></dict>";
+  plist::Value v = ok(plist_xml(body));
+  EXPECT_EQ(*v.get_string("User"), "$USERNAME");
+  EXPECT_EQ(*v.get_string("Serial"), "%SerialNumber%");
+  EXPECT_EQ(*v.get_string("Fleet"), "$FLEET_VAR_HOST_END_USER_EMAIL_IDP");
+  EXPECT_EQ(*v.get_string("Braces"), "${DEVICE_SERIAL} and 7");
+}
+
+TEST(Template, SourceWithoutTemplateSyntaxCompilesToItself) {
+  std::string src = plist_xml(
+      "<dict><key>A</key><string>$USERNAME %x% ${y}</string><key>B</key><integer>5</integer>"
+      "<key>C</key><array><real>1.5</real><date>2026-01-01T00:00:00Z</date></array></dict>");
+  Result<plist::Document> doc = plist::read(src);
+  ASSERT_TRUE(doc.ok());
+  Result<CompiledProfile> r = compile(src);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->templated);
+  EXPECT_EQ(r->profile, doc->root);
+}
+
+TEST(Template, ExpressionErrorsPointAtTheCharacterInTheSource) {
+  std::string src = plist_xml(
+      "<dict>\n  <key>A</key>\n  <string>x &amp; {{ n +  }}</string>\n</dict>");
+  EXPECT_EQ(error_text(src),
+            "t.mobileconfig:5:24: error: unexpected character '+'\n"
+            "  <string>x &amp; {{ n +  }}</string>\n"
+            "                       ^\n");
+  std::string undefined = plist_xml("<dict>\n<key cmdm:if=\"facts.os_vers &gt; '1'\">A</key><true/>\n</dict>");
+  EXPECT_EQ(error_text(undefined),
+            "t.mobileconfig:4:15: error: undefined name 'facts.os_vers'; did you mean "
+            "'facts.os_version'?\n"
+            "<key cmdm:if=\"facts.os_vers &gt; '1'\">A</key><true/>\n"
+            "              ^\n");
+}
+
+TEST(Template, StructuralErrorsAreReported) {
+  EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string>{{ n </string></dict>"))
+                .find("unterminated placeholder"),
+            std::string::npos);
+  EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string cmdm:iff=\"n\">x</string></dict>"))
+                .find("unknown directive 'cmdm:iff'; did you mean 'cmdm:if'?"),
+            std::string::npos);
+  EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string cmdm:each=\"t in team_ids\">x</string></dict>"))
+                .find("cannot be used on a dict value"),
+            std::string::npos);
+  EXPECT_NE(error_text(plist_xml("<dict><key>A</key><integer>{{ org }}</integer></dict>"))
+                .find("'Example & Co' is not an integer"),
+            std::string::npos);
+  EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string>{{ team_ids }}</string></dict>"))
+                .find("cannot use an array as <string>"),
+            std::string::npos);
+  EXPECT_NE(error_text(plist_xml("<array><string cmdm:each=\"t in n\">x</string></array>"))
+                .find("cmdm:each needs an array"),
+            std::string::npos);
+}
+
+TEST(Template, JsonKeepsIntegersAndRealsAndTypedPlaceholders) {
+  plist::Value v = ok(R"({
+    "I": 5, "R": 5.0, "B": true, "S": "x",
+    "Teams": "{{ team_ids }}", "N": "{{ n }}", "Text": "n={{ n }}",
+    "D": {"$data": "aGk="}, "T": {"$date": "2026-01-01T00:00:00Z"}
+  })", "p.json");
+  EXPECT_EQ(*v.get("I"), plist::Value(5));
+  EXPECT_EQ(*v.get("R"), plist::Value(5.0));
+  EXPECT_EQ(*v.get("B"), plist::Value(true));
+  EXPECT_EQ(v.get("Teams")->as_array().size(), 2u);
+  EXPECT_EQ(*v.get("N"), plist::Value(7));
+  EXPECT_EQ(*v.get("Text"), plist::Value("n=7"));
+  EXPECT_EQ(*v.get("D"), plist::Value(plist::Data{'h', 'i'}));
+  EXPECT_TRUE(v.get("T")->is_date());
+}
+
+TEST(Template, JsonDirectives) {
+  plist::Value v = ok(R"({
+    "Skip": {"cmdm:if": "facts.os_version >= '10.13.4'", "cmdm:item": true},
+    "Gone": {"cmdm:if": "false", "cmdm:item": 1},
+    "Teams": [{"cmdm:each": "t in team_ids", "cmdm:item": "{{ t }}"}, "LAST"],
+    "Dock": {"cmdm:value": "dock"},
+    "Payloads": [{"cmdm:if": "n > 5", "PayloadType": "com.apple.dock"}]
+  })", "p.json");
+  EXPECT_EQ(*v.get("Skip"), plist::Value(true));
+  EXPECT_FALSE(v.get("Gone"));
+  EXPECT_EQ(v.get("Teams")->as_array().size(), 3u);
+  EXPECT_EQ(*v.get("Dock")->get("autohide"), plist::Value(true));
+  EXPECT_EQ(v.get("Payloads")->as_array()[0].as_dict().size(), 1u);
+}
+
+TEST(Template, JsonErrorsCarryLineAndColumn) {
+  EXPECT_EQ(error_text("{\n  \"a\": 1,\n  \"b\": \"{{ nn }}\"\n}\n", "p.json"),
+            "p.json:3:12: error: undefined name 'nn'; did you mean 'n'?\n"
+            "  \"b\": \"{{ nn }}\"\n"
+            "           ^\n");
+  std::string malformed = error_text("{\n  \"a\": 1,\n}\n", "p.json");
+  EXPECT_EQ(malformed.substr(0, 30), "p.json:3:1: error: malformed J");
+  EXPECT_NE(error_text("{\"a\": null}", "p.json").find("null has no property-list"),
+            std::string::npos);
+}
+
+TEST(Template, ChefOsxProfileHashCompilesAsIs) {
+  // What Chef's osx_profile resource gets from `profile` as a Ruby hash, serialised with to_json.
+  plist::Value v = ok(R"({"PayloadIdentifier":"com.example.screensaver","PayloadType":"Configuration",
+    "PayloadVersion":1,"PayloadUUID":"8B1B8DA4-2F4C-4E4B-9A36-3E7E3E1F0C11",
+    "PayloadContent":[{"PayloadType":"com.apple.screensaver","PayloadVersion":1,
+      "PayloadIdentifier":"com.example.screensaver.1","PayloadUUID":"D4B9E3E2-7A3A-4D8C-8E3C-1F2B3C4D5E6F",
+      "idleTime":600,"askForPassword":true}]})", "chef.json");
+  EXPECT_EQ(*v.get("PayloadContent")->as_array()[0].get("idleTime"), plist::Value(600));
+}
+
+TEST(Template, YamlFollowsTheCoreSchemaForPlainScalars) {
+  plist::Value v = ok(
+      "I: 5\nR: 5.5\nB: true\nV: 10.13.4\nQ: '10'\nS: hello\nH: 0x1F\n"
+      "Teams: '{{ team_ids }}'\nN: '{{ n }}'\n"
+      "Items:\n  - cmdm:each: t in team_ids\n    cmdm:item: '{{ t }}'\n"
+      "Skip:\n  cmdm:if: facts.os_version >= '10.13.4'\n  cmdm:item: false\n"
+      "D: {$data: aGk=}\n",
+      "p.yaml");
+  EXPECT_EQ(*v.get("I"), plist::Value(5));
+  EXPECT_EQ(*v.get("R"), plist::Value(5.5));
+  EXPECT_EQ(*v.get("B"), plist::Value(true));
+  EXPECT_EQ(*v.get("V"), plist::Value("10.13.4"));
+  EXPECT_EQ(*v.get("Q"), plist::Value("10"));
+  EXPECT_EQ(*v.get("S"), plist::Value("hello"));
+  EXPECT_EQ(*v.get("H"), plist::Value(31));
+  EXPECT_EQ(v.get("Teams")->as_array().size(), 2u);
+  EXPECT_EQ(*v.get("N"), plist::Value(7));
+  EXPECT_EQ(v.get("Items")->as_array().size(), 2u);
+  EXPECT_EQ(*v.get("Skip"), plist::Value(false));
+  EXPECT_EQ(*v.get("D"), plist::Value(plist::Data{'h', 'i'}));
+}
+
+TEST(Template, YamlErrorsCarryLineAndColumn) {
+  EXPECT_EQ(error_text("A: 1\nB: '{{ m }}'\n", "p.yaml"),
+            "p.yaml:2:8: error: undefined name 'm'; did you mean 'n'?\n"
+            "B: '{{ m }}'\n"
+            "       ^\n");
+  std::string malformed = error_text("A: [1, 2\nB: 3\n", "p.yaml");
+  EXPECT_NE(malformed.find("malformed YAML"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cmdm::compiler
