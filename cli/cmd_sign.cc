@@ -153,7 +153,10 @@ int run_sign(const Args& args) {
   Result<std::optional<std::int64_t>> when = signing_time();
   if (!when) return usage_error("sign", when.error().diagnostics[0].message);
   Result<signer::Identity> identity = load_identity(vm);
-  if (!identity) return report(identity.error());
+  if (!identity) {
+    const Error& e = identity.error();
+    return e.code == ExitCode::kUsage ? usage_error("sign", e.diagnostics[0].message) : report(e);
+  }
   signer::SignOptions sign_options;
   sign_options.digest = digest;
   sign_options.include_chain = !vm.count("no-chain");

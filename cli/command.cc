@@ -1,6 +1,7 @@
 // Subcommand dispatch, option parsing and error printing shared by all subcommands.
 #include "cli/command.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "plist/suggest.h"
@@ -76,7 +77,20 @@ std::optional<int> parse_options(const char* name, const char* synopsis,
   try {
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     if (vm.count("help")) {
-      std::cout << "usage: cmdm " << name << ' ' << synopsis << "\n\n" << all << '\n';
+      // Positional arguments are shown in the synopsis, not as --options.
+      std::vector<std::string> positional_names;
+      for (unsigned i = 0; i < std::min(positional.max_total_count(), 8u); ++i) {
+        positional_names.push_back(positional.name_for_position(i));
+      }
+      po::options_description visible(std::string(name) + " options");
+      for (const auto& option : options.options()) {
+        if (std::find(positional_names.begin(), positional_names.end(), option->long_name()) ==
+            positional_names.end()) {
+          visible.add(option);
+        }
+      }
+      visible.add_options()("help,h", "show this help");
+      std::cout << "usage: cmdm " << name << ' ' << synopsis << "\n\n" << visible << '\n';
       return 0;
     }
     po::notify(vm);

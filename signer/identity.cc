@@ -4,6 +4,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "signer/identity_impl.h"
@@ -72,10 +73,15 @@ Result<PkeyPtr> read_private_key(const IdentitySource& source) {
 }
 
 // PKCS#12 files exported by macOS Keychain Access or older OpenSSL use RC2/3DES, which OpenSSL 3
-// keeps in its "legacy" provider. Loaded once, only when such a file shows up.
+// keeps in its "legacy" provider. Loaded once, only when such a file shows up, and unloaded at exit
+// (before OpenSSL's own cleanup, which was registered earlier) so nothing is left behind.
+OSSL_PROVIDER* legacy_provider = nullptr;
+
 void load_legacy_provider() {
   static const bool loaded = [] {
-    return OSSL_PROVIDER_try_load(nullptr, "legacy", 1) != nullptr;
+    legacy_provider = OSSL_PROVIDER_try_load(nullptr, "legacy", 1);
+    if (legacy_provider) std::atexit([] { OSSL_PROVIDER_unload(legacy_provider); });
+    return legacy_provider != nullptr;
   }();
   (void)loaded;
 }

@@ -93,8 +93,6 @@ std::int64_t to_unix(const ASN1_TIME* time) {
   return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
-namespace {
-
 std::string name_text(const X509_NAME* name) {
   BioPtr out(BIO_new(BIO_s_mem()));
   // RFC 2253 order (most specific first) but with UTF-8 kept as UTF-8.
@@ -103,6 +101,8 @@ std::string name_text(const X509_NAME* name) {
   long len = BIO_get_mem_data(out.get(), &data);
   return std::string(data, static_cast<std::size_t>(std::max(0L, len)));
 }
+
+namespace {
 
 std::string key_text(EVP_PKEY* key) {
   if (!key) return "unknown";
@@ -147,8 +147,6 @@ CertInfo describe(X509* cert) {
   return info;
 }
 
-namespace {
-
 std::string oid_text(const ASN1_OBJECT* obj) {
   if (!obj) return "(none)";
   const int nid = OBJ_obj2nid(obj);
@@ -157,6 +155,8 @@ std::string oid_text(const ASN1_OBJECT* obj) {
   OBJ_obj2txt(buf, sizeof buf, obj, 1);
   return buf;
 }
+
+namespace {
 
 // Reads a DER/BER length at bytes[*pos]; false when malformed. Indefinite sets *len to SIZE_MAX.
 bool read_length(std::string_view bytes, std::size_t* pos, std::size_t* len) {
@@ -181,10 +181,7 @@ bool read_length(std::string_view bytes, std::size_t* pos, std::size_t* len) {
 
 }  // namespace
 
-Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
-                                 std::vector<Diagnostic>* warnings) {
-  const std::string name(file);
-  ERR_clear_error();
+Status check_outer_header(std::string_view bytes, const std::string& name) {
   if (bytes.empty()) return Error::make(ExitCode::kDataError, name, "empty input, not CMS");
   if (bytes.size() > kMaxInputBytes) {
     return Error::make(ExitCode::kDataError, name,
@@ -195,8 +192,12 @@ Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
   std::size_t pos = 1;
   std::size_t outer = 0;
   if (static_cast<unsigned char>(bytes[0]) != 0x30 || !read_length(bytes, &pos, &outer)) {
+    const std::size_t text = bytes.find_first_not_of(" \t\r\n\xef\xbb\xbf");
+    const bool plist =
+        bytes.substr(0, 6) == "bplist" || (text != std::string_view::npos && bytes[text] == '<');
     return Error::make(ExitCode::kDataError, name,
-                       "not CMS signed data (expected a DER/BER SEQUENCE at byte 0)");
+                       plist ? "not CMS signed data: this is an unsigned property list"
+                             : "not CMS signed data (expected a DER/BER SEQUENCE at byte 0)");
   }
   if (outer != SIZE_MAX && outer > bytes.size() - pos) {
     return Error::make(ExitCode::kDataError, name,
@@ -204,6 +205,14 @@ Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
                            std::to_string(outer) + " bytes but only " +
                            std::to_string(bytes.size() - pos) + " follow");
   }
+  return Ok{};
+}
+
+Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
+                                 std::vector<Diagnostic>* warnings) {
+  const std::string name(file);
+  ERR_clear_error();
+  if (Status s = check_outer_header(bytes, name); !s) return s.error();
   const unsigned char* p = reinterpret_cast<const unsigned char*>(bytes.data());
   CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
   if (!cms) return openssl_error(ExitCode::kDataError, name, "malformed CMS");

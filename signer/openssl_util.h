@@ -59,6 +59,12 @@ Error openssl_error(ExitCode code, std::string_view file, std::string what);
 Result<X509StackPtr> read_certificates(std::string_view bytes, std::string_view what);
 
 CertInfo describe(X509* cert);
+std::string name_text(const X509_NAME* name);
+std::string oid_text(const ASN1_OBJECT* obj);
+
+// The checks every SignedData reader starts with: size cap, not empty, a SEQUENCE whose length
+// fits the input (so truncation gets a plain message).
+Status check_outer_header(std::string_view bytes, const std::string& file);
 std::int64_t to_unix(const ASN1_TIME* time);
 
 // Parses SignedData (DER or BER) with attached id-data content. Everything else (not CMS, another

@@ -45,6 +45,8 @@ std::string_view delivery_name(Delivery delivery) {
       return "unsigned";
     case Delivery::kSplit:
       return "split";
+    case Delivery::kRefused:
+      return "refused";
   }
   return "split";
 }
@@ -79,6 +81,11 @@ PolicyDecision decide(SigningPolicy policy,
     why = "no signing identity";
   } else {
     why = "signed profile (" + std::to_string(*signed_bytes) + ") exceeds " + limit_text(limit);
+  }
+  if (policy == SigningPolicy::kRequireSigned && !signed_bytes) {
+    d.delivery = Delivery::kRefused;
+    d.reason = "policy 'require-signed' needs a signing identity, and none is configured";
+    return d;
   }
   if (policy == SigningPolicy::kRequireSigned) {
     d.delivery = Delivery::kSplit;

@@ -41,8 +41,10 @@ enum class Delivery {
   kSigned,    // send the signed profile
   kUnsigned,  // send the unsigned profile
   kSplit,     // neither fits: split into parts (or route local when a part cannot fit alone)
+  kRefused,   // the policy cannot be met: require-signed without a signing identity
 };
-std::string_view delivery_name(Delivery delivery);  // "signed", "unsigned", "split"
+// "signed", "unsigned", "split", "refused"
+std::string_view delivery_name(Delivery delivery);
 
 struct PolicyDecision {
   Delivery delivery = Delivery::kSplit;

@@ -144,12 +144,12 @@ Result<VerifyReport> verify(std::string_view cms, const VerifyOptions& options =
 struct Unwrapped {
   std::string content;
   std::vector<Diagnostic> warnings;  // always says the signature is dropped
-  std::vector<SignerInfo> signers;
-  std::vector<CertInfo> certificates;
+  std::string signer;                // subject of the signer's certificate; empty if not included
 };
 
 // Extracts the signed content of a CMS or PKCS#7 SignedData, DER or BER (indefinite lengths and
-// chunked content, as macOS `security cms` writes them). Does not check the signature.
+// chunked content, as macOS `security cms` writes them). Does not check the signature, and reads
+// only the structure it needs (no certificate is decoded), so it is fast; verify() for the rest.
 Result<Unwrapped> unwrap(std::string_view cms, std::string_view file_name = {});
 
 // "2026-05-28T04:30:44Z" for Unix seconds.

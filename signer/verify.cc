@@ -58,6 +58,9 @@ bool signer_certificates_missing(CMS_ContentInfo* cms) {
 Result<VerifyReport> verify(std::string_view bytes, const VerifyOptions& options) {
   VerifyReport report;
   const std::string& file = options.file_name;
+  // The structural walk of unwrap() first: it is cheap, and its messages for truncated, mistyped
+  // or detached input are plainer than the ASN.1 decoder's.
+  if (Result<Unwrapped> shape = unwrap(bytes, file); !shape) return shape.error();
   Result<CmsPtr> parsed = parse_signed_data(bytes, file, &report.warnings);
   if (!parsed) return parsed.error();
   CMS_ContentInfo* cms = parsed->get();

@@ -43,6 +43,12 @@ TEST(SigningPolicy, RequireSignedSplitsRatherThanDropTheSignature) {
   EXPECT_NE(d.reason.find("keeps the signature"), std::string::npos);
 }
 
+TEST(SigningPolicy, RequireSignedWithoutAnIdentityIsRefused) {
+  PolicyDecision d = decide(SigningPolicy::kRequireSigned, std::nullopt, 1400, 2000);
+  EXPECT_EQ(d.delivery, Delivery::kRefused);
+  EXPECT_EQ(d.reason, "policy 'require-signed' needs a signing identity, and none is configured");
+}
+
 TEST(SigningPolicy, UnsignedPolicyNeverMeasuresTheSignedForm) {
   int signed_measures = 0;
   PolicyDecision d = decide(

@@ -54,7 +54,7 @@ TEST_P(SignEveryKey, TrustedWithTheRootAsAnchor) {
 
 TEST_P(SignEveryKey, OpensslCmsVerifyAcceptsIt) {
   REQUIRE_PKI();
-  const std::string f = pki().path(std::string("ossl-") + GetParam() + ".p7m");
+  const std::string f = scratch(std::string("ossl-") + GetParam() + ".p7m");
   write_bytes(f, sign_ok(sample_profile(), load_leaf(GetParam())));
   std::string out;
   const int rc = shell("openssl cms -verify -binary -inform DER -in " + f + " -CAfile " +
@@ -70,7 +70,7 @@ TEST_P(SignEveryKey, GnutlsCerttoolP7VerifyAcceptsIt) {
   for (bool attributes : {true, false}) {
     SignOptions o;
     o.signed_attributes = attributes;
-    const std::string f = pki().path(std::string("gnutls-") + GetParam() + ".p7m");
+    const std::string f = scratch(std::string("gnutls-") + GetParam() + ".p7m");
     write_bytes(f, sign_ok(sample_profile(), load_leaf(GetParam()), o));
     std::string out;
     const int rc = shell(
@@ -112,7 +112,7 @@ TEST(Sign, WithoutSigningTimeKeepsOnlyTheRequiredAttributes) {
     EXPECT_TRUE(report->signers[0].signed_attributes);
     EXPECT_FALSE(report->signers[0].signing_time.has_value());
     // Re-signed by hand: the independent verifiers must agree.
-    const std::string f = pki().path(std::string("notime-") + key + ".p7m");
+    const std::string f = scratch(std::string("notime-") + key + ".p7m");
     write_bytes(f, cms);
     std::string out;
     EXPECT_EQ(shell("openssl cms -verify -binary -inform DER -in " + f + " -CAfile " +
@@ -146,7 +146,7 @@ TEST(Sign, KeyIdSignerIdentifierIsSmallerAndVerifies) {
   Result<VerifyReport> report = verify(by_key);
   ASSERT_TRUE(report.ok()) << report.error().format();
   EXPECT_EQ(report->signers[0].certificate.subject, "CN=cmdm rsa2048 signer");
-  const std::string f = pki().path("keyid.p7m");
+  const std::string f = scratch("keyid.p7m");
   write_bytes(f, by_key);
   std::string out;
   EXPECT_EQ(shell("openssl cms -verify -binary -inform DER -in " + f + " -CAfile " +

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace cmdm::signer::testing {
 
@@ -64,23 +66,16 @@ subjectKeyIdentifier = none
 authorityKeyIdentifier = none
 )";
 
-Pki build() {
-  Pki p;
-  if (!have_command("openssl")) return p;
-  char tmpl[] = "/tmp/cmdm-signer-test-XXXXXX";
-  if (!mkdtemp(tmpl)) return p;
-  p.dir = tmpl;
-  // atexit handlers run after statics are destroyed, so keep our own copy of the name.
-  static char dir_to_remove[sizeof tmpl];
-  std::memcpy(dir_to_remove, tmpl, sizeof tmpl);
-  std::atexit([] { shell(std::string("rm -rf ") + dir_to_remove); });
-  write_bytes(p.path("openssl.cnf"), kConfig);
-  const std::string d = p.dir;
+// Makes every file of the PKI in `d`; false (with a test failure recorded) if a command failed.
+bool generate(const std::string& d) {
+  write_bytes(d + "/openssl.cnf", kConfig);
+  bool ok = true;
   const std::string cfg = " -config " + d + "/openssl.cnf";
   auto run = [&](const std::string& cmd) {
     std::string out;
     if (shell("cd " + d + " && " + cmd, &out) != 0) {
       ADD_FAILURE() << "test PKI command failed: " << cmd << "\n" << out;
+      ok = false;
     }
   };
   auto genkey = [&](const std::string& name, const std::string& alg) {
@@ -120,7 +115,7 @@ Pki build() {
       "-days 3650 -extfile openssl.cnf -extensions bare_ext -out p256-noski.pem");
   // PKCS#12 bundles: modern (AES) and legacy (RC2/3DES, as older Keychain exports), both with the
   // intermediate, and an encrypted PKCS#8 key.
-  write_bytes(p.path("p12.pass"), "s3cret\n");
+  write_bytes(d + "/p12.pass", "s3cret\n");
   run("openssl pkcs12 -export -inkey p256.key -in p256.pem -certfile intermediate.pem "
       "-passout pass:s3cret -out p256.p12");
   run("openssl pkcs12 -export -legacy -inkey rsa2048.key -in rsa2048.pem -certfile "
@@ -128,12 +123,64 @@ Pki build() {
   run("openssl pkcs8 -topk8 -in p256.key -passout pass:s3cret -out p256-encrypted.key");
   run("openssl x509 -in p256.pem -outform DER -out p256.der");
   run("openssl pkcs8 -topk8 -nocrypt -in p256.key -outform DER -out p256-key.der");
-  p.root_pem = p.path("root.pem");
-  p.intermediate_pem = p.path("intermediate.pem");
+  return ok;
+}
+
+// A directory removed when the process exits.
+std::string temp_dir(const char* prefix) {
+  std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
+  if (!mkdtemp(tmpl.data())) return "";
+  // atexit handlers run after statics are destroyed, so the names live in a leaked vector.
+  static auto* to_remove = new std::vector<std::string>;
+  if (to_remove->empty()) {
+    std::atexit([] {
+      for (const std::string& dir : *to_remove) shell("rm -rf '" + dir + "'");
+    });
+  }
+  to_remove->push_back(tmpl);
+  return tmpl;
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0;
+}
+
+// Key generation takes seconds and ctest runs every test in its own process, so the PKI is made
+// once per build tree (CMDM_SIGNER_PKI_DIR) and moved into place with an atomic rename; a process
+// that loses the race uses the winner's. Without that definition each process makes its own.
+Pki build() {
+  Pki p;
+  if (!have_command("openssl")) return p;
+#ifdef CMDM_SIGNER_PKI_DIR
+  const std::string cache = CMDM_SIGNER_PKI_DIR;
+  if (!exists(cache + "/ready")) {
+    std::string tmpl = cache + ".tmp-XXXXXX";
+    if (mkdtemp(tmpl.data()) && generate(tmpl)) {
+      write_bytes(tmpl + "/ready", "");
+      if (std::rename(tmpl.c_str(), cache.c_str()) != 0) shell("rm -rf '" + tmpl + "'");
+    } else {
+      shell("rm -rf '" + tmpl + "'");
+    }
+  }
+  if (exists(cache + "/ready")) p.dir = cache;
+#else
+  const std::string dir = temp_dir("cmdm-signer-test");
+  if (!dir.empty() && generate(dir)) p.dir = dir;
+#endif
+  if (!p.dir.empty()) {
+    p.root_pem = p.path("root.pem");
+    p.intermediate_pem = p.path("intermediate.pem");
+  }
   return p;
 }
 
 }  // namespace
+
+std::string scratch(const std::string& name) {
+  static const std::string dir = temp_dir("cmdm-signer-scratch");
+  return dir + "/" + name;
+}
 
 const Pki& pki() {
   static const Pki p = build();

@@ -10,7 +10,7 @@
 namespace cmdm::signer::testing {
 
 struct Pki {
-  std::string dir;  // holds every file below; removed at exit
+  std::string dir;  // holds every file below (read-only for tests; they write to scratch())
   std::string root_pem, intermediate_pem;
   // Leaves issued by the intermediate: <name>.key (PKCS#8 PEM) and <name>.pem.
   std::string path(const std::string& name) const { return dir + "/" + name; }
@@ -18,6 +18,9 @@ struct Pki {
 
 // Builds the PKI once per test binary; empty dir when the openssl command is missing.
 const Pki& pki();
+
+// A path in this process's own scratch directory (removed at exit), for files a test writes.
+std::string scratch(const std::string& name);
 
 std::string read_bytes(const std::string& path);
 void write_bytes(const std::string& path, const std::string& bytes);

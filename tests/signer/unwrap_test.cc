@@ -31,8 +31,8 @@ TEST(Unwrap, BerIndefiniteLengthAsSecurityCmsWritesIt) {
   REQUIRE_PKI();
   // -stream makes OpenSSL write indefinite lengths and a chunked (constructed) content string,
   // the shape `security cms -S` produces on macOS.
-  const std::string in = pki().path("ber-in.mobileconfig");
-  const std::string out = pki().path("ber.p7m");
+  const std::string in = scratch("ber-in.mobileconfig");
+  const std::string out = scratch("ber.p7m");
   write_bytes(in, sample_profile());
   std::string log;
   ASSERT_EQ(
@@ -61,6 +61,55 @@ TEST(Unwrap, WarnsThatTheSignatureIsDropped) {
             "the result again to send it signed\n");
 }
 
+TEST(Unwrap, NamesTheSignerIdentifiedByKeyId) {
+  REQUIRE_PKI();
+  SignOptions o;
+  o.signer_id = SignOptions::SignerId::kKeyId;
+  Result<std::string> cms = sign(sample_profile(), load_leaf("p384"), o);
+  ASSERT_TRUE(cms.ok());
+  Result<Unwrapped> u = unwrap(*cms);
+  ASSERT_TRUE(u.ok()) << u.error().format();
+  EXPECT_EQ(u->signer, "CN=cmdm p384 signer");
+  EXPECT_EQ(u->content, sample_profile());
+}
+
+TEST(Unwrap, WithoutCertificatesTheSignerIsUnknown) {
+  REQUIRE_PKI();
+  // -nocerts: a SignedData that names its signer but carries no certificate.
+  const std::string in = scratch("nocerts-in.mobileconfig");
+  const std::string out = scratch("nocerts.p7m");
+  write_bytes(in, sample_profile());
+  std::string log;
+  ASSERT_EQ(
+      shell("openssl cms -sign -binary -nodetach -nocerts -outform DER -in " + in + " -signer " +
+                pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out,
+            &log),
+      0)
+      << log;
+  Result<Unwrapped> u = unwrap(read_bytes(out));
+  ASSERT_TRUE(u.ok()) << u.error().format();
+  EXPECT_EQ(u->signer, "");
+  EXPECT_NE(u->warnings.back().message.find("an unknown signer"), std::string::npos);
+  Result<VerifyReport> v = verify(read_bytes(out));
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.error().format().find("certificate is not included"), std::string::npos);
+}
+
+TEST(Unwrap, DetachedSignatureHasNoContent) {
+  REQUIRE_PKI();
+  const std::string in = scratch("detached-in.mobileconfig");
+  const std::string out = scratch("detached.p7s");
+  write_bytes(in, sample_profile());
+  ASSERT_EQ(shell("openssl cms -sign -binary -outform DER -in " + in + " -signer " +
+                  pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out),
+            0);
+  Result<Unwrapped> u = unwrap(read_bytes(out), "d.p7s");
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.error().format(),
+            "d.p7s: error: detached signature: the signed content is not included\n");
+  EXPECT_FALSE(verify(read_bytes(out)).ok());
+}
+
 TEST(IsCms, RecognisesSignedDataOnly) {
   REQUIRE_PKI();
   EXPECT_TRUE(is_cms(signed_sample()));
@@ -71,8 +120,10 @@ TEST(IsCms, RecognisesSignedDataOnly) {
 }
 
 TEST(Hostile, NotCmsAtAll) {
+  EXPECT_EQ(unwrap_error("<?xml version=\"1.0\"?><plist/>"),
+            "in.mobileconfig: error: not CMS signed data: this is an unsigned property list\n");
   EXPECT_EQ(
-      unwrap_error("<?xml version=\"1.0\"?><plist/>"),
+      unwrap_error("hello"),
       "in.mobileconfig: error: not CMS signed data (expected a DER/BER SEQUENCE at byte 0)\n");
   EXPECT_EQ(unwrap_error(""), "in.mobileconfig: error: empty input, not CMS\n");
 }
@@ -152,6 +203,40 @@ TEST(Hostile, RandomByteFlipsNeverCrash) {
     (void)verify(bad);
   }
   SUCCEED();
+}
+
+TEST(Hostile, RandomByteFlipsInBerNeverCrash) {
+  REQUIRE_PKI();
+  const std::string in = scratch("ber-fuzz-in.mobileconfig");
+  const std::string out = scratch("ber-fuzz.p7m");
+  write_bytes(in, sample_profile());
+  ASSERT_EQ(
+      shell("openssl cms -sign -binary -nodetach -stream -outform DER -in " + in + " -signer " +
+            pki().path("p256.pem") + " -inkey " + pki().path("p256.key") + " -out " + out),
+      0);
+  const std::string ber = read_bytes(out);
+  ASSERT_FALSE(ber.empty());
+  unsigned seed = 777;
+  for (int i = 0; i < 2000; ++i) {
+    std::string bad = ber;
+    for (int k = 0; k < 2; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      // Mostly hit the structure: 0x00 and 0x80 make end-of-contents and indefinite lengths.
+      const char values[] = {'\x00', '\x80', '\x30', '\xa0', '\x24', '\x04'};
+      bad[(seed >> 8) % bad.size()] = values[(seed >> 20) % sizeof values];
+    }
+    (void)unwrap(bad);
+    (void)verify(bad);
+  }
+  SUCCEED();
+}
+
+TEST(Hostile, DeepIndefiniteNestingIsCapped) {
+  // ContentInfo OID then [0] holding 10,000 nested indefinite-length SEQUENCEs.
+  std::string cms("\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0\x80", 15);
+  for (int i = 0; i < 10000; ++i) cms += std::string("\x30\x80", 2);
+  for (int i = 0; i < 10002; ++i) cms += std::string("\x00\x00", 2);
+  EXPECT_NE(unwrap_error(cms).find("nested too deeply"), std::string::npos);
 }
 
 TEST(Hostile, OversizedInputIsRejectedBeforeParsing) {
