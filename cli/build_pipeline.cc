@@ -29,6 +29,7 @@ struct ReadyPart {
   bool is_signed = false;
   std::vector<std::string> payloads;
   std::string signing_note;  // why the policy sent it unsigned, when an identity was given
+  std::string signing_note_target;  // the target whose limit the policy weighed
 };
 
 std::string string_or(const plist::Value& dict, const char* key) {
@@ -144,6 +145,7 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
       part.is_signed = true;
     } else {
       part.signing_note = decision.reason;
+      part.signing_note_target = std::string(strictest.name);
     }
   }
   std::vector<ReadyPart> parts;
@@ -215,7 +217,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       artifacts.push_back({r.install, std::move(install)});
       artifacts.push_back({r.remove, std::move(remove)});
     }
-    if (r.reason.empty() && !part.signing_note.empty()) r.reason = part.signing_note;
+    if (r.reason.empty() && r.target == part.signing_note_target) r.reason = part.signing_note;
     m.routes.push_back(std::move(r));
   }
   return m;
