@@ -153,10 +153,12 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
   return parts;
 }
 
-std::string fits_reason(const emitters::Target& t, std::size_t size, std::size_t limit) {
+std::string fits_reason(const emitters::Target& t, std::size_t size, std::size_t limit,
+                        const std::string& level) {
   return "does not fit " + std::string(t.name) + ": " + std::to_string(size) + " " +
          std::string(t.limit_counts) + " > limit " + std::to_string(limit) +
-         "; install it locally (profiles/) or raise --level";
+         "; install it locally (profiles/)" +
+         (level == "aggressive" ? std::string() : std::string(" or raise --level"));
 }
 
 // Stage 5 (emit): one part's artifacts and its manifest entry.
@@ -194,7 +196,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       r.reason = std::string(t->name) + " cannot carry a binary profile; use a lower --level";
     } else if (r.limit != 0 && r.size > r.limit) {
       r.route = "local";
-      r.reason = fits_reason(*t, r.size, r.limit);
+      r.reason = fits_reason(*t, r.size, r.limit, options.level);
     } else {
       r.route = "mdm";
     }
