@@ -71,8 +71,10 @@ int run_fmt(const Args& args) {
       status = report(encoded.error());
       continue;
     }
-    std::string target = in_place ? file : vm.count("output") ? out : "-";
-    if (Status written = write_file_atomic(target, *encoded); !written) {
+    std::string target = vm.count("output") ? out : "-";
+    Status written =
+        in_place ? replace_file_atomic(file, *encoded) : write_file_atomic(target, *encoded);
+    if (!written) {
       status = report(written.error());
     }
   }

@@ -1,4 +1,5 @@
 // `cmdm sign`: sign profiles as compact CMS SignedData (see docs/signing.md for the size options).
+#include <cerrno>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -6,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/output_paths.h"
 #include "plist/file_io.h"
 #include "plist/reader.h"
 #include "signer/signer.h"
@@ -13,19 +15,6 @@
 namespace cmdm::cli {
 
 namespace {
-
-bool is_directory(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// With several inputs (or an existing directory) -o names a directory that receives each file
-// under its own name.
-std::string output_path(const std::string& out, const std::string& input, bool many) {
-  if (!many && !is_directory(out)) return out;
-  const std::size_t slash = input.find_last_of('/');
-  return out + "/" + (slash == std::string::npos ? input : input.substr(slash + 1));
-}
 
 // The password comes from a file (first line) or an environment variable, never from argv, so it
 // does not show in `ps` or shell history.
@@ -75,8 +64,9 @@ Result<std::optional<std::int64_t>> signing_time() {
   const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
   if (!epoch || !*epoch) return std::optional<std::int64_t>();
   char* end = nullptr;
+  errno = 0;
   const long long value = std::strtoll(epoch, &end, 10);
-  if (*end != '\0' || value < 0) {
+  if (*end != '\0' || value < 0 || errno == ERANGE) {
     return Error::make(
         ExitCode::kUsage, "",
         std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
@@ -149,6 +139,9 @@ int run_sign(const Args& args) {
   }
   if (files.size() > 1 && !is_directory(out)) {
     return usage_error("sign", "with several inputs, -o must be an existing directory");
+  }
+  if (auto shared = shared_output(out, files)) {
+    return usage_error("sign", "two inputs would both be written to " + *shared);
   }
   Result<std::optional<std::int64_t>> when = signing_time();
   if (!when) return usage_error("sign", when.error().diagnostics[0].message);

@@ -6,23 +6,13 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/output_paths.h"
 #include "plist/file_io.h"
 #include "signer/signer.h"
 
 namespace cmdm::cli {
 
 namespace {
-
-bool is_directory(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-std::string output_path(const std::string& out, const std::string& input, bool many) {
-  if (!many && !is_directory(out)) return out;
-  const std::size_t slash = input.find_last_of('/');
-  return out + "/" + (slash == std::string::npos ? input : input.substr(slash + 1));
-}
 
 int unwrap_one(const std::string& file, const std::string& out) {
   Result<std::string> bytes = read_file(file);
@@ -60,6 +50,9 @@ int run_unwrap(const Args& args) {
   if (out.empty()) return usage_error("unwrap", "missing -o OUT");
   if (files.size() > 1 && !is_directory(out)) {
     return usage_error("unwrap", "with several inputs, -o must be an existing directory");
+  }
+  if (auto shared = shared_output(out, files)) {
+    return usage_error("unwrap", "two inputs would both be written to " + *shared);
   }
   int status = 0;
   for (const std::string& file : files) {

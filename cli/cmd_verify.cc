@@ -1,5 +1,6 @@
 // `cmdm verify`: check signed profiles (signature, content digest, optionally the chain to --ca)
 // and say who signed them, when, with what, and through which certificates.
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -17,15 +18,22 @@ namespace {
 // --at accepts Unix seconds or an ISO 8601 UTC date ("2026-04-01" or "2026-04-01T12:00:00Z").
 std::optional<std::int64_t> parse_time(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
-    return std::stoll(text);
+    std::int64_t seconds = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return seconds;
   }
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   char tail = 0;
   const int n =
       std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
-  if (!(n == 3 || (n == 7 && tail == 'Z')) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+  static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (!(n == 3 || (n == 7 && tail == 'Z')) || y < 1 || mo < 1 || mo > 12 || d < 1 ||
+      d > kDaysIn[mo - 1] || h > 23 || mi > 59 || s > 59 || h < 0 || mi < 0 || s < 0) {
     return std::nullopt;
   }
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (mo == 2 && d == 29 && !leap) return std::nullopt;
   // Days from civil, as in the signer (no timegm(), no time zone).
   const int yy = y - (mo <= 2);
   const int era = (yy >= 0 ? yy : yy - 399) / 400;

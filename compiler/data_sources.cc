@@ -346,13 +346,19 @@ plist::Value yaml_plain_scalar(const std::string& s, bool* is_null) {
     }
     return plist::Value(s);  // out of range: keep the text
   }
-  if (std::regex_match(s, kHex)) {
-    return plist::Value(plist::Integer::from_unsigned(std::strtoull(s.c_str() + 2, nullptr, 16)));
+  // Numbers too large for a plist integer or a double stay text, as out-of-range decimals do.
+  if (std::regex_match(s, kHex) || std::regex_match(s, kOct)) {
+    errno = 0;
+    unsigned long long u = std::strtoull(s.c_str() + 2, nullptr, s[1] == 'x' ? 16 : 8);
+    if (errno == 0) return plist::Value(plist::Integer::from_unsigned(u));
+    return plist::Value(s);
   }
-  if (std::regex_match(s, kOct)) {
-    return plist::Value(plist::Integer::from_unsigned(std::strtoull(s.c_str() + 2, nullptr, 8)));
+  if (std::regex_match(s, kFloat)) {
+    errno = 0;
+    double d = std::strtod(s.c_str(), nullptr);
+    if (errno == ERANGE && std::isinf(d)) return plist::Value(s);
+    return plist::Value(d);
   }
-  if (std::regex_match(s, kFloat)) return plist::Value(std::strtod(s.c_str(), nullptr));
   if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") return plist::Value(HUGE_VAL);
   if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return plist::Value(-HUGE_VAL);
   if (s == ".nan" || s == ".NaN" || s == ".NAN") return plist::Value(std::nan(""));

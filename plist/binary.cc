@@ -244,6 +244,8 @@ class BinaryReader {
         double d;
         std::memcpy(&d, &bits, sizeof d);
         if (!std::isfinite(d)) return fail("date is not a finite number");
+        // Years 0001-9999: what an XML <date> can say, so every date read can be written back.
+        if (d < -63113904000.0 || d >= 252423993600.0) return fail("date outside the years 0001-9999");
         *out = Value(Date{d});
         return true;
       }

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <iterator>
@@ -57,13 +58,19 @@ bool write_all(int fd, std::string_view bytes) {
 
 }  // namespace
 
-Status write_file_atomic(const std::string& path, std::string_view bytes) {
-  if (path == "-") {
-    std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    std::cout.flush();
-    if (!std::cout) return Error::make(ExitCode::kIoError, "-", "cannot write standard output");
-    return Ok{};
-  }
+namespace {
+
+// The process umask, read once: umask() can only be read by setting it, which is not thread-safe.
+mode_t process_umask() {
+  static const mode_t mask = [] {
+    mode_t m = ::umask(0);
+    ::umask(m);
+    return m;
+  }();
+  return mask;
+}
+
+Status write_atomic(const std::string& path, std::string_view bytes, mode_t mode) {
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return io_error(path, "cannot create temporary file");
@@ -73,10 +80,8 @@ Status write_file_atomic(const std::string& path, std::string_view bytes) {
     ::unlink(tmp.c_str());
     return e;
   }
-  // mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask).
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
+  // mkstemp creates 0600; give the file the mode the caller asked for.
+  ::fchmod(fd, mode);
   if (::close(fd) != 0) {
     Error e = io_error(path, "cannot write");
     ::unlink(tmp.c_str());
@@ -88,6 +93,30 @@ Status write_file_atomic(const std::string& path, std::string_view bytes) {
     return e;
   }
   return Ok{};
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::string& path, std::string_view bytes) {
+  if (path == "-") {
+    std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::cout.flush();
+    if (!std::cout) return Error::make(ExitCode::kIoError, "-", "cannot write standard output");
+    return Ok{};
+  }
+  // The mode a plain open() would give: 0666 less the umask.
+  return write_atomic(path, bytes, 0666 & ~process_umask());
+}
+
+Status replace_file_atomic(const std::string& path, std::string_view bytes) {
+  // Rewrite what a symbolic link points to, not the link, and keep the file's permissions.
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return io_error(path, "cannot resolve");
+  std::string target = resolved;
+  std::free(resolved);
+  struct stat st;
+  if (::stat(target.c_str(), &st) != 0) return io_error(path, "cannot stat");
+  return write_atomic(target, bytes, st.st_mode & 07777);
 }
 
 }  // namespace cmdm

@@ -15,4 +15,8 @@ Result<std::string> read_file(const std::string& path);
 // Writes atomically; "-" writes to standard output. Creates no directories.
 Status write_file_atomic(const std::string& path, std::string_view bytes);
 
+// Rewrites an existing file atomically: follows a symbolic link to the file it names and keeps
+// that file's permission bits (for `--in-place`).
+Status replace_file_atomic(const std::string& path, std::string_view bytes);
+
 }  // namespace cmdm

@@ -199,10 +199,23 @@ TEST(Hostile, RandomByteFlipsNeverCrash) {
       seed = seed * 1103515245u + 12345u;
       bad[(seed >> 8) % bad.size()] = static_cast<char>(seed >> 24);
     }
-    (void)unwrap(bad);
-    (void)verify(bad);
+    // Each result is a value or a data error with a message; a changed message never verifies
+    // with content other than what was signed.
+    Result<Unwrapped> u = unwrap(bad);
+    if (!u) {
+      EXPECT_EQ(u.error().code, ExitCode::kDataError);
+      ASSERT_FALSE(u.error().diagnostics.empty());
+      EXPECT_FALSE(u.error().diagnostics[0].message.empty());
+    }
+    Result<VerifyReport> v = verify(bad);
+    if (v) {
+      ASSERT_TRUE(u);
+      EXPECT_EQ(u->content, sample_profile());
+    } else {
+      ASSERT_FALSE(v.error().diagnostics.empty());
+      EXPECT_FALSE(v.error().diagnostics[0].message.empty());
+    }
   }
-  SUCCEED();
 }
 
 TEST(Hostile, RandomByteFlipsInBerNeverCrash) {
@@ -225,10 +238,23 @@ TEST(Hostile, RandomByteFlipsInBerNeverCrash) {
       const char values[] = {'\x00', '\x80', '\x30', '\xa0', '\x24', '\x04'};
       bad[(seed >> 8) % bad.size()] = values[(seed >> 20) % sizeof values];
     }
-    (void)unwrap(bad);
-    (void)verify(bad);
+    // Each result is a value or a data error with a message; a changed message never verifies
+    // with content other than what was signed.
+    Result<Unwrapped> u = unwrap(bad);
+    if (!u) {
+      EXPECT_EQ(u.error().code, ExitCode::kDataError);
+      ASSERT_FALSE(u.error().diagnostics.empty());
+      EXPECT_FALSE(u.error().diagnostics[0].message.empty());
+    }
+    Result<VerifyReport> v = verify(bad);
+    if (v) {
+      ASSERT_TRUE(u);
+      EXPECT_EQ(u->content, sample_profile());
+    } else {
+      ASSERT_FALSE(v.error().diagnostics.empty());
+      EXPECT_FALSE(v.error().diagnostics[0].message.empty());
+    }
   }
-  SUCCEED();
 }
 
 TEST(Hostile, DeepIndefiniteNestingIsCapped) {
