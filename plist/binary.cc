@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "plist/reader.h"
 #include "plist/writer.h"
@@ -27,10 +28,6 @@ constexpr std::size_t kTrailerSize = 32;
 // twice, 100 levels deep). Each decoded value costs one reference in the file, so a tree with
 // more values than the file has bytes, or more string/data bytes than this, is hostile.
 constexpr std::uint64_t kMaxDecodedBytes = 256u * 1024 * 1024;
-
-struct Failure {
-  std::string message;
-};
 
 class BinaryReader {
  public:
@@ -56,7 +53,11 @@ class BinaryReader {
   }
 
   bool parse_trailer() {
-    if (b_.size() < kMagic.size() + kTrailerSize + 1 || b_.substr(0, kMagic.size()) != kMagic) {
+    if (b_.starts_with("bplist") && b_.size() >= kMagic.size() && !b_.starts_with(kMagic)) {
+      return fail("version '" + std::string(b_.substr(0, kMagic.size())) +
+                  "' is not supported (only bplist00)");
+    }
+    if (b_.size() < kMagic.size() + kTrailerSize + 1 || !b_.starts_with(kMagic)) {
       return fail("not a bplist00 file");
     }
     std::size_t t = b_.size() - kTrailerSize;
@@ -84,7 +85,8 @@ class BinaryReader {
 
   // Where object `ref` starts; objects live between the header and the offset table.
   bool object_offset(std::uint64_t ref, std::size_t* pos) {
-    if (ref >= num_objects_) return fail("object reference " + std::to_string(ref) + " out of range");
+    if (ref >= num_objects_)
+      return fail("object reference " + std::to_string(ref) + " out of range");
     std::uint64_t off = read_be(offset_table_ + ref * offset_size_, offset_size_);
     if (off < kMagic.size() || off >= offset_table_) {
       return fail("object " + std::to_string(ref) + " has an offset outside the object area");
@@ -113,7 +115,8 @@ class BinaryReader {
   }
 
   bool take_node() {
-    if (node_budget_ == 0) return fail("references expand to more values than the file holds (shared subtrees or a cycle)");
+    if (node_budget_ == 0)
+      return fail("shared references expand to more values than the file holds");
     --node_budget_;
     return true;
   }
@@ -145,7 +148,8 @@ class BinaryReader {
     for (std::uint64_t i = 0; i < count; ++i) {
       std::uint32_t c = static_cast<std::uint32_t>(read_be(pos + 2 * i, 2));
       if (c >= 0xD800 && c <= 0xDBFF) {
-        std::uint32_t lo = i + 1 < count ? static_cast<std::uint32_t>(read_be(pos + 2 * i + 2, 2)) : 0;
+        std::uint32_t lo =
+            i + 1 < count ? static_cast<std::uint32_t>(read_be(pos + 2 * i + 2, 2)) : 0;
         if (lo < 0xDC00 || lo > 0xDFFF) return fail("unpaired surrogate in a UTF-16 string");
         c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
         ++i;
@@ -176,7 +180,8 @@ class BinaryReader {
     if (!object_offset(ref, &pos)) return false;
     if (!take_node()) return false;
     unsigned char marker = static_cast<unsigned char>(b_[pos]);
-    if ((marker & 0xF0) != 0x50 && (marker & 0xF0) != 0x60) return fail("dictionary key is not a string");
+    if ((marker & 0xF0) != 0x50 && (marker & 0xF0) != 0x60)
+      return fail("dictionary key is not a string");
     return parse_string(pos + 1, marker, key);
   }
 
@@ -261,7 +266,7 @@ class BinaryReader {
       case 0x80:
         return fail("UID objects (keyed archives) are not property list values");
       case 0xA0: {
-        if (depth + 1 > max_depth_) return deeper_than_limit();
+        if (!enter_container(ref, depth)) return false;
         std::uint64_t count;
         if (!read_count(&pos, low, &count)) return false;
         if (count > room(pos) / ref_size_) return fail("array runs past the object area");
@@ -274,10 +279,11 @@ class BinaryReader {
           }
         }
         *out = Value(std::move(items));
+        path_.pop_back();
         return true;
       }
       case 0xD0: {
-        if (depth + 1 > max_depth_) return deeper_than_limit();
+        if (!enter_container(ref, depth)) return false;
         std::uint64_t count;
         if (!read_count(&pos, low, &count)) return false;
         if (count > room(pos) / ref_size_ / 2) return fail("dictionary runs past the object area");
@@ -288,10 +294,12 @@ class BinaryReader {
           std::string key;
           if (!parse_key(read_be(pos + i * ref_size_, ref_size_), &key)) return false;
           Value v;
-          if (!parse_object(read_be(values + i * ref_size_, ref_size_), depth + 1, &v)) return false;
+          if (!parse_object(read_be(values + i * ref_size_, ref_size_), depth + 1, &v))
+            return false;
           dict.set(std::move(key), std::move(v));  // a repeated key: the later value wins, as in CF
         }
         *out = Value(std::move(dict));
+        path_.pop_back();
         return true;
       }
       default:
@@ -299,9 +307,18 @@ class BinaryReader {
     }
   }
 
-  bool deeper_than_limit() {
-    return fail("nesting deeper than " + std::to_string(max_depth_) +
-                " levels (or a reference cycle)");
+  // Containers on the path from the root: a container that refers back to one of them would
+  // nest forever. The path is at most max_depth long, so a linear scan is cheap.
+  bool enter_container(std::uint64_t ref, int depth) {
+    if (depth + 1 > max_depth_) {
+      return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+    }
+    for (std::uint64_t r : path_) {
+      if (r == ref)
+        return fail("object " + std::to_string(ref) + " contains itself (a reference cycle)");
+    }
+    path_.push_back(ref);
+    return true;
   }
 
   static std::string hex(unsigned char c) {
@@ -312,6 +329,7 @@ class BinaryReader {
   std::string_view b_;
   int max_depth_;
   std::string message_;
+  std::vector<std::uint64_t> path_;
   unsigned offset_size_ = 0;
   unsigned ref_size_ = 0;
   std::uint64_t num_objects_ = 0;
@@ -355,7 +373,8 @@ class BinaryWriter {
         return true;
       case Type::kInteger: {
         Integer i = v.as_integer();
-        *out = i.is_big_unsigned() ? new_big_unsigned(i.as_uint64()) : plist_new_uint(i.as_uint64());
+        *out =
+            i.is_big_unsigned() ? new_big_unsigned(i.as_uint64()) : plist_new_uint(i.as_uint64());
         return *out != nullptr || fail(path, "an integer libplist would not encode");
       }
       case Type::kReal:
@@ -369,8 +388,8 @@ class BinaryWriter {
         double d = v.as_date().seconds_since_2001;
         double whole = std::trunc(d);
         if (!(whole >= INT32_MIN && whole <= INT32_MAX)) {
-          return fail(path, "a date outside 1933-12-13 .. 2069-01-19 (" +
-                                v.as_date().to_iso8601() + ")");
+          return fail(path,
+                      "a date outside 1933-12-13 .. 2069-01-19 (" + v.as_date().to_iso8601() + ")");
         }
         auto sec = static_cast<std::int32_t>(whole);
         auto usec = static_cast<std::int32_t>(std::llround((d - whole) * 1e6));
@@ -421,10 +440,10 @@ class BinaryWriter {
 }  // namespace
 
 Result<Document> read_binary(std::string_view bytes, const ReadOptions& options) {
-  const std::string& name = options.file_name;
+  std::string name = source_name(options);
   if (bytes.size() > options.max_bytes) {
     return Error::make(ExitCode::kDataError, name,
-                       "input is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                       "input is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
                            std::to_string(options.max_bytes) + " bytes");
   }
   Document doc;

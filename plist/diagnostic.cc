@@ -25,6 +25,8 @@ SourceText::Position SourceText::position(std::size_t offset) const {
   std::size_t start = line_starts_[line_index];
   // Columns count code points: skip UTF-8 continuation bytes.
   int column = 1;
+  // A UTF-8 byte-order mark is invisible in an editor: it does not count as a column.
+  if (start == 0 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0 && offset >= 3) start = 3;
   for (std::size_t i = start; i < offset; ++i) {
     if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++column;
   }
@@ -34,6 +36,7 @@ SourceText::Position SourceText::position(std::size_t offset) const {
 std::string_view SourceText::line_text(int line) const {
   if (line < 1 || static_cast<std::size_t>(line) > line_starts_.size()) return {};
   std::size_t start = line_starts_[line - 1];
+  if (start == 0 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) start = 3;
   std::size_t end = static_cast<std::size_t>(line) < line_starts_.size() ? line_starts_[line] - 1
                                                                          : text_.size();
   std::string_view view(text_.data() + start, end - start);

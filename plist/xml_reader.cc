@@ -149,6 +149,17 @@ constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
   return t;
 }();
 
+// Whether any of 32 bytes is special (as kSpecialByte says), branch-free so that it vectorises.
+inline bool special_in_block(const unsigned char* p) {
+  unsigned char any = 0;
+  for (int k = 0; k < 32; ++k) {
+    unsigned char c = p[k];
+    any |= (c >= 0x80) | ((c < 0x20) & (c != '\t') & (c != '\n') & (c != '\r')) | (c == '!') |
+           (c == '?');
+  }
+  return any != 0;
+}
+
 // What the character check saw of the markup, to pick pugixml's whitespace mode (below).
 struct MarkupSeen {
   int processing_instructions = 0;  // "<?", the declaration included
@@ -159,15 +170,15 @@ std::optional<BadInput> check_characters(std::string_view s, MarkupSeen* seen) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
+  std::size_t slow_until = 0;  // end of the block being looked at byte by byte
   while (i < n) {
-    // Plain ASCII eight bytes at a time: one table lookup each and a single branch.
-    while (i + 8 <= n && !(kSpecialByte[p[i]] | kSpecialByte[p[i + 1]] | kSpecialByte[p[i + 2]] |
-                           kSpecialByte[p[i + 3]] | kSpecialByte[p[i + 4]] |
-                           kSpecialByte[p[i + 5]] | kSpecialByte[p[i + 6]] |
-                           kSpecialByte[p[i + 7]])) {
-      i += 8;
+    if (i >= slow_until) {
+      // Plain ASCII 32 bytes at a time, written so compilers turn it into vector compares; then
+      // byte by byte through the block that holds something.
+      while (i + 32 <= n && !special_in_block(p + i)) i += 32;
+      if (i >= n) break;
+      slow_until = i + 32;
     }
-    if (i >= n) break;
     unsigned char c = p[i];
     if (!kSpecialByte[c]) {
       ++i;
@@ -409,7 +420,12 @@ struct Text {
   bool exact = true;       // value[i] sits at input offset + i (no entity, CDATA or CR changed it)
 };
 
-constexpr std::size_t kIndexThreshold = 16;  // dicts with more keys use a hash set for duplicates
+// Offsets are stored in 32 bits; past 4 GiB (only with a raised max_bytes) there is no position.
+std::uint32_t offset32(std::size_t offset) {
+  return offset < kNoOffset ? static_cast<std::uint32_t>(offset) : kNoOffset;
+}
+
+constexpr std::size_t kIndexThreshold = 16;  // dicts with more keys find duplicates by hash
 
 class XmlReader {
  public:
@@ -434,10 +450,19 @@ class XmlReader {
     return static_cast<std::size_t>(text.value() - buffer_);
   }
 
+  // The path to the value being read. Very deep paths keep their first and last steps only, so a
+  // nesting error stays one readable line.
   std::string key_path() const {
-    KeyPath p;
-    for (const PathPart& part : path_) p = part.key ? p.key(*part.key) : p.index(part.index);
-    return p.str();
+    constexpr std::size_t kEnds = 6;
+    auto render = [&](std::size_t begin, std::size_t end) {
+      KeyPath p;
+      for (std::size_t i = begin; i < end; ++i) {
+        p = path_[i].key ? p.key(*path_[i].key) : p.index(path_[i].index);
+      }
+      return p.str();
+    };
+    if (path_.size() <= 3 * kEnds) return render(0, path_.size());
+    return render(0, kEnds) + " ... " + render(path_.size() - kEnds, path_.size());
   }
 
   bool fail(std::size_t offset, std::string message) {
@@ -627,7 +652,7 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, int depth, Value* ou
     case Tag::kUnknown:
       return unknown_element(element, false);
   }
-  out->set_offset(static_cast<std::uint32_t>(offset));
+  out->set_offset(offset32(offset));
   return true;
 }
 
@@ -711,7 +736,7 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
       continue;
     }
     dict.append(std::move(key), std::move(value));
-    entries.back().key_offset = static_cast<std::uint32_t>(key_offset);
+    entries.back().key_offset = offset32(key_offset);
     if (entries.size() > kIndexThreshold) {
       if (index.empty()) {
         index.reserve(elements / 2);
@@ -1085,8 +1110,9 @@ bool XmlReader::parse_data(const Text& text, std::size_t element_offset, Data* o
 // whitespace run that is an element's whole content, which gives the same strings unless a
 // comment, CDATA section or processing instruction sits inside the text. So the cheaper mode is
 // used for documents that hold none of those (the declaration aside).
-unsigned whitespace_flag(const MarkupSeen& seen) {
-  if (seen.comment_or_cdata || seen.processing_instructions > 1) return pugi::parse_ws_pcdata;
+unsigned whitespace_flag(const MarkupSeen& seen, bool starts_with_declaration) {
+  int allowed = starts_with_declaration ? 1 : 0;
+  if (seen.comment_or_cdata || seen.processing_instructions > allowed) return pugi::parse_ws_pcdata;
   return pugi::parse_ws_pcdata_single;
 }
 
@@ -1108,7 +1134,8 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   while (end > 0 && (bytes[end - 1] == '\0' || is_xml_space(bytes[end - 1]))) --end;
   std::string_view body = bytes.substr(0, end);
   std::size_t content = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
-  if (first_non_space(body.substr(content)) == std::string_view::npos) {
+  std::size_t start = first_non_space(body.substr(content));
+  if (start == std::string_view::npos) {
     return Error::make(ExitCode::kDataError, name, "empty input: expected a property list");
   }
 
@@ -1131,7 +1158,7 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   buffer[end] = '\0';
   pugi::xml_document xml;
   const unsigned flags = pugi::parse_cdata | pugi::parse_fragment | pugi::parse_embed_pcdata |
-                         whitespace_flag(seen);
+                         whitespace_flag(seen, body.substr(content + start).starts_with("<?"));
   pugi::xml_parse_result parsed =
       xml.load_buffer_inplace(buffer.get(), end + 1, flags, pugi::encoding_utf8);
   if (!parsed) return Error(ExitCode::kDataError, markup_error(parsed, body, source));

@@ -14,6 +14,8 @@ namespace cmdm::plist {
 
 namespace {
 
+using namespace std::string_view_literals;
+
 constexpr std::string_view kDeclaration = R"(<?xml version="1.0" encoding="UTF-8"?>)";
 constexpr std::string_view kDoctype =
     R"(<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">)";
@@ -40,11 +42,27 @@ constexpr AttentionTable kAttention;
 // &#13; because conforming XML parsers (expat, pugixml) turn a raw CR into LF; CoreFoundation reads
 // the reference too. Control characters XML 1.0 cannot hold (< 0x20 except TAB LF CR) are copied
 // raw, as CoreFoundation writes and reads them; no XML 1.0 parser accepts them in any spelling.
+// True when any byte of the 8-byte word w is one of & < > CR (exact: the classic "has a zero
+// byte" test applied to w XOR each character, with no false positives for existence).
+inline bool word_needs_attention(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  return (has_zero(w ^ (kOnes * '&')) | has_zero(w ^ (kOnes * '<')) | has_zero(w ^ (kOnes * '>')) |
+          has_zero(w ^ (kOnes * '\r'))) != 0;
+}
+
 void append_escaped(std::string& out, std::string_view s, bool minimal) {
   const char* p = s.data();
   const char* end = p + s.size();
   const char* run = p;
   for (; p != end; ++p) {
+    // Profile text rarely needs escaping: skip plain bytes eight at a time.
+    for (std::uint64_t w; end - p >= 8; p += 8) {
+      std::memcpy(&w, p, sizeof w);
+      if (word_needs_attention(w)) break;
+    }
+    if (p == end) break;
     unsigned char c = static_cast<unsigned char>(*p);
     if (!kAttention.v[c]) continue;
     const char* rep;
@@ -77,9 +95,8 @@ void append_escaped(std::string& out, std::string_view s, bool minimal) {
 
 void append_integer(std::string& out, Integer i) {
   char buf[24];
-  std::to_chars_result r = i.is_big_unsigned()
-                               ? std::to_chars(buf, buf + sizeof buf, i.as_uint64())
-                               : std::to_chars(buf, buf + sizeof buf, i.as_int64());
+  std::to_chars_result r = i.is_big_unsigned() ? std::to_chars(buf, buf + sizeof buf, i.as_uint64())
+                                               : std::to_chars(buf, buf + sizeof buf, i.as_int64());
   out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
@@ -105,11 +122,11 @@ std::size_t trim_exponent(char* buf, std::size_t len) {
 // both CoreFoundation and plistlib accept.
 void append_real_minimal(std::string& out, double d) {
   if (std::isnan(d)) {
-    out += "nan";
+    out += "nan"sv;
     return;
   }
   if (std::isinf(d)) {
-    out += d > 0 ? "inf" : "-inf";
+    out += d > 0 ? "inf"sv : "-inf"sv;
     return;
   }
   char fixed[400];
@@ -131,15 +148,15 @@ void append_real_minimal(std::string& out, double d) {
 // round-trip, so 0.1 stays "0.1" rather than CoreFoundation's "0.10000000000000001".
 void append_real_pretty(std::string& out, double d) {
   if (std::isnan(d)) {
-    out += "nan";
+    out += "nan"sv;
     return;
   }
   if (std::isinf(d)) {
-    out += d > 0 ? "+infinity" : "-infinity";
+    out += d > 0 ? "+infinity"sv : "-infinity"sv;
     return;
   }
   if (d == 0) {
-    out += std::signbit(d) ? "-0.0" : "0.0";
+    out += std::signbit(d) ? "-0.0"sv : "0.0"sv;
     return;
   }
   char buf[400];
@@ -157,7 +174,8 @@ void append_base64(std::string& out, const std::uint8_t* data, std::size_t size)
   char* o = out.data() + old;
   std::size_t i = 0;
   for (; i + 3 <= size; i += 3) {
-    std::uint32_t n = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    std::uint32_t n =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
     *o++ = kBase64[(n >> 18) & 63];
     *o++ = kBase64[(n >> 12) & 63];
     *o++ = kBase64[(n >> 6) & 63];
@@ -210,62 +228,63 @@ class MinimalWriter {
     switch (v.type()) {
       case Type::kString:
         if (v.as_string().empty()) {
-          out_ += "<string/>";
+          out_ += "<string/>"sv;
         } else {
-          out_ += "<string>";
+          out_ += "<string>"sv;
           append_escaped(out_, v.as_string(), true);
-          out_ += "</string>";
+          out_ += "</string>"sv;
         }
         break;
       case Type::kInteger:
-        out_ += "<integer>";
+        out_ += "<integer>"sv;
         append_integer(out_, v.as_integer());
-        out_ += "</integer>";
+        out_ += "</integer>"sv;
         break;
       case Type::kReal:
-        out_ += "<real>";
+        out_ += "<real>"sv;
         append_real_minimal(out_, v.as_real());
-        out_ += "</real>";
+        out_ += "</real>"sv;
         break;
       case Type::kBoolean:
-        out_ += v.as_bool() ? "<true/>" : "<false/>";
+        out_ += v.as_bool() ? "<true/>"sv : "<false/>"sv;
         break;
       case Type::kDate:
-        out_ += "<date>";
+        out_ += "<date>"sv;
         out_ += v.as_date().to_iso8601();
-        out_ += "</date>";
+        out_ += "</date>"sv;
         break;
       case Type::kData:
-        // CoreFoundation rejects <data/> ("Encountered empty <data>"), so empty data keeps both tags.
-        out_ += "<data>";
+        // CoreFoundation rejects <data/> ("Encountered empty <data>"), so empty data keeps both
+        // tags.
+        out_ += "<data>"sv;
         append_base64(out_, v.as_data().data(), v.as_data().size());
-        out_ += "</data>";
+        out_ += "</data>"sv;
         break;
       case Type::kArray:
         if (v.as_array().empty()) {
-          out_ += "<array/>";
+          out_ += "<array/>"sv;
         } else {
-          out_ += "<array>";
+          out_ += "<array>"sv;
           for (const Value& item : v.as_array()) value(item);
-          out_ += "</array>";
+          out_ += "</array>"sv;
         }
         break;
       case Type::kDict:
         if (v.as_dict().empty()) {
-          out_ += "<dict/>";
+          out_ += "<dict/>"sv;
         } else {
-          out_ += "<dict>";
+          out_ += "<dict>"sv;
           for (const DictEntry& e : v.as_dict()) {
             if (e.key.empty()) {
-              out_ += "<key/>";  // CoreFoundation and plistlib read it as the empty key
+              out_ += "<key/>"sv;  // CoreFoundation and plistlib read it as the empty key
             } else {
-              out_ += "<key>";
+              out_ += "<key>"sv;
               append_escaped(out_, e.key, true);
-              out_ += "</key>";
+              out_ += "</key>"sv;
             }
             value(e.value);
           }
-          out_ += "</dict>";
+          out_ += "</dict>"sv;
         }
         break;
     }
@@ -286,59 +305,59 @@ class PrettyWriter {
     tabs(level);
     switch (v.type()) {
       case Type::kString:
-        out_ += "<string>";
+        out_ += "<string>"sv;
         append_escaped(out_, v.as_string(), false);
-        out_ += "</string>\n";
+        out_ += "</string>\n"sv;
         break;
       case Type::kInteger:
-        out_ += "<integer>";
+        out_ += "<integer>"sv;
         append_integer(out_, v.as_integer());
-        out_ += "</integer>\n";
+        out_ += "</integer>\n"sv;
         break;
       case Type::kReal:
-        out_ += "<real>";
+        out_ += "<real>"sv;
         append_real_pretty(out_, v.as_real());
-        out_ += "</real>\n";
+        out_ += "</real>\n"sv;
         break;
       case Type::kBoolean:
-        out_ += v.as_bool() ? "<true/>\n" : "<false/>\n";
+        out_ += v.as_bool() ? "<true/>\n"sv : "<false/>\n"sv;
         break;
       case Type::kDate:
-        out_ += "<date>";
+        out_ += "<date>"sv;
         out_ += v.as_date().to_iso8601();
-        out_ += "</date>\n";
+        out_ += "</date>\n"sv;
         break;
       case Type::kData:
-        out_ += "<data>\n";
+        out_ += "<data>\n"sv;
         data_lines(v.as_data(), level);
         tabs(level);
-        out_ += "</data>\n";
+        out_ += "</data>\n"sv;
         break;
       case Type::kArray:
         if (v.as_array().empty()) {
-          out_ += "<array/>\n";
+          out_ += "<array/>\n"sv;
           break;
         }
-        out_ += "<array>\n";
+        out_ += "<array>\n"sv;
         for (const Value& item : v.as_array()) value(item, level + 1);
         tabs(level);
-        out_ += "</array>\n";
+        out_ += "</array>\n"sv;
         break;
       case Type::kDict:
         if (v.as_dict().empty()) {
-          out_ += "<dict/>\n";
+          out_ += "<dict/>\n"sv;
           break;
         }
-        out_ += "<dict>\n";
+        out_ += "<dict>\n"sv;
         for (const DictEntry& e : v.as_dict()) {
           tabs(level + 1);
-          out_ += "<key>";
+          out_ += "<key>"sv;
           append_escaped(out_, e.key, false);
-          out_ += "</key>\n";
+          out_ += "</key>\n"sv;
           value(e.value, level + 1);
         }
         tabs(level);
-        out_ += "</dict>\n";
+        out_ += "</dict>\n"sv;
         break;
     }
   }

@@ -24,6 +24,12 @@ TEST(Diagnostic, ColumnsCountCodePoints) {
   EXPECT_EQ(p.column, 12);
 }
 
+TEST(Diagnostic, ByteOrderMarkIsNotAColumn) {
+  SourceText src("b.plist", "\xEF\xBB\xBF<plist>");
+  EXPECT_EQ(src.position(3).column, 1);
+  EXPECT_EQ(src.position(4).column, 2);
+}
+
 TEST(Diagnostic, WithoutPositionPrintsMessageOnly) {
   Error e = Error::make(ExitCode::kIoError, "x.plist", "cannot open: No such file");
   EXPECT_EQ(e.format(), "x.plist: error: cannot open: No such file\n");

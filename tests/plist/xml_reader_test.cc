@@ -130,6 +130,9 @@ TEST(XmlReader, KeepsWhitespaceInsideTextExactly) {
   EXPECT_EQ(parse_ok(plist("<string>\n\t</string>")).as_string(), "\n\t");
   EXPECT_EQ(parse_ok(plist("<string> <!-- c --> </string>")).as_string(), "  ");
   EXPECT_EQ(parse_ok(plist("<string>  <![CDATA[x]]></string>")).as_string(), "  x");
+  EXPECT_EQ(parse_ok(plist("<string> <?pi x?> </string>")).as_string(), "  ");
+  EXPECT_EQ(parse_ok("<?xml version=\"1.0\"?>" + plist("<string> <?pi?> </string>")).as_string(),
+            "  ");
   Value d = parse_ok(plist("<dict>\n  <key> spaced key </key>\n  <string></string>\n</dict>"));
   EXPECT_EQ(d.as_dict().entries()[0].key, " spaced key ");
   EXPECT_EQ(d.as_dict().entries()[0].value.as_string(), "");
@@ -572,7 +575,10 @@ TEST(XmlReaderErrors, NestingDeeperThanTheLimit) {
   std::string deep;
   for (int i = 0; i < kMaxDepth + 1; ++i) deep += "<array>";
   for (int i = 0; i < kMaxDepth + 1; ++i) deep += "</array>";
-  EXPECT_NE(error_of(deep).find("error: nesting deeper than 128 levels"), std::string::npos);
+  std::string message = error_of(deep);
+  EXPECT_EQ(message.substr(0, message.find('\n')),
+            "t.plist:1:897: error: nesting deeper than 128 levels of <dict> and <array> (at "
+            "[0][0][0][0][0][0] ... [0][0][0][0][0][0])");
 }
 
 TEST(XmlReaderErrors, TextInsideContainers) {

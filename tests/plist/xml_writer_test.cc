@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -77,13 +79,46 @@ TEST(MinimalXml, EscapesOnlyWhatXmlRequires) {
   EXPECT_EQ(bare(Value(">")), "<string>></string>");
 }
 
+// The escaper skips plain text eight bytes at a time; put each special at every position of
+// strings around that width and compare with a byte-by-byte reference.
+TEST(MinimalXml, EscapesSpecialsAtEveryPositionOfTheWordScan) {
+  auto reference = [](const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == '&') {
+        out += "&amp;";
+      } else if (c == '<') {
+        out += "&lt;";
+      } else if (c == '\r') {
+        out += "&#13;";
+      } else if (c == '>' && i >= 2 && text[i - 1] == ']' && text[i - 2] == ']') {
+        out += "&gt;";
+      } else {
+        out += c;
+      }
+    }
+    return out.empty() ? std::string("<string/>") : "<string>" + out + "</string>";
+  };
+  for (std::size_t len = 0; len <= 40; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (const char* special : {"&", "<", ">", "\r", "]]>"}) {
+        std::string text(len, 'x');
+        text.replace(pos, std::min(std::strlen(special), len - pos), special);
+        ASSERT_EQ(bare(Value(text)), reference(text)) << "len " << len << " pos " << pos;
+      }
+    }
+  }
+}
+
 TEST(MinimalXml, PreservesCarriageReturnsAsCharacterReferences) {
   EXPECT_EQ(bare(Value("a\r\nb\rc\n")), "<string>a&#13;\nb&#13;c\n</string>");
 }
 
 TEST(MinimalXml, CopiesTabsNewlinesControlCharactersAndUtf8Raw) {
   EXPECT_EQ(bare(Value("\t\n\x01\x1f")), "<string>\t\n\x01\x1f</string>");
-  EXPECT_EQ(bare(Value("h\xC3\xA9 \xF0\x9F\x98\x80")), "<string>h\xC3\xA9 \xF0\x9F\x98\x80</string>");
+  EXPECT_EQ(bare(Value("h\xC3\xA9 \xF0\x9F\x98\x80")),
+            "<string>h\xC3\xA9 \xF0\x9F\x98\x80</string>");
 }
 
 TEST(MinimalXml, WritesContainersWithoutWhitespace) {
