@@ -256,6 +256,21 @@ TEST(SplitterCorpus, MergingThePartsBackGivesTheOriginalPayloadsAndReportsDelive
       Result<Split> s = split(p, options(level));
       ASSERT_TRUE(s.ok()) << s.error().format();
       whole += s->whole_fits;
+      // Only what cannot fit alone leaves the MDM route: such a part holds one source payload (or
+      // payloads that refer to each other, which must travel together).
+      for (const Part& part : s->parts) {
+        if (part.route == Route::kMdm) continue;
+        std::set<std::size_t> origins;
+        for (const PartPayload& pp : part.payloads) origins.insert(pp.origin_index);
+        if (origins.size() > 1) {
+          std::string text = plist::write_minimal_xml(part.optimized.profile);
+          bool referenced = false;
+          for (const PartPayload& pp : part.payloads) {
+            referenced |= text.find(pp.origin_uuid) != text.rfind(pp.origin_uuid);
+          }
+          EXPECT_TRUE(referenced) << part.identifier << " bundles unrelated payloads and does not fit";
+        }
+      }
       delivered += s->all_deliverable();
       parts += s->parts.size();
       if (level == Level::kLossless && p.get("PayloadContent") && p.get("PayloadContent")->is_array()) {
