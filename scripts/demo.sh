@@ -3,6 +3,7 @@
 # the report: routes, sizes against each vendor's limit, what was written, and the manifest.
 # Usage: scripts/demo.sh path/to/cmdm
 set -eu
+# shellcheck disable=SC2086  # $SOURCES and $VARS are word lists on purpose
 CMDM=${1:-build/cli/cmdm}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 EXAMPLES="$ROOT/testdata/examples"
@@ -19,10 +20,14 @@ if "$CMDM" help 2>/dev/null | grep -q '^ *build'; then
   section "cmdm targets"
   "$CMDM" targets
   TARGETS=workspaceone,nanomdm,fleet,local
-  section "cmdm build testdata/examples --target $TARGETS --bundle"
-  "$CMDM" build "$EXAMPLES" --target "$TARGETS" -o "$OUT" --bundle || true
+  # Sources are the .mobileconfig files; the YAML files next to them are their variables and the
+  # device facts the templates read.
+  SOURCES=$(ls "$EXAMPLES"/*.mobileconfig)
+  VARS="--vars $EXAMPLES/kext-allowlist.vars.yaml --facts $EXAMPLES/mac-facts.yaml"
+  section "cmdm build testdata/examples/*.mobileconfig --vars ... --facts ... --target $TARGETS --bundle"
+  "$CMDM" build $SOURCES $VARS --target "$TARGETS" -o "$OUT" --bundle || true
   section "second build of the same inputs (incremental: nothing rewritten)"
-  "$CMDM" build "$EXAMPLES" --target "$TARGETS" -o "$OUT" --bundle || true
+  "$CMDM" build $SOURCES $VARS --target "$TARGETS" -o "$OUT" --bundle || true
   section "files in $OUT"
   (cd "$OUT" && find . -type f | sort | sed 's|^\./|  |')
   section "a Workspace ONE install body (first 300 characters)"
@@ -38,10 +43,10 @@ if "$CMDM" help 2>/dev/null | grep -q '^ *build'; then
     exit 1
   fi
   section "signed build (TEST-ONLY key), --level safe, targets nanomdm,workspaceone,local"
-  "$CMDM" build "$EXAMPLES" --target nanomdm,workspaceone,local -o "$OUT.signed" --level safe \
+  "$CMDM" build $SOURCES $VARS --target nanomdm,workspaceone,local -o "$OUT.signed" --level safe \
     --sign-key "$EXAMPLES/keys/test-only-key.pem" --sign-cert "$EXAMPLES/keys/test-only-cert.pem" || true
   section "aggressive level for workspaceone"
-  "$CMDM" build "$EXAMPLES" --target workspaceone -o "$OUT.aggressive" --level aggressive || true
+  "$CMDM" build $SOURCES $VARS --target workspaceone -o "$OUT.aggressive" --level aggressive || true
 else
   section "cmdm inspect (cmdm build is not in this binary)"
   "$CMDM" inspect "$EXAMPLES"/*.mobileconfig || true
