@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -107,8 +108,9 @@ Result<std::optional<std::int64_t>> source_date_epoch() {
   const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
   if (!epoch || !*epoch) return std::optional<std::int64_t>();
   char* end = nullptr;
+  errno = 0;  // strtoll reports overflow only through errno (and clamps to LLONG_MAX)
   long long value = std::strtoll(epoch, &end, 10);
-  if (*end != '\0' || value < 0) {
+  if (*end != '\0' || value < 0 || errno == ERANGE) {
     return Error::make(ExitCode::kUsage, "",
                        std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
   }
