@@ -76,7 +76,8 @@ Result<std::string> write_temporary(const std::string& path, std::string_view by
 }  // namespace
 
 std::string file_name_for(std::string_view identifier) {
-  bool plain = !identifier.empty() && identifier.front() != '.';
+  // Longer names are capped and hashed below, so a long identifier never exceeds NAME_MAX.
+  bool plain = !identifier.empty() && identifier.size() <= 200 && identifier.front() != '.';
   for (char c : identifier) plain = plain && plain_char(c);
   if (plain) return std::string(identifier);
   std::string out;

@@ -46,6 +46,16 @@ TEST(FileName, NeverLeavesTheDirectory) {
   EXPECT_NE(file_name_for(""), "");
 }
 
+TEST(FileName, CapsLongPlainIdentifiersBelowNameMax) {
+  // With ".install.mobileconfig" appended, a 250-character name would pass NAME_MAX (255).
+  std::string id(250, 'a');
+  std::string name = file_name_for(id);
+  EXPECT_EQ(name.size(), 200u + 9u);  // 200 kept, "~" and 8 hex digits
+  EXPECT_EQ(name.substr(0, 200), id.substr(0, 200));
+  EXPECT_NE(file_name_for(id), file_name_for(std::string(251, 'a')));
+  EXPECT_EQ(file_name_for(std::string(200, 'a')), std::string(200, 'a'));
+}
+
 TEST(RelativePath, RejectsTraversalAbsoluteAndControlCharacters) {
   EXPECT_TRUE(check_relative_path("commands/raw/a.install.plist").ok());
   for (const char* bad : {"", "/etc/passwd", "../x", "a/../b", "a//b", "a/./b", "a/", "a\\b",
