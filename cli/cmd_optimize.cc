@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/output_paths.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/settings.h"
 #include "optimizer/source.h"
@@ -39,6 +40,10 @@ int run_optimize(const Args& args) {
   if (files.empty()) return usage_error("optimize", "no input files");
   if (out.empty()) return usage_error("optimize", "no output given (-o OUT)");
   if (out == "-" && files.size() > 1) return usage_error("optimize", "'-o -' takes one source");
+  // d1/x.plist and d2/x.plist would both land on OUT/x.plist, the second replacing the first.
+  if (auto shared = shared_output(out, files)) {
+    return usage_error("optimize", "two inputs would both be written to " + *shared);
+  }
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
   Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
