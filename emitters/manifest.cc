@@ -159,6 +159,7 @@ void write_part(JsonWriter& w, const Part& p) {
   w.field("encoding", p.encoding);
   w.field("signed", p.is_signed);
   w.field("payloads", p.payloads);
+  w.field("payload_types", p.payload_types);
   w.key("routes");
   w.begin_array();
   for (const Route& r : p.routes) write_route(w, r);
@@ -218,8 +219,9 @@ class Reader {
     if (!v->is_boolean()) return fail(path + key, "expected true or false"), false;
     return v->get<bool>();
   }
-  const ordered_json* array(const ordered_json& obj, const std::string& path, const char* key) {
-    const ordered_json* v = field(obj, path, key);
+  const ordered_json* array(const ordered_json& obj, const std::string& path, const char* key,
+                            bool required = true) {
+    const ordered_json* v = field(obj, path, key, required);
     if (!v) return nullptr;
     if (!v->is_array()) return fail(path + key, "expected an array"), nullptr;
     return v;
@@ -362,6 +364,16 @@ Result<Manifest> read_manifest(std::string_view json, std::string_view file_name
                 break;
               }
               p.payloads.push_back(id.get<std::string>());
+            }
+          }
+          // Optional: manifests written before payload types were recorded lack it.
+          if (const ordered_json* types = r.array(pj, pp, "payload_types", /*required=*/false)) {
+            for (const auto& t : *types) {
+              if (!t.is_string()) {
+                r.fail(pp + "payload_types", "expected strings");
+                break;
+              }
+              p.payload_types.push_back(t.get<std::string>());
             }
           }
           if (const ordered_json* routes = r.array(pj, pp, "routes")) {

@@ -48,6 +48,7 @@ struct Part {
   std::string encoding;        // "xml" or "binary"
   bool is_signed = false;
   std::vector<std::string> payloads;  // PayloadIdentifiers of the payloads it carries, in order
+  std::vector<std::string> payload_types;  // their PayloadTypes, same order
   std::vector<Route> routes;   // one per target, in the order the targets were given
 };
 

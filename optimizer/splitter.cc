@@ -484,7 +484,10 @@ emitters::SourceEntry manifest_entry(const Split& split, const emitters::Target&
     part.bytes = p.optimized.bytes.size();
     part.sha256 = emitters::sha256_hex(p.optimized.bytes);
     part.encoding = p.optimized.encoding.format == Encoding::Format::kBinary ? "binary" : "xml";
-    for (const PartPayload& pp : p.payloads) part.payloads.push_back(pp.identifier);
+    for (const PartPayload& pp : p.payloads) {
+      part.payloads.push_back(pp.identifier);
+      part.payload_types.push_back(pp.type);
+    }
     emitters::Route r;
     r.target = std::string(target.name);
     r.route = std::string(route_name(p.route));

@@ -26,6 +26,7 @@ Manifest sample() {
   p.sha256 = sha256_hex("0123456789");
   p.encoding = "xml";
   p.payloads = {"com.example.safari.p1"};
+  p.payload_types = {"com.apple.Safari"};
   Route r;
   r.target = "workspaceone";
   r.route = "mdm";
@@ -64,6 +65,7 @@ TEST(Manifest, StreamedTextMatchesAJsonLibraryLayoutAndEscapes) {
   Manifest m = sample();
   m.sources[0].display_name = "tab\there \"quoted\" back\\slash \x01 caf\xC3\xA9 bad\xFF end";
   m.sources[0].parts[0].payloads.clear();
+  m.sources[0].parts[0].payload_types.clear();
   std::string text = write_manifest(m);
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
   EXPECT_EQ(j.dump(2) + "\n", text);
@@ -77,6 +79,21 @@ TEST(Manifest, RoundTripsThroughJson) {
   ASSERT_TRUE(m.ok()) << m.error().format();
   EXPECT_EQ(write_manifest(*m), text);
   EXPECT_EQ(m->sources[0].parts[0].routes[0].limit, 2000u);
+}
+
+TEST(Manifest, ReadsPayloadTypesAndAcceptsManifestsWithoutThem) {
+  std::string text = write_manifest(sample());
+  Result<Manifest> m = read_manifest(text);
+  ASSERT_TRUE(m.ok()) << m.error().format();
+  EXPECT_EQ(m->sources[0].parts[0].payload_types, std::vector<std::string>{"com.apple.Safari"});
+  // Manifests written before payload types were recorded still read.
+  std::size_t at = text.find("\"payload_types\"");
+  ASSERT_NE(at, std::string::npos);
+  std::size_t end = text.find("],", at);
+  text.erase(at, end + 2 - at);
+  m = read_manifest(text);
+  ASSERT_TRUE(m.ok()) << m.error().format();
+  EXPECT_TRUE(m->sources[0].parts[0].payload_types.empty());
 }
 
 TEST(Manifest, RejectsAnotherVersion) {
