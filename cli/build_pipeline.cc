@@ -1,6 +1,7 @@
 // The build pipeline: each source is compiled (templates, identity), optimized for the strictest
-// target, signed when the policy says so, measured against every target, routed (mdm, local or
-// undeliverable) and emitted as profile, command bodies and manifest entries.
+// target, split into parts when it does not fit that target, each part signed when the policy says
+// so, measured against every target, routed (mdm, local or undeliverable) and emitted as profile,
+// command bodies and manifest entries.
 // Stages work on in-memory values; files are read and written only in run_build/unbundle.
 #include "cli/build_pipeline.h"
 
@@ -14,6 +15,7 @@
 
 #include "emitters/bundle.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/splitter.h"
 #include "plist/file_io.h"
 
 namespace cmdm::cli {
@@ -27,7 +29,8 @@ struct ReadyPart {
   std::string bytes;
   std::string encoding = "xml";
   bool is_signed = false;
-  std::vector<std::string> payloads;
+  std::vector<std::string> payloads;       // PayloadIdentifiers, in the part's order
+  std::vector<std::string> payload_types;  // their PayloadTypes, same order
   std::string signing_note;  // why the policy sent it unsigned, when an identity was given
   std::string signing_note_target;  // the target whose limit the policy weighed
 };
@@ -76,80 +79,94 @@ const emitters::Target& strictest_target(const BuildOptions& options) {
   return *best;
 }
 
+// Stage 4 (sign): applies the signing policy to one part, from its measured sizes against the
+// strictest target: signed when the signed part fits, else unsigned when that fits (prefer-signed);
+// a part that fits in neither form keeps the signature unless the policy is `unsigned`, and is
+// routed to local install by emit_part.
+Status sign_part(ReadyPart& part, const emitters::Target& strictest, const BuildOptions& options) {
+  signer::SignOptions so;
+  so.signing_time = options.signing_time;
+  std::optional<std::string> signed_bytes;
+  Error sign_error;
+  bool sign_failed = false;
+  auto measure = [&](bool is_signed) -> std::optional<std::size_t> {
+    if (!is_signed) return strictest.command_size(part.bytes);
+    if (!signed_bytes) {
+      Result<std::string> cms = signer::sign(part.bytes, *options.identity, so);
+      if (!cms) {
+        sign_error = cms.error();
+        sign_failed = true;
+        return std::nullopt;
+      }
+      signed_bytes = std::move(*cms);
+    }
+    return strictest.command_size(*signed_bytes);
+  };
+  std::optional<std::size_t> limit;
+  if (strictest.is_mdm && strictest.default_limit) limit = strictest.default_limit;
+  signer::PolicyDecision decision = signer::decide(options.policy, measure, limit);
+  if (sign_failed) return sign_error;
+  bool want_signed = decision.delivery == signer::Delivery::kSigned ||
+                     (decision.delivery == signer::Delivery::kSplit &&
+                      options.policy != signer::SigningPolicy::kUnsigned);
+  if (want_signed) {
+    if (!signed_bytes) measure(true);
+    if (sign_failed) return sign_error;
+    part.bytes = std::move(*signed_bytes);
+    part.is_signed = true;
+  } else {
+    part.signing_note = decision.reason;
+    part.signing_note_target = std::string(strictest.name);
+  }
+  return Ok{};
+}
+
 // Stages 2-4 (optimize, split, sign): the parts to emit. The profile is optimized once, for the
 // strictest target, so every target sends the same bytes (one installed profile, one identity);
-// forms a selected target cannot take are switched off. The splitter is not part of this build
-// yet: a profile that does not fit is routed to local install by emit_part.
+// forms a selected target cannot take are switched off. When the whole profile does not fit that
+// target's limit, the splitter divides it into parts measured against the same limit, so one set
+// of parts serves every target; each part is then signed by the policy on its own sizes.
 Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std::string& path,
                                           const BuildOptions& options) {
   const emitters::Target& strictest = strictest_target(options);
   Result<optimizer::Level> level = optimizer::parse_level(options.level);
   if (!level) return level.error();
-  optimizer::OptimizeOptions oo;
+  optimizer::SplitOptions split_options;
+  optimizer::OptimizeOptions& oo = split_options.optimize;
   oo.level = *level;
   oo.target = &strictest;
   for (const emitters::Target* t : options.targets) {
     if (!t->accepts_binary) oo.disable.push_back("binary-plist");
     if (!t->is_mdm) oo.disable.push_back("drop-consent-text");  // local installs show it
   }
-  Result<optimizer::Optimized> optimized = optimizer::optimize(profile, oo);
-  if (!optimized) {
-    Error e = optimized.error();
+  // A part that cannot fit alone keeps the build's existing route for oversized profiles (local
+  // install, with the reason in the manifest); emit_part decides routes per target.
+  split_options.local_allowed = true;
+  Result<optimizer::Split> split = optimizer::split(profile, split_options);
+  if (!split) {
+    Error e = split.error();
     for (Diagnostic& d : e.diagnostics) {
       if (d.file.empty()) d.file = path;
     }
     return e;
   }
-  ReadyPart part;
-  part.identifier = string_or(optimized->profile, "PayloadIdentifier");
-  part.uuid = string_or(optimized->profile, "PayloadUUID");
-  part.encoding =
-      optimized->encoding.format == optimizer::Encoding::Format::kBinary ? "binary" : "xml";
-  part.bytes = std::move(optimized->bytes);
-  if (const plist::Value* content = optimized->profile.get("PayloadContent");
-      content && content->is_array()) {
-    for (const plist::Value& p : content->as_array()) {
-      part.payloads.push_back(string_or(p, "PayloadIdentifier"));
-    }
-  }
-  if (options.identity) {
-    signer::SignOptions so;
-    so.signing_time = options.signing_time;
-    std::optional<std::string> signed_bytes;
-    Error sign_error;
-    bool sign_failed = false;
-    auto measure = [&](bool is_signed) -> std::optional<std::size_t> {
-      if (!is_signed) return strictest.command_size(part.bytes);
-      if (!signed_bytes) {
-        Result<std::string> cms = signer::sign(part.bytes, *options.identity, so);
-        if (!cms) {
-          sign_error = cms.error();
-          sign_failed = true;
-          return std::nullopt;
-        }
-        signed_bytes = std::move(*cms);
-      }
-      return strictest.command_size(*signed_bytes);
-    };
-    std::optional<std::size_t> limit;
-    if (strictest.is_mdm && strictest.default_limit) limit = strictest.default_limit;
-    signer::PolicyDecision decision = signer::decide(options.policy, measure, limit);
-    if (sign_failed) return sign_error;
-    bool want_signed = decision.delivery == signer::Delivery::kSigned ||
-                       (decision.delivery == signer::Delivery::kSplit &&
-                        options.policy != signer::SigningPolicy::kUnsigned);
-    if (want_signed) {
-      if (!signed_bytes) measure(true);
-      if (sign_failed) return sign_error;
-      part.bytes = std::move(*signed_bytes);
-      part.is_signed = true;
-    } else {
-      part.signing_note = decision.reason;
-      part.signing_note_target = std::string(strictest.name);
-    }
-  }
   std::vector<ReadyPart> parts;
-  parts.push_back(std::move(part));
+  for (optimizer::Part& p : split->parts) {
+    ReadyPart part;
+    part.identifier = p.identifier;
+    part.uuid = p.uuid;
+    part.encoding =
+        p.optimized.encoding.format == optimizer::Encoding::Format::kBinary ? "binary" : "xml";
+    part.bytes = std::move(p.optimized.bytes);
+    for (const optimizer::PartPayload& pp : p.payloads) {
+      part.payloads.push_back(pp.identifier);
+      part.payload_types.push_back(pp.type);
+    }
+    if (options.identity) {
+      if (Status s = sign_part(part, strictest, options); !s) return s.error();
+    }
+    parts.push_back(std::move(part));
+  }
   return parts;
 }
 
@@ -173,6 +190,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
   m.encoding = part.encoding;
   m.is_signed = part.is_signed;
   m.payloads = part.payloads;
+  m.payload_types = part.payload_types;
   artifacts.push_back({m.profile, part.bytes});
   artifacts.back().bytes.shrink_to_fit();
   for (const emitters::Target* t : options.targets) {

@@ -112,20 +112,129 @@ TEST(BuildPipeline, EveryBodyCarriesTheProfileAsItsVendorReadsIt) {
       }
     }
   }
-  EXPECT_EQ(checked, 2 * 5 + 1);  // the baseline does not fit workspaceone
+  // The baseline does not fit workspaceone whole: it is split, and every part goes through every
+  // MDM target (six of the seven; `local` has no command body) except its privacy-preferences
+  // payload, too large for workspaceone even alone, which goes local there.
+  EXPECT_TRUE(out->manifest.sources[1].split);
+  std::size_t parts = 0;
+  for (const auto& source : out->manifest.sources) parts += source.parts.size();
+  EXPECT_GT(parts, 2u);
+  EXPECT_EQ(out->routed_local, 1u);
+  EXPECT_EQ(out->undeliverable, 0u);
+  EXPECT_EQ(checked, static_cast<int>(parts * 6 - 1));
 }
 
-TEST(BuildPipeline, RoutesAProfileThatDoesNotFitToLocalWithTheMeasuredSize) {
-  Result<BuildOutput> out = build(examples(), options_for("workspaceone"));
-  ASSERT_TRUE(out.ok());
-  const auto& route = out->manifest.sources[1].parts.back().routes[0];
-  if (out->manifest.sources[1].parts.size() == 1) {
-    EXPECT_EQ(route.route, "local");
-    EXPECT_GT(route.size, 2000u);
-    EXPECT_NE(route.reason.find("does not fit workspaceone"), std::string::npos);
-    EXPECT_EQ(out->routed_local, 1u);
+// A profile of `count` Wi-Fi payloads (a type the OS does not combine, so never divided inside),
+// each a few hundred characters: together far over Workspace ONE's 2,000, each alone well under.
+std::string many_wifi_payloads(int count, std::size_t password_size = 0) {
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>"
+      "<key>PayloadContent</key><array>";
+  for (int i = 0; i < count; ++i) {
+    std::string n = std::to_string(i);
+    xml += "<dict><key>PayloadType</key><string>com.apple.wifi.managed</string>"
+           "<key>PayloadVersion</key><integer>1</integer>"
+           "<key>PayloadIdentifier</key><string>com.example.wifi.net" + n + "</string>"
+           "<key>PayloadUUID</key><string>6D1C2A60-0000-4000-8000-0000000000" +
+           (i < 10 ? "0" + n : n) + "</string>"
+           "<key>SSID_STR</key><string>Branch office network number " + n + "</string>"
+           "<key>EncryptionType</key><string>WPA2</string>"
+           "<key>Password</key><string>correct horse battery staple " + n +
+           (password_size ? std::string(password_size, 'x') : std::string(" correct horse battery staple")) +
+           "</string>"
+           "<key>AutoJoin</key><true/></dict>";
   }
-  EXPECT_EQ(out->manifest.sources[0].parts[0].routes[0].route, "mdm");
+  xml += "</array><key>PayloadType</key><string>Configuration</string>"
+         "<key>PayloadVersion</key><integer>1</integer>"
+         "<key>PayloadIdentifier</key><string>com.example.wifi</string>"
+         "<key>PayloadUUID</key><string>6D1C2A60-0000-4000-8000-000000000100</string>"
+         "<key>PayloadDisplayName</key><string>Wi-Fi networks</string></dict></plist>\n";
+  return xml;
+}
+
+// PayloadIdentifier -> payload, from a profile's bytes.
+std::map<std::string, plist::Value> payloads_by_id(const std::string& profile) {
+  std::map<std::string, plist::Value> out;
+  Result<plist::Document> doc = plist::read(profile);
+  EXPECT_TRUE(doc.ok()) << (doc.ok() ? "" : doc.error().format());
+  if (!doc) return out;
+  const plist::Value* content = doc->root.get("PayloadContent");
+  EXPECT_TRUE(content && content->is_array());
+  if (!content || !content->is_array()) return out;
+  for (const plist::Value& p : content->as_array()) {
+    const std::string* id = p.get_string("PayloadIdentifier");
+    EXPECT_TRUE(id);
+    if (id) {
+      EXPECT_TRUE(out.emplace(*id, p).second) << "payload " << *id << " twice";
+    }
+  }
+  return out;
+}
+
+TEST(BuildPipeline, SplitsAProfileTooBigForWorkspaceOneIntoPartsThatEachFit) {
+  std::vector<SourceInput> sources = {{"wifi.mobileconfig", many_wifi_payloads(12)}};
+  Result<BuildOutput> out = build(sources, options_for("workspaceone"));
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  auto files = by_path(out->artifacts);
+  ASSERT_EQ(out->manifest.sources.size(), 1u);
+  const emitters::SourceEntry& entry = out->manifest.sources[0];
+  EXPECT_TRUE(entry.split);
+  ASSERT_GT(entry.parts.size(), 1u);
+  EXPECT_EQ(out->routed_local, 0u);
+  std::map<std::string, plist::Value> carried;
+  for (const emitters::Part& part : entry.parts) {
+    EXPECT_EQ(part.identifier.rfind("com.example.wifi.part-", 0), 0u) << part.identifier;
+    EXPECT_EQ(part.profile, emitters::profile_path(part.identifier));
+    ASSERT_EQ(part.routes.size(), 1u);
+    const emitters::Route& route = part.routes[0];
+    ASSERT_EQ(route.route, "mdm") << route.reason;
+    EXPECT_EQ(route.install, "commands/workspaceone/" + part.identifier + ".install.json");
+    // Parse the body as Workspace ONE does and measure what it counts.
+    std::string xml = nlohmann::json::parse(files.at(route.install)).at("CommandXml").get<std::string>();
+    EXPECT_LE(emitters::utf16_length(xml), 2000u) << part.identifier;
+    EXPECT_EQ(emitters::utf16_length(xml), route.size);
+    Result<plist::Document> command = plist::read(xml);
+    ASSERT_TRUE(command.ok()) << command.error().format();
+    std::string profile = payload_of(command->root);
+    EXPECT_EQ(profile, files.at(part.profile));
+    Result<plist::Document> doc = plist::read(profile);
+    ASSERT_TRUE(doc.ok());
+    EXPECT_EQ(*doc->root.get_string("PayloadIdentifier"), part.identifier);
+    EXPECT_EQ(*doc->root.get_string("PayloadUUID"), part.uuid);
+    auto payloads = payloads_by_id(profile);
+    ASSERT_EQ(part.payloads.size(), payloads.size());
+    ASSERT_EQ(part.payload_types.size(), payloads.size());
+    for (std::size_t i = 0; i < part.payloads.size(); ++i) {
+      EXPECT_EQ(part.payload_types[i], "com.apple.wifi.managed");
+      EXPECT_TRUE(payloads.count(part.payloads[i])) << part.payloads[i];
+    }
+    for (auto& [id, p] : payloads) {
+      EXPECT_TRUE(carried.emplace(id, std::move(p)).second) << id << " is in two parts";
+    }
+  }
+  // Together the parts carry exactly the payloads of the profile built whole (no limit).
+  Result<BuildOutput> whole = build(sources, options_for("raw"));
+  ASSERT_TRUE(whole.ok()) << whole.error().format();
+  ASSERT_EQ(whole->manifest.sources[0].parts.size(), 1u);
+  auto expected = payloads_by_id(by_path(whole->artifacts).at(whole->manifest.sources[0].parts[0].profile));
+  EXPECT_EQ(expected.size(), 12u);
+  EXPECT_EQ(carried, expected);
+  // And the split is reproducible: a second build gives the same artifacts.
+  Result<BuildOutput> again = build(sources, options_for("workspaceone"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(by_path(again->artifacts), files);
+}
+
+TEST(BuildPipeline, RoutesAPartThatCannotFitAloneToLocalWithTheMeasuredSize) {
+  Result<BuildOutput> out =
+      build({{"wifi.mobileconfig", many_wifi_payloads(1, 3000)}}, options_for("workspaceone"));
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  ASSERT_EQ(out->manifest.sources[0].parts.size(), 1u);  // one payload: nothing to divide
+  const auto& route = out->manifest.sources[0].parts[0].routes[0];
+  EXPECT_EQ(route.route, "local");
+  EXPECT_GT(route.size, 2000u);
+  EXPECT_NE(route.reason.find("does not fit workspaceone"), std::string::npos);
+  EXPECT_EQ(out->routed_local, 1u);
 }
 
 TEST(BuildPipeline, SameInputsGiveByteIdenticalOutputsAndBundles) {
