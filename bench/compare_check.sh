@@ -6,6 +6,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cmdm=${1:-$here/../build/cli/cmdm}
+case $cmdm in /*) ;; *) cmdm=$(pwd)/$cmdm ;; esac
 shared=${CMDM_SHARED:-$here/../../shared}
 corpus=$shared/corpus/dev
 if [ ! -f "$corpus/INDEX.tsv" ]; then echo "skip: no corpus at $corpus"; exit 77; fi

@@ -1,5 +1,6 @@
-// The build pipeline: each source is read and encoded, measured against every target, routed
-// (mdm, local or undeliverable) and emitted as profile, command bodies and manifest entries.
+// The build pipeline: each source is compiled (templates, identity), optimized for the strictest
+// target, signed when the policy says so, measured against every target, routed (mdm, local or
+// undeliverable) and emitted as profile, command bodies and manifest entries.
 // Stages work on in-memory values; files are read and written only in run_build/unbundle.
 #include "cli/build_pipeline.h"
 
@@ -8,12 +9,12 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "emitters/bundle.h"
+#include "optimizer/optimizer.h"
 #include "plist/file_io.h"
-#include "plist/reader.h"
-#include "plist/writer.h"
 
 namespace cmdm::cli {
 
@@ -27,6 +28,8 @@ struct ReadyPart {
   std::string encoding = "xml";
   bool is_signed = false;
   std::vector<std::string> payloads;
+  std::string signing_note;  // why the policy sent it unsigned, when an identity was given
+  std::string signing_note_target;  // the target whose limit the policy weighed
 };
 
 std::string string_or(const plist::Value& dict, const char* key) {
@@ -43,35 +46,106 @@ Diagnostic error_at(const std::string& file, const std::string& message,
   return d;
 }
 
-// Stage 1 (compile): the source's profile model.
-Result<plist::Value> load_profile(const SourceInput& source, std::vector<Diagnostic>& warnings) {
-  plist::ReadOptions read_options;
-  read_options.file_name = source.path;
-  Result<plist::Document> doc = plist::read(source.bytes, read_options);
-  if (!doc) return doc.error();
-  for (Diagnostic& w : doc->warnings) warnings.push_back(std::move(w));
-  if (!doc->root.is_dict()) {
+// Stage 1 (compile): the source's profile model, identity filled in.
+Result<plist::Value> load_profile(const SourceInput& source, const BuildOptions& options,
+                                  std::vector<Diagnostic>& warnings) {
+  Result<compiler::CompiledProfile> compiled =
+      compiler::compile_bytes(source.bytes, source.path, options.context);
+  if (!compiled) return compiled.error();
+  for (Diagnostic& w : compiled->warnings) warnings.push_back(std::move(w));
+  if (!compiled->profile.is_dict()) {
     return Error(ExitCode::kDataError,
                  error_at(source.path, "top level is a " +
-                                           std::string(plist::type_name(doc->root.type())) +
+                                           std::string(plist::type_name(compiled->profile.type())) +
                                            ", not a dict: not a configuration profile"));
   }
-  if (string_or(doc->root, "PayloadIdentifier").empty()) {
+  if (string_or(compiled->profile, "PayloadIdentifier").empty()) {
     return Error(ExitCode::kDataError,
                  error_at(source.path, "the profile has no PayloadIdentifier", "PayloadIdentifier"));
   }
-  return std::move(doc->root);
+  return std::move(compiled->profile);
 }
 
-// Stages 2-4 (optimize, split, sign): the parts to emit. Lossless minimal XML, one part.
-Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const BuildOptions&) {
+// The target whose limit binds: the smallest limit among MDM targets; the first target otherwise.
+const emitters::Target& strictest_target(const BuildOptions& options) {
+  const emitters::Target* best = options.targets.front();
+  for (const emitters::Target* t : options.targets) {
+    if (!t->is_mdm || t->default_limit == 0) continue;
+    if (best->default_limit == 0 || !best->is_mdm || t->default_limit < best->default_limit) best = t;
+  }
+  return *best;
+}
+
+// Stages 2-4 (optimize, split, sign): the parts to emit. The profile is optimized once, for the
+// strictest target, so every target sends the same bytes (one installed profile, one identity);
+// forms a selected target cannot take are switched off. The splitter is not part of this build
+// yet: a profile that does not fit is routed to local install by emit_part.
+Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std::string& path,
+                                          const BuildOptions& options) {
+  const emitters::Target& strictest = strictest_target(options);
+  Result<optimizer::Level> level = optimizer::parse_level(options.level);
+  if (!level) return level.error();
+  optimizer::OptimizeOptions oo;
+  oo.level = *level;
+  oo.target = &strictest;
+  for (const emitters::Target* t : options.targets) {
+    if (!t->accepts_binary) oo.disable.push_back("binary-plist");
+    if (!t->is_mdm) oo.disable.push_back("drop-consent-text");  // local installs show it
+  }
+  Result<optimizer::Optimized> optimized = optimizer::optimize(profile, oo);
+  if (!optimized) {
+    Error e = optimized.error();
+    for (Diagnostic& d : e.diagnostics) {
+      if (d.file.empty()) d.file = path;
+    }
+    return e;
+  }
   ReadyPart part;
-  part.identifier = string_or(profile, "PayloadIdentifier");
-  part.uuid = string_or(profile, "PayloadUUID");
-  part.bytes = plist::write_minimal_xml(profile);
-  if (const plist::Value* content = profile.get("PayloadContent"); content && content->is_array()) {
+  part.identifier = string_or(optimized->profile, "PayloadIdentifier");
+  part.uuid = string_or(optimized->profile, "PayloadUUID");
+  part.encoding =
+      optimized->encoding.format == optimizer::Encoding::Format::kBinary ? "binary" : "xml";
+  part.bytes = std::move(optimized->bytes);
+  if (const plist::Value* content = optimized->profile.get("PayloadContent");
+      content && content->is_array()) {
     for (const plist::Value& p : content->as_array()) {
       part.payloads.push_back(string_or(p, "PayloadIdentifier"));
+    }
+  }
+  if (options.identity) {
+    signer::SignOptions so;
+    so.signing_time = options.signing_time;
+    std::optional<std::string> signed_bytes;
+    Error sign_error;
+    bool sign_failed = false;
+    auto measure = [&](bool is_signed) -> std::optional<std::size_t> {
+      if (!is_signed) return strictest.command_size(part.bytes);
+      if (!signed_bytes) {
+        Result<std::string> cms = signer::sign(part.bytes, *options.identity, so);
+        if (!cms) {
+          sign_error = cms.error();
+          sign_failed = true;
+          return std::nullopt;
+        }
+        signed_bytes = std::move(*cms);
+      }
+      return strictest.command_size(*signed_bytes);
+    };
+    std::optional<std::size_t> limit;
+    if (strictest.is_mdm && strictest.default_limit) limit = strictest.default_limit;
+    signer::PolicyDecision decision = signer::decide(options.policy, measure, limit);
+    if (sign_failed) return sign_error;
+    bool want_signed = decision.delivery == signer::Delivery::kSigned ||
+                       (decision.delivery == signer::Delivery::kSplit &&
+                        options.policy != signer::SigningPolicy::kUnsigned);
+    if (want_signed) {
+      if (!signed_bytes) measure(true);
+      if (sign_failed) return sign_error;
+      part.bytes = std::move(*signed_bytes);
+      part.is_signed = true;
+    } else {
+      part.signing_note = decision.reason;
+      part.signing_note_target = std::string(strictest.name);
     }
   }
   std::vector<ReadyPart> parts;
@@ -79,10 +153,12 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const Bui
   return parts;
 }
 
-std::string fits_reason(const emitters::Target& t, std::size_t size, std::size_t limit) {
+std::string fits_reason(const emitters::Target& t, std::size_t size, std::size_t limit,
+                        const std::string& level) {
   return "does not fit " + std::string(t.name) + ": " + std::to_string(size) + " " +
          std::string(t.limit_counts) + " > limit " + std::to_string(limit) +
-         "; install it locally (profiles/) or raise --level";
+         "; install it locally (profiles/)" +
+         (level == "aggressive" ? std::string() : std::string(" or raise --level"));
 }
 
 // Stage 5 (emit): one part's artifacts and its manifest entry.
@@ -98,6 +174,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
   m.is_signed = part.is_signed;
   m.payloads = part.payloads;
   artifacts.push_back({m.profile, part.bytes});
+  artifacts.back().bytes.shrink_to_fit();
   for (const emitters::Target* t : options.targets) {
     emitters::Route r;
     r.target = std::string(t->name);
@@ -119,7 +196,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       r.reason = std::string(t->name) + " cannot carry a binary profile; use a lower --level";
     } else if (r.limit != 0 && r.size > r.limit) {
       r.route = "local";
-      r.reason = fits_reason(*t, r.size, r.limit);
+      r.reason = fits_reason(*t, r.size, r.limit, options.level);
     } else {
       r.route = "mdm";
     }
@@ -136,28 +213,32 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       r.install_sha256 = emitters::sha256_hex(install);
       r.remove = emitters::command_path(*t, part.identifier, false);
       r.remove_sha256 = emitters::sha256_hex(remove);
+      // Bodies come out of string builders with spare capacity; a large build keeps thousands.
+      install.shrink_to_fit();
+      remove.shrink_to_fit();
       artifacts.push_back({r.install, std::move(install)});
       artifacts.push_back({r.remove, std::move(remove)});
     }
+    if (r.reason.empty() && r.target == part.signing_note_target) r.reason = part.signing_note;
     m.routes.push_back(std::move(r));
   }
   return m;
 }
 
-bool is_profile_source(const std::filesystem::path& p) {
-  std::string ext = p.extension().string();
-  return ext == ".mobileconfig" || ext == ".plist";
-}
-
 }  // namespace
 
-Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOptions& options) {
+namespace {
+
+// The build over `count` sources that `fetch` yields one at a time, so a large build holds one
+// source's bytes at a time rather than all of them.
+Result<BuildOutput> build_sources(std::size_t count,
+                                  const std::function<Result<SourceInput>(std::size_t)>& fetch,
+                                  const BuildOptions& options) {
   if (options.targets.empty()) {
     return Error::make(ExitCode::kUsage, "", "no target given (--target)");
   }
-  if (options.level != "lossless") {
-    return Error::make(ExitCode::kUsage, "",
-                       "optimizer level '" + options.level + "' is not available in this build");
+  if (Result<optimizer::Level> level = optimizer::parse_level(options.level); !level) {
+    return level.error();
   }
   BuildOutput out;
   out.manifest.generator = options.generator;
@@ -168,17 +249,23 @@ Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOp
   // File names of the parts so far, lower-cased: two identifiers that differ only in case would
   // share a file on a case-insensitive file system (the macOS default).
   std::set<std::string> taken;
-  for (std::size_t i = 0; i < sources.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     std::vector<Diagnostic>& errors = options.keep_going ? out.skipped : all_errors;
-    const SourceInput& source = sources[i];
-    if (options.progress) options.progress(i, sources.size(), source.path);
-    Result<plist::Value> profile = load_profile(source, out.warnings);
+    Result<SourceInput> fetched = fetch(i);
+    if (!fetched) {
+      for (const Diagnostic& d : fetched.error().diagnostics) errors.push_back(d);
+      ++out.skipped_sources;
+      continue;
+    }
+    const SourceInput& source = *fetched;
+    if (options.progress) options.progress(i, count, source.path);
+    Result<plist::Value> profile = load_profile(source, options, out.warnings);
     if (!profile) {
       for (const Diagnostic& d : profile.error().diagnostics) errors.push_back(d);
       ++out.skipped_sources;
       continue;
     }
-    Result<std::vector<ReadyPart>> parts = make_parts(*profile, options);
+    Result<std::vector<ReadyPart>> parts = make_parts(*profile, source.path, options);
     if (!parts) {
       for (const Diagnostic& d : parts.error().diagnostics) errors.push_back(d);
       ++out.skipped_sources;
@@ -214,6 +301,10 @@ Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOp
     entry.uuid = string_or(*profile, "PayloadUUID");
     entry.display_name = string_or(*profile, "PayloadDisplayName");
     entry.split = parts->size() > 1;
+    if (options.identity) {
+      entry.signer = options.identity->certificate().subject;
+      entry.policy = std::string(signer::policy_name(options.policy));
+    }
     for (const ReadyPart& p : *parts) {
       entry.parts.push_back(emit_part(p, options, out.artifacts, out));
     }
@@ -225,21 +316,19 @@ Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOp
   return out;
 }
 
+}  // namespace
+
+Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOptions& options) {
+  return build_sources(
+      sources.size(), [&](std::size_t i) -> Result<SourceInput> { return sources[i]; }, options);
+}
+
 Result<std::vector<std::string>> expand_source_paths(const std::vector<std::string>& args) {
   std::vector<std::string> out;
   for (const std::string& arg : args) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(arg, ec)) {
-      std::vector<std::string> found;
-      for (const auto& e : std::filesystem::directory_iterator(arg, ec)) {
-        if (e.is_regular_file(ec) && is_profile_source(e.path())) found.push_back(e.path().string());
-      }
-      if (ec) return Error::make(ExitCode::kIoError, arg, "cannot list directory: " + ec.message());
-      std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
-    } else {
-      out.push_back(arg);
-    }
+    Result<std::vector<std::string>> files = compiler::expand_sources(arg);
+    if (!files) return files.error();
+    out.insert(out.end(), files->begin(), files->end());
   }
   return out;
 }
@@ -249,16 +338,15 @@ Result<BuildRun> run_build(const std::vector<std::string>& source_args, const st
   Result<std::vector<std::string>> paths = expand_source_paths(source_args);
   if (!paths) return paths.error();
   if (paths->empty()) return Error::make(ExitCode::kUsage, "", "no source files");
-  std::vector<SourceInput> sources;
-  sources.reserve(paths->size());
-  for (const std::string& path : *paths) {
-    Result<std::string> bytes = read_file(path);
-    if (!bytes) return bytes.error();
-    sources.push_back({path, std::move(*bytes)});
-  }
-  Result<BuildOutput> output = build(sources, options);
+  Result<BuildOutput> output = build_sources(
+      paths->size(),
+      [&](std::size_t i) -> Result<SourceInput> {
+        Result<std::string> bytes = read_file((*paths)[i]);
+        if (!bytes) return bytes.error();
+        return SourceInput{(*paths)[i], std::move(*bytes)};
+      },
+      options);
   if (!output) return output.error();
-  sources.clear();
   BuildRun run;
   run.output = std::move(*output);
   Result<emitters::WriteStats> stats = emitters::write_layout(out_dir, run.output.artifacts);

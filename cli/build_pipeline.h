@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,13 +13,23 @@
 #include "emitters/layout.h"
 #include "emitters/manifest.h"
 #include "emitters/targets.h"
+#include "compiler/compiler.h"
 #include "plist/diagnostic.h"
+#include "signer/policy.h"
+#include "signer/signer.h"
 
 namespace cmdm::cli {
 
 struct BuildOptions {
   std::vector<const emitters::Target*> targets;  // at least one
-  std::string level = "lossless";
+  std::string level = "lossless";  // optimizer level: lossless, safe, aggressive
+  // Template variables and facts (`--var`, `--vars`, `--facts`).
+  compiler::Context context;
+  // Signing (`--sign-key/--sign-cert` or `--sign-p12`): null means unsigned output. The policy
+  // decides per part from measured sizes (signer/policy.h).
+  const signer::Identity* identity = nullptr;
+  signer::SigningPolicy policy = signer::SigningPolicy::kPreferSigned;
+  std::optional<std::int64_t> signing_time;  // SOURCE_DATE_EPOCH, for reproducible signatures
   // Fill every CommandUUID slot with a fresh random UUID at build time (`--command-uuid fresh`);
   // outputs then differ between builds by design. Needs `uuids`.
   bool fresh_command_uuids = false;
@@ -53,8 +64,9 @@ struct BuildOutput {
 // that a failed run never leaves a partial output, unless options.keep_going.
 Result<BuildOutput> build(const std::vector<SourceInput>& sources, const BuildOptions& options);
 
-// Expands source arguments: a file stays itself, a directory lists its profile sources
-// (*.mobileconfig, *.plist; not recursive) sorted bytewise.
+// Expands source arguments: a file stays itself, a directory lists its sources
+// (compiler::expand_sources: *.mobileconfig, *.plist, *.json, *.yaml, *.yml; not recursive),
+// sorted bytewise.
 Result<std::vector<std::string>> expand_source_paths(const std::vector<std::string>& args);
 
 struct BuildRun {

@@ -3,12 +3,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 
 #include "cli/build_pipeline.h"
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "plist/file_io.h"
 
 namespace cmdm::cli {
 
@@ -70,17 +72,70 @@ void print_json(const BuildRun& run, bool bundle) {
   std::cout << j.dump(2) << '\n';
 }
 
+// The signing identity named by --sign-key/--sign-cert or --sign-p12 (password from the
+// environment variable --sign-password-env names, never from argv).
+Result<std::optional<signer::Identity>> load_sign_identity(const po::variables_map& vm) {
+  if (!vm.count("sign-key") && !vm.count("sign-cert") && !vm.count("sign-p12")) {
+    return std::optional<signer::Identity>();
+  }
+  signer::IdentitySource source;
+  auto slurp = [&](const char* option, std::string* bytes, std::string* name) -> Status {
+    if (!vm.count(option)) return Ok{};
+    *name = vm[option].as<std::string>();
+    Result<std::string> r = read_file(*name);
+    if (!r) return r.error();
+    *bytes = std::move(*r);
+    return Ok{};
+  };
+  for (Status s : {slurp("sign-key", &source.key, &source.key_name),
+                   slurp("sign-cert", &source.cert, &source.cert_name),
+                   slurp("sign-p12", &source.pkcs12, &source.pkcs12_name)}) {
+    if (!s) return s.error();
+  }
+  if (vm.count("sign-password-env")) {
+    std::string name = vm["sign-password-env"].as<std::string>();
+    const char* value = std::getenv(name.c_str());
+    if (!value) return Error::make(ExitCode::kUsage, "", "environment variable " + name + " is not set");
+    source.password = value;
+  }
+  Result<signer::Identity> identity = signer::load_identity(source);
+  if (!identity) return identity.error();
+  return std::optional<signer::Identity>(std::move(*identity));
+}
+
+Result<std::optional<std::int64_t>> source_date_epoch() {
+  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+  if (!epoch || !*epoch) return std::optional<std::int64_t>();
+  char* end = nullptr;
+  long long value = std::strtoll(epoch, &end, 10);
+  if (*end != '\0' || value < 0) {
+    return Error::make(ExitCode::kUsage, "",
+                       std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
+  }
+  return std::optional<std::int64_t>(value);
+}
+
 }  // namespace
 
 int run_build(const Args& args) {
   po::options_description options("build options");
   std::vector<std::string> sources;
-  std::string targets, out_dir, level, command_uuid;
+  std::string targets, out_dir, level, command_uuid, policy;
+  std::vector<std::string> vars, var_files, fact_files;
   options.add_options()
       ("target,t", po::value(&targets)->required(), "targets, comma-separated (`cmdm targets`)")
       ("output,o", po::value(&out_dir)->required(), "output directory")
       ("level", po::value(&level)->default_value("lossless"), "optimizer level")
       ("bundle", "also write OUT/bundle.cmdm")
+      ("var", po::value(&vars), "template variable name=text or name:=json (repeatable)")
+      ("vars", po::value(&var_files), "variables file: plist, JSON or YAML dict (repeatable)")
+      ("facts", po::value(&fact_files), "device facts file (templates see them as facts.*)")
+      ("sign-key", po::value<std::string>(), "sign with this private key (PEM or DER)")
+      ("sign-cert", po::value<std::string>(), "the signing certificate (PEM or DER)")
+      ("sign-p12", po::value<std::string>(), "sign with this PKCS#12 identity instead")
+      ("sign-password-env", po::value<std::string>(), "environment variable holding the password")
+      ("sign-policy", po::value(&policy)->default_value("prefer-signed"),
+       "prefer-signed | require-signed | unsigned")
       ("command-uuid", po::value(&command_uuid)->default_value("placeholder"),
        "placeholder (the dispatcher fills one per send) | fresh (random UUIDs now)")
       ("keep-going,k", "skip sources that fail (reported) and build the rest; exit 65")
@@ -89,8 +144,10 @@ int run_build(const Args& args) {
   po::positional_options_description positional;
   positional.add("sources", -1);
   po::variables_map vm;
-  if (auto code = parse_options("build", "SRC... --target T[,T...] -o OUT [--level L] [--bundle] [--json]",
-                                options, positional, args, vm)) {
+  const char* synopsis =
+      "SRC... --target T[,T...] -o OUT [--level L] [--var/--vars/--facts F] "
+      "[--sign-key K --sign-cert C | --sign-p12 P] [--bundle] [--json]";
+  if (auto code = parse_options("build", synopsis, options, positional, args, vm)) {
     return *code;
   }
   if (sources.empty()) return usage_error("build", "no sources");
@@ -101,6 +158,24 @@ int run_build(const Args& args) {
   if (!parsed) return usage_error("build", parsed.error().diagnostics[0].message);
 
   BuildOptions build;
+  for (const std::string& f : var_files) {
+    if (Status s = compiler::add_vars_file(build.context, f); !s) return report(s.error());
+  }
+  for (const std::string& v : vars) {
+    if (Status s = compiler::add_var_assignment(build.context, v); !s) return report(s.error());
+  }
+  for (const std::string& f : fact_files) {
+    if (Status s = compiler::add_facts_file(build.context, f); !s) return report(s.error());
+  }
+  Result<signer::SigningPolicy> sign_policy = signer::parse_signing_policy(policy);
+  if (!sign_policy) return usage_error("build", sign_policy.error().diagnostics[0].message);
+  build.policy = *sign_policy;
+  Result<std::optional<signer::Identity>> identity = load_sign_identity(vm);
+  if (!identity) return report(identity.error());
+  if (*identity) build.identity = &**identity;
+  Result<std::optional<std::int64_t>> epoch = source_date_epoch();
+  if (!epoch) return report(epoch.error());
+  build.signing_time = *epoch;
   build.targets = *parsed;
   build.level = level;
   build.generator = "cmdm " CMDM_VERSION;

@@ -10,6 +10,7 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/settings.h"
 #include "optimizer/source.h"
+#include "optimizer/splitter.h"
 #include "plist/file_io.h"
 
 namespace cmdm::cli {
@@ -20,6 +21,8 @@ struct Row {
   std::string file, identifier, error;
   std::size_t bytes_in = 0, bytes_out = 0, command_size = 0, limit = 0, line = 1;
   bool fits = false;
+  std::size_t parts = 1;         // parts needed when split (1 when it fits whole)
+  std::size_t undeliverable = 0;  // parts that cannot go through the MDM
 };
 
 std::string xml_escape(const std::string& s) {
@@ -54,7 +57,10 @@ std::string verdict(const Row& r) {
   if (!r.error.empty()) return "error";
   if (r.limit == 0) return "fits (no limit)";
   if (r.fits) return "fits (" + std::to_string(r.limit - r.command_size) + " to spare)";
-  return "over by " + std::to_string(r.command_size - r.limit);
+  std::string v = "over by " + std::to_string(r.command_size - r.limit) + "; split: " +
+                  std::to_string(r.parts) + " parts";
+  if (r.undeliverable) v += ", " + std::to_string(r.undeliverable) + " too large for the MDM";
+  return v;
 }
 
 void print_table(const std::vector<Row>& rows, const std::string& target, const std::string& level) {
@@ -118,6 +124,7 @@ std::string junit(const std::vector<Row>& rows, const std::string& target, const
 int run_check(const Args& args) {
   po::options_description options("check options");
   optimizer::Settings s;
+  std::vector<std::string> vars, vars_files, facts_files;
   std::vector<std::string> files;
   std::string junit_file;
   options.add_options()
@@ -127,6 +134,10 @@ int run_check(const Args& args) {
       ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
       ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
       ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
+      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
+      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
+      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
+      ("allow-local", "devices run macOS 10.15 or older: parts too large for the MDM go local")
       ("json", "print a JSON array, one object per profile")
       ("junit", po::value(&junit_file), "also write JUnit XML, one test case per profile")
       ("github", "print GitHub Actions ::error annotations for profiles that do not fit")
@@ -141,6 +152,8 @@ int run_check(const Args& args) {
   if (files.empty()) return usage_error("check", "no input files");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
+  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  if (!context) return report(context.error());
 
   int status = 0;
   std::vector<Row> rows;
@@ -149,7 +162,7 @@ int run_check(const Args& args) {
     row.file = file;
     row.limit = optimizer::effective_limit(*prepared->options.target, s.limit);
     Result<std::string> bytes = read_file(file);
-    Result<optimizer::Source> source = bytes ? optimizer::read_source(*bytes, file)
+    Result<optimizer::Source> source = bytes ? optimizer::read_source(*bytes, file, *context)
                                              : Result<optimizer::Source>(bytes.error());
     Result<optimizer::Optimized> r =
         source ? optimizer::optimize(source->profile, prepared->options)
@@ -169,7 +182,18 @@ int run_check(const Args& args) {
     row.command_size = r->command_size;
     row.limit = r->limit;
     row.fits = r->fits;
-    if (!row.fits) status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
+    if (!row.fits) {
+      status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
+      // How many parts the splitter would make, each measured as its own command.
+      optimizer::SplitOptions split_options;
+      split_options.optimize = prepared->options;
+      split_options.local_allowed = vm.count("allow-local") > 0;
+      Result<optimizer::Split> split = optimizer::split(source->profile, split_options);
+      if (split) {
+        row.parts = split->parts.size();
+        for (const optimizer::Part& p : split->parts) row.undeliverable += p.route != optimizer::Route::kMdm;
+      }
+    }
     rows.push_back(row);
   }
 
@@ -179,7 +203,8 @@ int run_check(const Args& args) {
       nlohmann::json j = {{"file", r.file}, {"identifier", r.identifier}, {"bytes_in", r.bytes_in},
                           {"bytes_out", r.bytes_out}, {"command_size", r.command_size},
                           {"limit", r.limit}, {"fits", r.fits}, {"level", s.level},
-                          {"target", s.target}};
+                          {"target", s.target}, {"parts", r.parts},
+                          {"parts_deliverable", r.parts - r.undeliverable}};
       if (!r.error.empty()) j["error"] = r.error;
       all.push_back(j);
     }

@@ -13,11 +13,11 @@ namespace cmdm::cli {
 
 namespace {
 
+// The count first, right-aligned, so long payload labels do not push the numbers out of line.
 void row(const std::string& what, long long chars, int indent) {
-  std::string label = std::string(indent, ' ') + what;
-  std::size_t width = 64;
-  std::cout << label << std::string(label.size() < width ? width - label.size() : 1, ' ') << chars
-            << '\n';
+  std::string n = std::to_string(chars);
+  std::cout << std::string(n.size() < 8 ? 8 - n.size() : 0, ' ') << n << std::string(indent, ' ')
+            << what << '\n';
 }
 
 void print(const std::string& file, const optimizer::Explanation& ex, const std::string& target) {
@@ -60,6 +60,7 @@ void print(const std::string& file, const optimizer::Explanation& ex, const std:
 int run_explain(const Args& args) {
   po::options_description options("explain options");
   optimizer::Settings s;
+  std::vector<std::string> vars, vars_files, facts_files;
   std::string file;
   options.add_options()
       ("target,t", po::value(&s.target), "target whose limit applies")
@@ -68,6 +69,9 @@ int run_explain(const Args& args) {
       ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
       ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
       ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
+      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
+      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
+      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
       ("file", po::value(&file), "profile source");
   po::positional_options_description positional;
   positional.add("file", 1);
@@ -79,9 +83,11 @@ int run_explain(const Args& args) {
   if (file.empty()) return usage_error("explain", "no input file");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
+  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  if (!context) return report(context.error());
   Result<std::string> bytes = read_file(file);
   if (!bytes) return report(bytes.error());
-  Result<optimizer::Source> source = optimizer::read_source(*bytes, file);
+  Result<optimizer::Source> source = optimizer::read_source(*bytes, file, *context);
   if (!source) return report(source.error());
   optimizer::ExplainInput input;
   input.stored_bytes = source->stored_bytes;

@@ -14,6 +14,7 @@ namespace cmdm::cli {
 int run_optimize(const Args& args) {
   po::options_description options("optimize options");
   optimizer::Settings s;
+  std::vector<std::string> vars, vars_files, facts_files;
   std::vector<std::string> files;
   std::string out;
   options.add_options()
@@ -23,6 +24,9 @@ int run_optimize(const Args& args) {
       ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
       ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
       ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
+      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
+      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
+      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
       ("output,o", po::value(&out), "output file for one source, else a directory ('-': stdout)")
       ("files", po::value(&files), "profile sources");
   po::positional_options_description positional;
@@ -37,6 +41,8 @@ int run_optimize(const Args& args) {
   if (out == "-" && files.size() > 1) return usage_error("optimize", "'-o -' takes one source");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
+  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  if (!context) return report(context.error());
   const bool to_dir = files.size() > 1 || std::filesystem::is_directory(out);
   if (to_dir) {
     std::error_code ec;
@@ -50,7 +56,7 @@ int run_optimize(const Args& args) {
       status = std::max(status, report(bytes.error()));
       continue;
     }
-    Result<optimizer::Source> source = optimizer::read_source(*bytes, file);
+    Result<optimizer::Source> source = optimizer::read_source(*bytes, file, *context);
     if (!source) {
       status = std::max(status, report(source.error()));
       continue;

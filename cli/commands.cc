@@ -7,6 +7,7 @@ namespace cmdm::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"build", "build profiles, MDM command bodies and a manifest for targets", run_build},
+      {"compile", "compile profile sources and templates into complete profiles", run_compile},
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
       {"targets", "list MDM targets: wire formats, size limits and what they count", run_targets},
@@ -18,6 +19,8 @@ const std::vector<Command>& commands() {
       {"check", "check that profiles fit a target's size limit at a level", run_check},
       {"explain", "show where a profile's size goes and what would make it fit", run_explain},
       {"optimize", "write profiles as small as a level allows for a target", run_optimize},
+      {"validate", "check profiles against the rules and Apple's schema", run_validate},
+      {"split", "divide profiles into parts that fit a target's limit, with a manifest", run_split},
   };
   return kCommands;
 }

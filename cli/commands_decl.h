@@ -6,6 +6,7 @@
 namespace cmdm::cli {
 
 int run_build(const Args& args);
+int run_compile(const Args& args);
 int run_fmt(const Args& args);
 int run_inspect(const Args& args);
 int run_targets(const Args& args);
@@ -17,5 +18,7 @@ int run_passes(const Args& args);
 int run_check(const Args& args);
 int run_explain(const Args& args);
 int run_optimize(const Args& args);
+int run_validate(const Args& args);
+int run_split(const Args& args);
 
 }  // namespace cmdm::cli

@@ -365,6 +365,11 @@ class YamlBuilder {
 
   bool build(const YAML::Node& n, int depth, TNode* out) {
     out->offset = offset_of(n);
+    // Aliases can multiply a small document into a huge tree ("billion laughs"): cap the nodes.
+    if (++nodes_ > kMaxNodes) {
+      return fail(out->offset, "the document expands to more than " + std::to_string(kMaxNodes) +
+                                   " values (aliases repeated too often)");
+    }
     if (depth > plist::kMaxDepth) {
       return fail(out->offset, "nesting deeper than " + std::to_string(plist::kMaxDepth) +
                                    " levels (or an alias that refers to itself)");
@@ -449,7 +454,9 @@ class YamlBuilder {
     return true;
   }
 
+  static constexpr std::size_t kMaxNodes = 100000;
   const SourceText& source_;
+  std::size_t nodes_ = 0;
 };
 
 }  // namespace

@@ -209,7 +209,7 @@ class Expander {
         *out = std::move(*whole);
         return true;
       }
-      return convert(n.type, *whole, n.offset, out);
+      return convert(n.type, *whole, n.text.span.raw == plist::kNoOffset ? n.offset : at, out);
     }
     if (n.type == plist::Type::kString) {
       *out = plist::Value(std::move(text));

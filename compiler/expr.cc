@@ -240,6 +240,13 @@ class Parser {
   }
 
   std::unique_ptr<ExprNode> parse_or() {
+    // Bounded recursion: "((((...", "not not not ..." and nested lists cannot exhaust the stack.
+    struct Depth {
+      int& d;
+      explicit Depth(int& depth) : d(++depth) {}
+      ~Depth() { --d; }
+    } guard(depth_);
+    if (depth_ > kMaxExprDepth) return set_error(tok_.pos, "expression nested too deeply");
     auto left = parse_and();
     while (left && tok_.kind == Tok::kOr) {
       auto n = make(ExprNode::Kind::kOr, left->pos);
@@ -269,9 +276,12 @@ class Parser {
 
   std::unique_ptr<ExprNode> parse_not() {
     if (tok_.kind == Tok::kNot) {
+      if (not_depth_ >= kMaxExprDepth) return set_error(tok_.pos, "expression nested too deeply");
+      ++not_depth_;
       auto n = make(ExprNode::Kind::kNot, tok_.pos);
       advance();
       auto operand = parse_not();
+      --not_depth_;
       if (!operand) return nullptr;
       n->children.push_back(std::move(operand));
       return n;
@@ -427,9 +437,12 @@ class Parser {
     return n;
   }
 
+  static constexpr int kMaxExprDepth = 64;
   Lexer lexer_;
   Token tok_;
   std::optional<ExprError> error_;
+  int depth_ = 0;
+  int not_depth_ = 0;
 };
 
 bool is_number(const plist::Value& v) { return v.is_integer() || v.is_real(); }

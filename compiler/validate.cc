@@ -235,7 +235,11 @@ class Validator {
     const SchemaKey* any = find_key(ps->keys, "ANY");
     for (const SchemaKey& k : ps->keys) {
       if (k.required && k.key != "ANY" && !p.as_dict().contains(k.key) && available(k)) {
-        error(p, path.key(k.key), type + " payload has no " + k.key + " (required)");
+        // Apple marks keys "required" that are required only in some configurations (TCC's
+        // Allowed vs Authorization, the screen saver's moduleName); devices install without
+        // them, so this is a warning.
+        warning(p, path.key(k.key), type + " payload has no " + k.key +
+                                        " (Apple's schema marks it required)");
       }
     }
     for (const plist::DictEntry& e : p.as_dict()) {
@@ -364,6 +368,14 @@ class Validator {
 
   void value(const plist::Value& v, const SchemaKey& def, const plist::KeyPath& path, int depth) {
     if (depth > 48) return;
+    if (def.type == "boolean" && v.is_integer() &&
+        (v.as_integer() == plist::Integer(0) || v.as_integer() == plist::Integer(1))) {
+      // CFPreferences reads 0 and 1 as booleans, and shipped profiles rely on it.
+      warning(v, path, (def.key == "ANY" ? path.str() : def.key) + " is the integer " +
+                           v.as_integer().to_string() + "; the schema says boolean (<" +
+                           (v.as_integer() == plist::Integer(1) ? "true" : "false") + "/>)");
+      return;
+    }
     if (!type_matches(def.type, v)) {
       error(v, path, (path.empty() ? std::string("value") : def.key == "ANY" ? path.str() : def.key) +
                          " is " + a_type(v.type()) + "; the schema says " + def.type);
@@ -380,11 +392,20 @@ class Validator {
     }
     if (v.is_dict()) {
       if (!def.subkeys || def.subkeys->empty()) return;
-      const SchemaKeyList& keys = *def.subkeys;
+      const SchemaKeyList* list = def.subkeys;
+      // Apple describes some open dictionaries through one "...Item" entry whose own subkeys are
+      // the dictionary's keys (ConsentText → ConsentTextItem → ANY).
+      if (list->size() == 1 && (*list)[0].type == "dictionary" && (*list)[0].subkeys &&
+          (*list)[0].key.size() > 4 &&
+          (*list)[0].key.compare((*list)[0].key.size() - 4, 4, "Item") == 0 &&
+          !v.as_dict().contains((*list)[0].key)) {
+        list = (*list)[0].subkeys;
+      }
+      const SchemaKeyList& keys = *list;
       const SchemaKey* any = find_key(keys, "ANY");
       for (const SchemaKey& k : keys) {
         if (k.required && k.key != "ANY" && !v.as_dict().contains(k.key) && available(k)) {
-          error(v, path.key(k.key), "missing required key " + k.key);
+          warning(v, path.key(k.key), "no " + k.key + " (Apple's schema marks it required)");
         }
       }
       for (const plist::DictEntry& e : v.as_dict()) {

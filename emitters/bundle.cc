@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <set>
 
 #include "emitters/layout.h"
@@ -88,33 +89,51 @@ Result<std::string> write_bundle(const std::vector<Artifact>& artifacts) {
     }
   }
 
-  std::string payload;
-  std::size_t total = 4;
-  for (const Artifact* a : sorted) total += 2 + a->path.size() + 8 + 32 + a->bytes.size();
-  payload.reserve(total);
-  put_u32(payload, static_cast<std::uint32_t>(sorted.size()));
+  // The entry table is small; the entries' bytes are streamed into the compressor as they are,
+  // so the uncompressed payload is never held in memory as one string.
+  std::string table;
+  std::uint64_t total = 4;
+  put_u32(table, static_cast<std::uint32_t>(sorted.size()));
   for (const Artifact* a : sorted) {
-    put_u16(payload, static_cast<std::uint16_t>(a->path.size()));
-    payload += a->path;
-    put_u64(payload, a->bytes.size());
+    put_u16(table, static_cast<std::uint16_t>(a->path.size()));
+    table += a->path;
+    put_u64(table, a->bytes.size());
     auto md = sha256(a->bytes);
-    payload.append(reinterpret_cast<const char*>(md.data()), md.size());
+    table.append(reinterpret_cast<const char*>(md.data()), md.size());
+    total += 2 + a->path.size() + 8 + 32 + a->bytes.size();
   }
-  for (const Artifact* a : sorted) payload += a->bytes;
 
   std::string out(kBundleMagic);
   put_u32(out, kBundleVersion);
   put_u32(out, 0);
-  put_u64(out, payload.size());
-  std::size_t bound = ZSTD_compressBound(payload.size());
-  out.resize(kHeaderBytes + bound);
-  std::size_t n = ZSTD_compress(out.data() + kHeaderBytes, bound, payload.data(), payload.size(),
-                                kZstdLevel);
-  if (ZSTD_isError(n)) {
+  put_u64(out, total);
+  std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  auto failed = [](std::size_t code) {
     return Error::make(ExitCode::kInternal, std::string(kBundleFileName),
-                       std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+                       std::string("zstd compression failed: ") + ZSTD_getErrorName(code));
+  };
+  if (!cctx) return failed(static_cast<std::size_t>(-1));
+  std::size_t rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kZstdLevel);
+  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
+  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setPledgedSrcSize(cctx.get(), total);
+  if (ZSTD_isError(rc)) return failed(rc);
+  std::string chunk(ZSTD_CStreamOutSize(), '\0');
+  auto feed = [&](std::string_view data, ZSTD_EndDirective mode) -> Status {
+    ZSTD_inBuffer in{data.data(), data.size(), 0};
+    for (;;) {
+      ZSTD_outBuffer o{chunk.data(), chunk.size(), 0};
+      std::size_t left = ZSTD_compressStream2(cctx.get(), &o, &in, mode);
+      if (ZSTD_isError(left)) return failed(left);
+      out.append(chunk.data(), o.pos);
+      bool done = mode == ZSTD_e_end ? left == 0 : in.pos == in.size;
+      if (done) return Ok{};
+    }
+  };
+  if (Status s = feed(table, ZSTD_e_continue); !s) return s.error();
+  for (const Artifact* a : sorted) {
+    if (Status s = feed(a->bytes, ZSTD_e_continue); !s) return s.error();
   }
-  out.resize(kHeaderBytes + n);
+  if (Status s = feed({}, ZSTD_e_end); !s) return s.error();
   return out;
 }
 

@@ -43,6 +43,36 @@ bool same_bytes(const std::string& path, std::string_view bytes) {
   return old.ok() && *old == bytes;
 }
 
+// Writes `bytes` to a new temporary file next to `path` and returns its name; the caller renames
+// it into place once every file of the build is on disk.
+Result<std::string> write_temporary(const std::string& path, std::string_view bytes) {
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return io_error(path, std::string("cannot create temporary file: ") + std::strerror(errno));
+  std::string_view left = bytes;
+  while (!left.empty()) {
+    ssize_t n = ::write(fd, left.data(), left.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e = io_error(path, std::string("cannot write: ") + std::strerror(errno));
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return e;
+    }
+    left.remove_prefix(static_cast<std::size_t>(n));
+  }
+  // mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask).
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  if (::close(fd) != 0) {
+    Error e = io_error(path, std::string("cannot write: ") + std::strerror(errno));
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  return tmp;
+}
+
 }  // namespace
 
 std::string file_name_for(std::string_view identifier) {
@@ -106,35 +136,58 @@ Result<WriteStats> write_layout(const std::string& out_dir,
     }
   }
 
+  // Changed files go to temporary files first and are renamed into place only once all of them
+  // were written, so a failed run changes nothing and a name only ever holds a complete file.
+  // Unlike write_file_atomic there is no fsync per file: on a 10,000-profile build that is the
+  // difference between seconds and minutes, and a global sync() waits for every other process's
+  // writes. After a power loss a file may be stale or empty, which readers detect: the manifest
+  // carries every artifact's SHA-256 and the bundle reader and dispatcher check them.
   std::set<std::string> produced;
-  const Artifact* manifest = nullptr;
+  std::vector<std::pair<std::string, std::string>> pending;  // temporary, final
+  auto discard = [&] {
+    for (const auto& [tmp, final_path] : pending) ::unlink(tmp.c_str());
+  };
   std::set<std::string> made_dirs;
+  const Artifact* manifest = nullptr;
+  auto stage = [&](const Artifact& a) -> Status {
+    std::string full = root + a.path;
+    std::string dir = full.substr(0, full.rfind('/'));
+    if (made_dirs.insert(dir).second) {
+      if (Status s = make_dirs(dir); !s) return s;
+    }
+    if (same_bytes(full, a.bytes)) {
+      ++stats.unchanged;
+      return Ok{};
+    }
+    Result<std::string> tmp = write_temporary(full, a.bytes);
+    if (!tmp) return tmp.error();
+    pending.emplace_back(std::move(*tmp), std::move(full));
+    ++stats.written;
+    return Ok{};
+  };
   for (const Artifact& a : artifacts) {
     produced.insert(a.path);
     if (a.path == "manifest.json") {
       manifest = &a;
       continue;
     }
-    std::string full = root + a.path;
-    std::string dir = full.substr(0, full.rfind('/'));
-    if (made_dirs.insert(dir).second) {
-      if (Status s = make_dirs(dir); !s) return s.error();
+    if (Status s = stage(a); !s) {
+      discard();
+      return s.error();
     }
-    if (same_bytes(full, a.bytes)) {
-      ++stats.unchanged;
-      continue;
-    }
-    if (Status s = write_file_atomic(full, a.bytes); !s) return s.error();
-    ++stats.written;
   }
+  // The manifest goes last, so it never describes files that are not in place yet.
   if (manifest) {
-    if (same_bytes(root + "manifest.json", manifest->bytes)) {
-      ++stats.unchanged;
-    } else {
-      if (Status s = write_file_atomic(root + "manifest.json", manifest->bytes); !s) {
-        return s.error();
-      }
-      ++stats.written;
+    if (Status s = stage(*manifest); !s) {
+      discard();
+      return s.error();
+    }
+  }
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (::rename(pending[i].first.c_str(), pending[i].second.c_str()) != 0) {
+      Error e = io_error(pending[i].second, std::string("cannot rename into place: ") + std::strerror(errno));
+      for (std::size_t j = i; j < pending.size(); ++j) ::unlink(pending[j].first.c_str());
+      return e;
     }
   }
   for (const std::string& path : previous) {

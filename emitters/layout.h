@@ -39,7 +39,8 @@ struct WriteStats {
 };
 
 // Writes the artifacts under `out_dir` (created when missing). Each changed file is written
-// atomically; manifest.json (when among the artifacts) is written last. Files listed in the
+// atomically (temporary file, renamed into place after all were written; no per-file fsync, see
+// layout.cc), manifest.json last; on an error no changed file has been renamed into place. Files listed in the
 // previous OUT/manifest.json that are no longer produced are removed.
 Result<WriteStats> write_layout(const std::string& out_dir, const std::vector<Artifact>& artifacts);
 

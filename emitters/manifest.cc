@@ -15,55 +15,173 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-std::string dump(const ordered_json& j) {
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+// A streaming JSON writer in nlohmann's dump(2) layout: the manifest of a 10,000-profile build
+// is written without building a JSON tree first (the tree cost more memory than everything else).
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+  void key(std::string_view k) {
+    item();
+    string_literal(k);
+    out_ += ": ";
+    after_key_ = true;
+  }
+  void value(std::string_view v) { item(); string_literal(v); }
+  void value(const char* v) { value(std::string_view(v)); }
+  void value(const std::string& v) { value(std::string_view(v)); }
+  void value(std::size_t v) { item(); out_ += std::to_string(v); }
+  void value(int v) { item(); out_ += std::to_string(v); }
+  void value(bool v) { item(); out_ += v ? "true" : "false"; }
+  template <typename T>
+  void field(std::string_view k, const T& v) {
+    key(k);
+    value(v);
+  }
+  void field(std::string_view k, const std::vector<std::string>& v) {
+    key(k);
+    begin_array();
+    for (const std::string& s : v) value(s);
+    end_array();
+  }
+
+ private:
+  // Called before every value or key: a comma and newline after a sibling, indentation.
+  void item() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!counts_.empty()) {
+      out_ += counts_.back()++ ? ",\n" : "\n";
+      out_.append(2 * counts_.size(), ' ');
+    }
+  }
+  void open(char c) {
+    item();
+    out_ += c;
+    counts_.push_back(0);
+  }
+  void close(char c) {
+    bool empty = counts_.back() == 0;
+    counts_.pop_back();
+    if (!empty) {
+      out_ += '\n';
+      out_.append(2 * counts_.size(), ' ');
+    }
+    out_ += c;
+  }
+  // JSON string with nlohmann's escapes; invalid UTF-8 becomes U+FFFD so the file stays valid.
+  void string_literal(std::string_view s) {
+    out_ += '"';
+    std::size_t i = 0;
+    while (i < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80) {
+        switch (c) {
+          case '"': out_ += "\\\""; break;
+          case '\\': out_ += "\\\\"; break;
+          case '\b': out_ += "\\b"; break;
+          case '\f': out_ += "\\f"; break;
+          case '\n': out_ += "\\n"; break;
+          case '\r': out_ += "\\r"; break;
+          case '\t': out_ += "\\t"; break;
+          default:
+            if (c < 0x20) {
+              static constexpr char kHex[] = "0123456789abcdef";
+              out_ += "\\u00";
+              out_ += kHex[c >> 4];
+              out_ += kHex[c & 0x0F];
+            } else {
+              out_ += static_cast<char>(c);
+            }
+        }
+        ++i;
+        continue;
+      }
+      std::size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        out_ += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out_.append(s.substr(i, n));
+        i += n;
+      }
+    }
+    out_ += '"';
+  }
+  // Length of the well-formed UTF-8 sequence at s[i] (RFC 3629), 0 when ill-formed.
+  static std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (n == 0 || c > 0xF4 || i + n > s.size()) return 0;
+    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+        (c == 0xF4 && c1 > 0x8F)) {
+      return 0;
+    }
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+    }
+    return n;
+  }
+
+  std::string& out_;
+  std::vector<std::size_t> counts_;  // items written so far in each open container
+  bool after_key_ = false;
+};
+
+void write_route(JsonWriter& w, const Route& r) {
+  w.begin_object();
+  w.field("target", r.target);
+  w.field("route", r.route);
+  if (!r.reason.empty()) w.field("reason", r.reason);
+  w.field("size", r.size);
+  w.field("limit", r.limit);
+  w.field("install", r.install);
+  w.field("install_sha256", r.install_sha256);
+  w.field("remove", r.remove);
+  w.field("remove_sha256", r.remove_sha256);
+  w.end_object();
 }
 
-ordered_json route_json(const Route& r) {
-  ordered_json j;
-  j["target"] = r.target;
-  j["route"] = r.route;
-  if (!r.reason.empty()) j["reason"] = r.reason;
-  j["size"] = r.size;
-  j["limit"] = r.limit;
-  j["install"] = r.install;
-  j["install_sha256"] = r.install_sha256;
-  j["remove"] = r.remove;
-  j["remove_sha256"] = r.remove_sha256;
-  return j;
+void write_part(JsonWriter& w, const Part& p) {
+  w.begin_object();
+  w.field("identifier", p.identifier);
+  w.field("uuid", p.uuid);
+  w.field("profile", p.profile);
+  w.field("bytes", p.bytes);
+  w.field("sha256", p.sha256);
+  w.field("encoding", p.encoding);
+  w.field("signed", p.is_signed);
+  w.field("payloads", p.payloads);
+  w.key("routes");
+  w.begin_array();
+  for (const Route& r : p.routes) write_route(w, r);
+  w.end_array();
+  w.end_object();
 }
 
-ordered_json part_json(const Part& p) {
-  ordered_json j;
-  j["identifier"] = p.identifier;
-  j["uuid"] = p.uuid;
-  j["profile"] = p.profile;
-  j["bytes"] = p.bytes;
-  j["sha256"] = p.sha256;
-  j["encoding"] = p.encoding;
-  j["signed"] = p.is_signed;
-  j["payloads"] = p.payloads;
-  ordered_json routes = ordered_json::array();
-  for (const Route& r : p.routes) routes.push_back(route_json(r));
-  j["routes"] = routes;
-  return j;
-}
-
-ordered_json source_json(const SourceEntry& s) {
-  ordered_json j;
-  j["path"] = s.path;
-  j["sha256"] = s.sha256;
-  j["bytes"] = s.bytes;
-  j["identifier"] = s.identifier;
-  j["uuid"] = s.uuid;
-  j["display_name"] = s.display_name;
-  j["signer"] = s.signer;
-  j["policy"] = s.policy;
-  j["split"] = s.split;
-  ordered_json parts = ordered_json::array();
-  for (const Part& p : s.parts) parts.push_back(part_json(p));
-  j["parts"] = parts;
-  return j;
+void write_source(JsonWriter& w, const SourceEntry& s) {
+  w.begin_object();
+  w.field("path", s.path);
+  w.field("sha256", s.sha256);
+  w.field("bytes", s.bytes);
+  w.field("identifier", s.identifier);
+  w.field("uuid", s.uuid);
+  w.field("display_name", s.display_name);
+  w.field("signer", s.signer);
+  w.field("policy", s.policy);
+  w.field("split", s.split);
+  w.key("parts");
+  w.begin_array();
+  for (const Part& p : s.parts) write_part(w, p);
+  w.end_array();
+  w.end_object();
 }
 
 // Reading: each accessor checks the type and records the first error with its key path.
@@ -158,24 +276,30 @@ void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts) {
 }
 
 std::string write_manifest(const Manifest& m) {
-  ordered_json j;
-  j["manifest_version"] = m.version;
-  j["generator"] = m.generator;
-  j["level"] = m.level;
-  j["targets"] = m.targets;
-  ordered_json sources = ordered_json::array();
-  for (const SourceEntry& s : m.sources) sources.push_back(source_json(s));
-  j["sources"] = sources;
-  ordered_json files = ordered_json::array();
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("manifest_version", m.version);
+  w.field("generator", m.generator);
+  w.field("level", m.level);
+  w.field("targets", m.targets);
+  w.key("sources");
+  w.begin_array();
+  for (const SourceEntry& s : m.sources) write_source(w, s);
+  w.end_array();
+  w.key("files");
+  w.begin_array();
   for (const Manifest::File& f : m.files) {
-    ordered_json fj;
-    fj["path"] = f.path;
-    fj["size"] = f.size;
-    fj["sha256"] = f.sha256;
-    files.push_back(fj);
+    w.begin_object();
+    w.field("path", f.path);
+    w.field("size", f.size);
+    w.field("sha256", f.sha256);
+    w.end_object();
   }
-  j["files"] = files;
-  return dump(j);
+  w.end_array();
+  w.end_object();
+  out += '\n';
+  return out;
 }
 
 Result<Manifest> read_manifest(std::string_view json, std::string_view file_name) {

@@ -85,7 +85,7 @@ struct Optimized {
   int rounds = 0;
 };
 
-// The counted size of `bytes` for `target`, and the limit in force.
+// The limit in force: the override when not 0, else the target's default (0 = no limit).
 std::size_t effective_limit(const emitters::Target& target, std::size_t limit_override);
 
 // Optimizes one profile (the top-level dict of a .mobileconfig).

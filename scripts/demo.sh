@@ -18,16 +18,11 @@ section() { printf '\n== %s\n' "$*"; }
 if "$CMDM" help 2>/dev/null | grep -q '^ *build'; then
   section "cmdm targets"
   "$CMDM" targets
-  SIGN=""
-  if "$CMDM" build --help 2>/dev/null | grep -q -- '--sign'; then
-    SIGN="--sign-key $EXAMPLES/keys/test-only-key.pem --sign-cert $EXAMPLES/keys/test-only-cert.pem"
-  fi
-  section "cmdm build testdata/examples --target workspaceone,nanomdm,fleet,local --bundle"
-  # shellcheck disable=SC2086
-  "$CMDM" build "$EXAMPLES" --target workspaceone,nanomdm,fleet,local -o "$OUT" --bundle $SIGN || true
+  TARGETS=workspaceone,nanomdm,fleet,local
+  section "cmdm build testdata/examples --target $TARGETS --bundle"
+  "$CMDM" build "$EXAMPLES" --target "$TARGETS" -o "$OUT" --bundle || true
   section "second build of the same inputs (incremental: nothing rewritten)"
-  # shellcheck disable=SC2086
-  "$CMDM" build "$EXAMPLES" --target workspaceone,nanomdm,fleet,local -o "$OUT" --bundle $SIGN || true
+  "$CMDM" build "$EXAMPLES" --target "$TARGETS" -o "$OUT" --bundle || true
   section "files in $OUT"
   (cd "$OUT" && find . -type f | sort | sed 's|^\./|  |')
   section "a Workspace ONE install body (first 300 characters)"
@@ -42,6 +37,11 @@ if "$CMDM" help 2>/dev/null | grep -q '^ *build'; then
     echo "  unbundled tree DIFFERS from the build output" >&2
     exit 1
   fi
+  section "signed build (TEST-ONLY key), --level safe, targets nanomdm,workspaceone,local"
+  "$CMDM" build "$EXAMPLES" --target nanomdm,workspaceone,local -o "$OUT.signed" --level safe \
+    --sign-key "$EXAMPLES/keys/test-only-key.pem" --sign-cert "$EXAMPLES/keys/test-only-cert.pem" || true
+  section "aggressive level for workspaceone"
+  "$CMDM" build "$EXAMPLES" --target workspaceone -o "$OUT.aggressive" --level aggressive || true
 else
   section "cmdm inspect (cmdm build is not in this binary)"
   "$CMDM" inspect "$EXAMPLES"/*.mobileconfig || true

@@ -102,6 +102,14 @@ TEST(Expression, ParseErrorsPointAtTheCharacter) {
   EXPECT_EQ(e.message, "comparisons do not chain; use 'and' between them");
 }
 
+TEST(Expression, DeepNestingIsAnErrorNotACrash) {
+  EXPECT_EQ(eval_error(std::string(100000, '(') + "1").message, "expression nested too deeply");
+  std::string nots;
+  for (int i = 0; i < 50000; ++i) nots += "not ";
+  EXPECT_EQ(eval_error(nots + "true").message, "expression nested too deeply");
+  EXPECT_EQ(eval_error(std::string(100000, '[')).message, "expression nested too deeply");
+}
+
 TEST(Expression, OrderingDifferentKindsIsAnError) {
   ExprError e = eval_error("team_ids < 3");
   EXPECT_EQ(e.message, "cannot order an array and an integer");

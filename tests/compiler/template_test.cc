@@ -270,5 +270,15 @@ TEST(Template, YamlErrorsCarryLineAndColumn) {
   EXPECT_NE(malformed.find("malformed YAML"), std::string::npos);
 }
 
+TEST(Template, YamlAliasBombIsRefused) {
+  std::string doc = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 7; ++i) {
+    doc += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) doc += std::string(j ? ", " : "") + "*a" + std::to_string(i - 1);
+    doc += "]\n";
+  }
+  EXPECT_NE(error_text(doc, "bomb.yaml").find("expands to more than"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cmdm::compiler

@@ -195,6 +195,68 @@ TEST(BuildPipeline, KeepGoingSkipsBadSourcesAndBuildsTheRest) {
   EXPECT_EQ(out->skipped[0].file, "broken.mobileconfig");
 }
 
+TEST(BuildPipeline, SignsWhenTheSignedProfileFitsAndSaysWhyWhenItDoesNot) {
+  signer::IdentitySource source;
+  source.key = *read_file(kExamples + "keys/test-only-key.pem");
+  source.cert = *read_file(kExamples + "keys/test-only-cert.pem");
+  Result<signer::Identity> identity = signer::load_identity(source);
+  ASSERT_TRUE(identity.ok()) << identity.error().format();
+  auto sources = examples();
+  sources.push_back({"timeserver-signed.mobileconfig",
+                     *read_file(kExamples + "timeserver-signed.mobileconfig")});
+  auto options = options_for("workspaceone");
+  options.identity = &*identity;
+  Result<BuildOutput> out = build(sources, options);
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  auto files = by_path(out->artifacts);
+  // Safari signed would exceed 2,000 characters: sent unsigned, with the policy's reason.
+  const auto& safari = out->manifest.sources[0].parts[0];
+  EXPECT_FALSE(safari.is_signed);
+  EXPECT_NE(safari.routes[0].reason.find("sent unsigned"), std::string::npos);
+  // Without a limit (nanomdm) the time server goes signed: CMS that verifies and holds the plist.
+  options.targets = *emitters::parse_target_list("nanomdm");
+  out = build(sources, options);
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  files = by_path(out->artifacts);
+  const auto& ntp = out->manifest.sources[2].parts[0];
+  EXPECT_TRUE(ntp.is_signed);
+  EXPECT_EQ(ntp.routes[0].route, "mdm");
+  Result<signer::VerifyReport> report = signer::verify(files.at(ntp.profile));
+  ASSERT_TRUE(report.ok()) << report.error().format();
+  Result<signer::Unwrapped> inner = signer::unwrap(files.at(ntp.profile));
+  ASSERT_TRUE(inner.ok());
+  EXPECT_TRUE(plist::read(inner->content).ok());
+  EXPECT_EQ(out->manifest.sources[2].signer, identity->certificate().subject);
+  EXPECT_EQ(out->manifest.sources[2].policy, "prefer-signed");
+}
+
+TEST(BuildPipeline, JamfRefusesSignedParts) {
+  signer::IdentitySource source;
+  source.key = *read_file(kExamples + "keys/test-only-key.pem");
+  source.cert = *read_file(kExamples + "keys/test-only-cert.pem");
+  Result<signer::Identity> identity = signer::load_identity(source);
+  ASSERT_TRUE(identity.ok());
+  auto options = options_for("jamf");
+  options.identity = &*identity;
+  options.policy = signer::SigningPolicy::kRequireSigned;
+  Result<BuildOutput> out = build(examples(), options);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->manifest.sources[0].parts[0].routes[0].route, "undeliverable");
+  EXPECT_EQ(out->undeliverable, 2u);
+}
+
+TEST(BuildPipeline, HigherLevelsShrinkTheCommand) {
+  auto lossless = build(examples(), options_for("workspaceone"));
+  auto options = options_for("workspaceone");
+  options.level = "aggressive";
+  auto aggressive = build(examples(), options);
+  ASSERT_TRUE(lossless.ok() && aggressive.ok());
+  EXPECT_LT(aggressive->manifest.sources[0].parts[0].routes[0].size,
+            lossless->manifest.sources[0].parts[0].routes[0].size);
+  options.level = "extreme";
+  EXPECT_FALSE(build(examples(), options).ok());
+}
+
 class BuildDirTest : public ::testing::Test {
  protected:
   void SetUp() override {

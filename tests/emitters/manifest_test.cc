@@ -1,6 +1,7 @@
 #include "emitters/manifest.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace cmdm::emitters {
 namespace {
@@ -57,6 +58,17 @@ TEST(Manifest, WritesKeysInTheDocumentedOrder) {
   EXPECT_EQ(text.rfind("{\n  \"manifest_version\": 1,\n  \"generator\": \"cmdm 0.1.0\",", 0), 0u);
   EXPECT_LT(text.find("\"sources\""), text.find("\"files\""));
   EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(Manifest, StreamedTextMatchesAJsonLibraryLayoutAndEscapes) {
+  Manifest m = sample();
+  m.sources[0].display_name = "tab\there \"quoted\" back\\slash \x01 caf\xC3\xA9 bad\xFF end";
+  m.sources[0].parts[0].payloads.clear();
+  std::string text = write_manifest(m);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
+  EXPECT_EQ(j.dump(2) + "\n", text);
+  EXPECT_EQ(j["sources"][0]["display_name"],
+            "tab\there \"quoted\" back\\slash \x01 caf\xC3\xA9 bad\xEF\xBF\xBD end");
 }
 
 TEST(Manifest, RoundTripsThroughJson) {

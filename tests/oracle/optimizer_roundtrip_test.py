@@ -12,7 +12,9 @@ import tempfile
 COSMETIC_TOP = {"PayloadDescription", "PayloadOrganization"}
 COSMETIC_PAYLOAD = {"PayloadDescription", "PayloadDisplayName", "PayloadOrganization"}
 COMMON = {"PayloadType", "PayloadVersion", "PayloadIdentifier", "PayloadUUID",
-          "PayloadDisplayName", "PayloadDescription", "PayloadOrganization"}
+          "PayloadDisplayName", "PayloadDescription", "PayloadOrganization", "PayloadEnabled"}
+# Custom settings hold other domains' preferences: open whatever its schema file lists.
+OPEN_TYPES = {"com.apple.ManagedClient.preferences"}
 
 
 def load_schema(folder):
@@ -33,7 +35,7 @@ def load_schema(folder):
             continue
         keys = {k.get("key") for k in doc.get("payloadkeys") or [] if isinstance(k, dict)}
         prev = types.get(ptype, set())
-        types[ptype] = None if "ANY" in keys or prev is None else prev | keys
+        types[ptype] = None if "ANY" in keys or prev is None or ptype in OPEN_TYPES else prev | keys
     return types
 
 

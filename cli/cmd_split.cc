@@ -1,0 +1,100 @@
+// `cmdm split`: divides profiles whose command does not fit the target into parts that do, and
+// writes the parts and a manifest that maps every part back to its source profile.
+#include <filesystem>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/commands_decl.h"
+#include "emitters/manifest.h"
+#include "optimizer/settings.h"
+#include "optimizer/source.h"
+#include "optimizer/splitter.h"
+#include "plist/file_io.h"
+
+namespace cmdm::cli {
+
+int run_split(const Args& args) {
+  po::options_description options("split options");
+  optimizer::Settings s;
+  std::vector<std::string> vars, vars_files, facts_files, files;
+  std::string out;
+  options.add_options()
+      ("target,t", po::value(&s.target), "target whose limit the parts must fit")
+      ("level,l", po::value(&s.level)->default_value("lossless"), "lossless | safe | aggressive")
+      ("limit", po::value(&s.limit), "override the target's limit")
+      ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
+      ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
+      ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
+      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
+      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
+      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
+      ("allow-local", "devices run macOS 10.15 or older: a part too large for the MDM goes local")
+      ("output,o", po::value(&out), "output directory (profiles/ and manifest.json)")
+      ("files", po::value(&files), "profile sources");
+  po::positional_options_description positional;
+  positional.add("files", -1);
+  po::variables_map vm;
+  if (auto code = parse_options("split", "SRC... --target T [--level L] -o OUT", options, positional,
+                                args, vm)) {
+    return *code;
+  }
+  if (files.empty()) return usage_error("split", "no input files");
+  if (out.empty()) return usage_error("split", "no output directory given (-o OUT)");
+  Result<optimizer::Prepared> prepared = optimizer::prepare(s);
+  if (!prepared) return report(prepared.error());
+  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  if (!context) return report(context.error());
+  optimizer::SplitOptions split_options;
+  split_options.optimize = prepared->options;
+  split_options.local_allowed = vm.count("allow-local") > 0;
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(out) / "profiles", ec);
+  if (ec) return report(Error::make(ExitCode::kIoError, out, "cannot create directory: " + ec.message()));
+
+  emitters::Manifest manifest;
+  manifest.generator = "cmdm split";
+  manifest.level = s.level;
+  manifest.targets.push_back(s.target);
+  std::vector<emitters::Artifact> artifacts;
+  int status = 0;
+  for (const std::string& file : files) {
+    Result<std::string> bytes = read_file(file);
+    Result<optimizer::Source> source = bytes ? optimizer::read_source(*bytes, file, *context)
+                                             : Result<optimizer::Source>(bytes.error());
+    Result<optimizer::Split> split = source ? optimizer::split(source->profile, split_options)
+                                            : Result<optimizer::Split>(source.error());
+    if (!split) {
+      status = std::max(status, report(split.error()));
+      continue;
+    }
+    emitters::SourceEntry entry = optimizer::manifest_entry(*split, *prepared->options.target);
+    entry.path = file;
+    entry.sha256 = emitters::sha256_hex(*bytes);
+    entry.bytes = bytes->size();
+    if (const std::string* name = source->profile.get_string("PayloadDisplayName")) entry.display_name = *name;
+    for (std::size_t i = 0; i < split->parts.size(); ++i) {
+      const optimizer::Part& part = split->parts[i];
+      std::string path = "profiles/" + part.identifier + ".mobileconfig";
+      entry.parts[i].profile = path;
+      artifacts.push_back({path, part.optimized.bytes});
+      std::cout << file << ": " << part.identifier << "  " << part.payloads.size() << " payload(s)  "
+                << part.optimized.command_size << " characters  " << optimizer::route_name(part.route)
+                << (part.reason.empty() ? "" : " (" + part.reason + ")") << '\n';
+      if (part.route == optimizer::Route::kUndeliverable) {
+        status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
+      }
+    }
+    manifest.sources.push_back(std::move(entry));
+  }
+  for (const emitters::Artifact& a : artifacts) {
+    Status written = write_file_atomic((std::filesystem::path(out) / a.path).string(), a.bytes);
+    if (!written) return report(written.error());
+  }
+  emitters::list_files(manifest, artifacts);
+  Status written = write_file_atomic((std::filesystem::path(out) / "manifest.json").string(),
+                                     emitters::write_manifest(manifest));
+  if (!written) return report(written.error());
+  return status;
+}
+
+}  // namespace cmdm::cli

@@ -1,0 +1,75 @@
+// The splitter: divides a profile whose command does not fit the target's limit into parts that
+// each fit, measuring every candidate part as its real encoded command (DESIGN.md "Splitting").
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emitters/manifest.h"
+#include "optimizer/optimizer.h"
+
+namespace cmdm::optimizer {
+
+// Payload types the OS combines across profiles, so one payload may be divided by key or entry.
+// Nothing outside this table is split inside.
+enum class Division { kByKey, kCustomSettings, kPrivacyPreferences };
+struct MergeableType {
+  std::string_view payload_type;  // "" for the app-domain row (any PayloadType that is an app's domain)
+  Division division;
+  std::string_view reason;
+  std::string_view reference;
+};
+const std::vector<MergeableType>& mergeable_types();
+// The row for a payload type, or nullptr. App preference domains (types the schema does not know
+// and that are not com.apple.*) take the app-domain row.
+const MergeableType* find_mergeable(std::string_view payload_type, const Schema* schema);
+
+enum class Route { kMdm, kLocal, kUndeliverable };
+std::string_view route_name(Route route);  // "mdm", "local", "undeliverable"
+
+// One payload of a part: a whole source payload, or a piece of one (some of its keys or entries).
+struct PartPayload {
+  std::string identifier;         // in the part
+  std::string type;
+  std::string origin_identifier;  // the source payload it came from
+  std::string origin_uuid;
+  std::size_t origin_index = 0;   // position in the source's PayloadContent
+  bool piece = false;
+};
+
+struct Part {
+  std::string identifier;  // "<profile id>.<suffix>", or the profile's own when not split
+  std::string uuid;
+  std::vector<PartPayload> payloads;
+  Optimized optimized;     // the part's profile, encoded and measured
+  Route route = Route::kMdm;
+  std::string reason;      // why it is not routed through the MDM
+};
+
+struct Split {
+  std::string identifier;  // the source profile's
+  std::string uuid;
+  bool whole_fits = false;  // no split needed
+  std::vector<Part> parts;
+  bool all_deliverable() const;  // every part goes through the MDM
+};
+
+struct SplitOptions {
+  OptimizeOptions optimize;
+  // The devices allow local installation (macOS 10.15 and older): a part that cannot fit goes
+  // `local` instead of undeliverable.
+  bool local_allowed = false;
+};
+
+Result<Split> split(const plist::Value& profile, const SplitOptions& options);
+
+// Merges parts' payloads back by the OS's rule for their types (whole payloads as they are; pieces
+// of one payload united key by key, entry by entry), in source order. Used to check a split.
+plist::Array merge_back(const Split& split);
+
+// The manifest entry for a split source (profile paths left for the caller to fill).
+emitters::SourceEntry manifest_entry(const Split& split, const emitters::Target& target);
+
+}  // namespace cmdm::optimizer

@@ -1,0 +1,273 @@
+#include "optimizer/splitter.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <algorithm>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "optimizer/source.h"
+#include "plist/file_io.h"
+#include "plist/writer.h"
+#include "tests/optimizer/fake_target.h"
+
+namespace cmdm::optimizer {
+namespace {
+
+using plist::Array;
+using plist::Dict;
+using plist::Value;
+
+std::string uuid_for(int i) {
+  char b[40];
+  std::snprintf(b, sizeof b, "5A000000-0000-4000-8000-%012d", i);
+  return b;
+}
+
+Value dns_payload(int i, std::size_t filler) {
+  Dict d;
+  d.set("PayloadType", "com.apple.dnsSettings.managed");
+  d.set("PayloadIdentifier", "com.example.p" + std::to_string(i));
+  d.set("PayloadUUID", uuid_for(i));
+  d.set("PayloadVersion", 1);
+  Dict s;
+  s.set("DNSProtocol", "HTTPS");
+  s.set("ServerURL", "https://" + std::string(filler, 'a' + static_cast<char>(i % 26)) + ".example/q");
+  d.set("DNSSettings", std::move(s));
+  return Value(std::move(d));
+}
+
+Value profile_of(Array payloads) {
+  Dict root;
+  root.set("PayloadDisplayName", "Split me");
+  root.set("PayloadIdentifier", "com.example.split");
+  root.set("PayloadUUID", uuid_for(999));
+  root.set("PayloadType", "Configuration");
+  root.set("PayloadVersion", 1);
+  root.set("PayloadRemovalDisallowed", true);
+  root.set("PayloadContent", std::move(payloads));
+  return Value(std::move(root));
+}
+
+SplitOptions options(Level level = Level::kLossless) {
+  SplitOptions o;
+  o.optimize.level = level;
+  o.optimize.target = &testing::fake_workspaceone();
+  return o;
+}
+
+TEST(Splitter, AProfileThatFitsStaysOnePartWithItsOwnIdentity) {
+  Value p = profile_of(Array{dns_payload(1, 10)});
+  Result<Split> s = split(p, options());
+  ASSERT_TRUE(s.ok()) << s.error().format();
+  ASSERT_EQ(s->parts.size(), 1u);
+  EXPECT_TRUE(s->whole_fits);
+  EXPECT_EQ(s->parts[0].identifier, "com.example.split");
+  EXPECT_EQ(s->parts[0].uuid, uuid_for(999));
+}
+
+TEST(Splitter, EveryPartFitsAndCarriesTheProfileSettings) {
+  Array payloads;
+  for (int i = 0; i < 6; ++i) payloads.push_back(dns_payload(i, 300));
+  Result<Split> s = split(profile_of(payloads), options());
+  ASSERT_TRUE(s.ok()) << s.error().format();
+  EXPECT_FALSE(s->whole_fits);
+  EXPECT_GT(s->parts.size(), 1u);
+  std::set<std::string> ids, uuids;
+  for (const Part& part : s->parts) {
+    EXPECT_TRUE(part.optimized.fits) << part.optimized.command_size;
+    EXPECT_EQ(part.route, Route::kMdm);
+    EXPECT_EQ(part.identifier.rfind("com.example.split.part-", 0), 0u);
+    EXPECT_TRUE(ids.insert(part.identifier).second);
+    EXPECT_TRUE(uuids.insert(part.uuid).second);
+    EXPECT_EQ(*part.optimized.profile.get("PayloadRemovalDisallowed"), Value(true));
+    EXPECT_EQ(*part.optimized.profile.get_string("PayloadIdentifier"), part.identifier);
+  }
+  EXPECT_EQ(Value(merge_back(*s)), *profile_of(payloads).get("PayloadContent"));
+}
+
+TEST(Splitter, KeepsCertificateWithThePayloadThatUsesIt) {
+  Array payloads;
+  for (int i = 0; i < 5; ++i) payloads.push_back(dns_payload(i, 300));
+  payloads[4].as_dict().set("PayloadCertificateUUID", uuid_for(0));
+  Result<Split> s = split(profile_of(payloads), options());
+  ASSERT_TRUE(s.ok());
+  for (const Part& part : s->parts) {
+    std::set<std::string> in;
+    for (const PartPayload& pp : part.payloads) in.insert(pp.identifier);
+    EXPECT_EQ(in.count("com.example.p0"), in.count("com.example.p4"));
+  }
+}
+
+TEST(Splitter, APayloadTooLargeAloneIsUndeliverableOrLocal) {
+  Value p = profile_of(Array{dns_payload(1, 100), dns_payload(2, 2500)});
+  Result<Split> s = split(p, options());
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->parts.size(), 2u);
+  EXPECT_FALSE(s->all_deliverable());
+  const Part& big = s->parts[1];
+  EXPECT_EQ(big.route, Route::kUndeliverable);
+  EXPECT_NE(big.reason.find("over the limit of 2000"), std::string::npos) << big.reason;
+  SplitOptions local = options();
+  local.local_allowed = true;
+  EXPECT_EQ(split(p, local)->parts[1].route, Route::kLocal);
+}
+
+TEST(Splitter, DividesCustomSettingsByKeyWhenOneDomainCannotFit) {
+  Dict settings;
+  for (int k = 0; k < 12; ++k) settings.set("Key" + std::to_string(k), std::string(150, 'v'));
+  Dict forced;
+  forced.set("mcx_preference_settings", std::move(settings));
+  Dict domain;
+  domain.set("Forced", Array{Value(std::move(forced))});
+  Dict content;
+  content.set("com.example.app", std::move(domain));
+  Dict payload;
+  payload.set("PayloadType", "com.apple.ManagedClient.preferences");
+  payload.set("PayloadIdentifier", "com.example.mcx");
+  payload.set("PayloadUUID", uuid_for(7));
+  payload.set("PayloadVersion", 1);
+  payload.set("PayloadContent", std::move(content));
+  Value p = profile_of(Array{Value(payload)});
+  Result<Split> s = split(p, options());
+  ASSERT_TRUE(s.ok()) << s.error().format();
+  EXPECT_GT(s->parts.size(), 1u);
+  EXPECT_TRUE(s->all_deliverable());
+  for (const Part& part : s->parts) EXPECT_TRUE(part.payloads.at(0).piece);
+  EXPECT_EQ(Value(merge_back(*s)), *p.get("PayloadContent"));
+}
+
+TEST(Splitter, AddingAPayloadLeavesTheOtherPartsIdentityUnchanged) {
+  Array payloads;
+  for (int i = 0; i < 8; ++i) payloads.push_back(dns_payload(i, 250 + 10 * i));
+  Result<Split> before = split(profile_of(payloads), options());
+  payloads.push_back(dns_payload(20, 40));  // small: joins a part (that part changes) or a new one
+  Result<Split> after = split(profile_of(payloads), options());
+  ASSERT_TRUE(before.ok() && after.ok());
+  std::map<std::string, std::string> ids;
+  for (const Part& p : after->parts) ids[p.identifier] = p.uuid;
+  std::size_t kept = 0;
+  for (const Part& p : before->parts) {
+    bool unrelated = true;
+    for (const Part& q : after->parts) {
+      for (const PartPayload& pp : q.payloads) {
+        if (pp.identifier == "com.example.p20") {
+          for (const PartPayload& mine : p.payloads) {
+            for (const PartPayload& theirs : q.payloads) unrelated &= mine.identifier != theirs.identifier;
+          }
+        }
+      }
+    }
+    if (!unrelated) continue;
+    ASSERT_TRUE(ids.count(p.identifier)) << p.identifier;
+    EXPECT_EQ(ids[p.identifier], p.uuid);
+    ++kept;
+  }
+  EXPECT_GE(kept, before->parts.size() - 1);
+}
+
+// The fewest parts any division of the payloads needs, by dynamic programming over subsets.
+std::size_t exhaustive_minimum(const Value& profile, const SplitOptions& o) {
+  const Array& payloads = profile.get("PayloadContent")->as_array();
+  const std::size_t n = payloads.size();
+  std::vector<bool> fits(1u << n, false);
+  for (std::size_t mask = 1; mask < fits.size(); ++mask) {
+    Array subset;
+    for (std::size_t i = 0; i < n; ++i) if (mask & (1u << i)) subset.push_back(payloads[i]);
+    Value part = profile;
+    part.as_dict().set("PayloadContent", std::move(subset));
+    part.as_dict().set("PayloadIdentifier", "com.example.split.part-00000000");
+    part.as_dict().set("PayloadUUID", uuid_for(998));
+    // A payload too large for any part still takes one part of its own (routed off the MDM).
+    fits[mask] = (mask & (mask - 1)) == 0 || optimize(part, o.optimize)->fits;
+  }
+  std::vector<std::size_t> best(1u << n, SIZE_MAX);
+  best[0] = 0;
+  for (std::size_t mask = 1; mask < best.size(); ++mask) {
+    for (std::size_t sub = mask; sub; sub = (sub - 1) & mask) {
+      if (fits[sub] && best[mask ^ sub] != SIZE_MAX) best[mask] = std::min(best[mask], best[mask ^ sub] + 1);
+    }
+  }
+  return best.back();
+}
+
+TEST(Splitter, PartCountIsWithinOneOfTheExhaustiveMinimum) {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 12; ++round) {
+    std::size_t n = 3 + rng() % 6;
+    Array payloads;
+    for (std::size_t i = 0; i < n; ++i) payloads.push_back(dns_payload(static_cast<int>(i), 60 + rng() % 700));
+    Value p = profile_of(payloads);
+    SplitOptions o = options(round % 2 ? Level::kAggressive : Level::kLossless);
+    Result<Split> s = split(p, o);
+    ASSERT_TRUE(s.ok());
+    std::size_t minimum = exhaustive_minimum(p, o);
+    EXPECT_LE(s->parts.size(), minimum + 1) << "n=" << n << " round " << round;
+    EXPECT_GE(s->parts.size(), minimum);
+  }
+}
+
+// Privacy-preference entries of one service form a set (the OS unites them across profiles), so
+// pieces merged back may list them in another order: compare them sorted.
+Value entries_as_sets(Value payloads) {
+  for (Value& p : payloads.as_array()) {
+    Value* services = p.get("Services");
+    if (!services || !services->is_dict()) continue;
+    for (plist::DictEntry& e : services->as_dict()) {
+      if (!e.value.is_array()) continue;
+      std::sort(e.value.as_array().begin(), e.value.as_array().end(),
+                [](const Value& a, const Value& b) { return plist::digest_hex(a) < plist::digest_hex(b); });
+    }
+  }
+  return payloads;
+}
+
+std::string shared_dir() {
+  const char* env = std::getenv("CMDM_SHARED");
+  return env ? env : CMDM_SHARED_DIR;
+}
+
+TEST(SplitterCorpus, MergingThePartsBackGivesTheOriginalPayloadsAndReportsDeliverability) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::path(shared_dir()) / "corpus" / "dev";
+  if (!fs::exists(root / "INDEX.tsv")) GTEST_SKIP() << "no corpus at " << root;
+  std::ifstream index(root / "INDEX.tsv");
+  std::string line;
+  std::getline(index, line);
+  std::vector<Value> profiles;
+  while (std::getline(index, line)) {
+    if (line.find("plist-parse-error") != std::string::npos) continue;
+    std::string path = line.substr(0, line.find('\t'));
+    Result<std::string> bytes = read_file((root / path).string());
+    ASSERT_TRUE(bytes.ok());
+    Result<Source> s = read_source(*bytes, path);
+    ASSERT_TRUE(s.ok()) << s.error().format();
+    profiles.push_back(std::move(s->profile));
+  }
+  ASSERT_EQ(profiles.size(), 216u);
+  for (Level level : {Level::kLossless, Level::kSafe, Level::kAggressive}) {
+    std::size_t whole = 0, delivered = 0, parts = 0;
+    for (const Value& p : profiles) {
+      Result<Split> s = split(p, options(level));
+      ASSERT_TRUE(s.ok()) << s.error().format();
+      whole += s->whole_fits;
+      delivered += s->all_deliverable();
+      parts += s->parts.size();
+      if (level == Level::kLossless && p.get("PayloadContent") && p.get("PayloadContent")->is_array()) {
+        EXPECT_EQ(entries_as_sets(Value(merge_back(*s))), entries_as_sets(*p.get("PayloadContent")))
+            << s->identifier;
+      }
+    }
+    std::cout << "workspaceone " << level_name(level) << ": " << whole << " of " << profiles.size()
+              << " fit whole; " << delivered << " fully deliverable after splitting (" << parts
+              << " parts)\n";
+  }
+}
+
+}  // namespace
+}  // namespace cmdm::optimizer
