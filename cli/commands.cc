@@ -1,4 +1,5 @@
-// The subcommand table: one row per command, in the order `cmdm help` lists them.
+// The subcommand table: one row per command, in the order `cmdm help` lists them (the order of
+// the pipeline: build, its stages, then the tools for single files).
 #include "cli/command.h"
 #include "cli/commands_decl.h"
 
@@ -8,19 +9,19 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"build", "build profiles, MDM command bodies and a manifest for targets", run_build},
       {"compile", "compile profile sources and templates into complete profiles", run_compile},
-      {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
-      {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
-      {"targets", "list MDM targets: wire formats, size limits and what they count", run_targets},
-      {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
-      {"sign", "sign profiles as compact CMS SignedData (RSA, ECDSA; PEM, DER, PKCS#12)", run_sign},
-      {"verify", "check a signed profile's signature, content digest and chain", run_verify},
-      {"unwrap", "take the profile out of a signed .mobileconfig (drops the signature)", run_unwrap},
-      {"passes", "list the optimizer's passes and the level that runs each", run_passes},
+      {"validate", "check profiles against the rules and Apple's schema", run_validate},
       {"check", "check that profiles fit a target's size limit at a level", run_check},
       {"explain", "show where a profile's size goes and what would make it fit", run_explain},
       {"optimize", "write profiles as small as a level allows for a target", run_optimize},
-      {"validate", "check profiles against the rules and Apple's schema", run_validate},
       {"split", "divide profiles into parts that fit a target's limit, with a manifest", run_split},
+      {"passes", "list the optimizer's passes and the level that runs each", run_passes},
+      {"targets", "list MDM targets: wire formats, size limits and what they count", run_targets},
+      {"sign", "sign profiles as compact CMS SignedData (RSA, ECDSA; PEM, DER, PKCS#12)", run_sign},
+      {"verify", "check a signed profile's signature, content digest and chain", run_verify},
+      {"unwrap", "take the profile out of a signed .mobileconfig (drops the signature)", run_unwrap},
+      {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
+      {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
+      {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
   };
   return kCommands;
 }

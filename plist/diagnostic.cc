@@ -7,22 +7,28 @@
 namespace cmdm {
 
 SourceText::SourceText(std::string name, std::string text)
-    : name_(std::move(name)), text_(std::move(text)) {
-  line_starts_.push_back(0);
-  // memchr: every parsed file builds this table, and a byte loop was a tenth of parse time.
-  const char* begin = text_.data();
-  const char* end = begin + text_.size();
-  for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p)));) {
-    ++p;
-    line_starts_.push_back(static_cast<std::size_t>(p - begin));
-  }
+    : name_(std::move(name)), text_(std::move(text)) {}
+
+const std::vector<std::size_t>& SourceText::line_starts() const {
+  std::call_once(line_starts_once_, [this] {
+    line_starts_.push_back(0);
+    // memchr: a byte loop over a large document is noticeably slower.
+    const char* begin = text_.data();
+    const char* end = begin + text_.size();
+    for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p)));) {
+      ++p;
+      line_starts_.push_back(static_cast<std::size_t>(p - begin));
+    }
+  });
+  return line_starts_;
 }
 
 SourceText::Position SourceText::position(std::size_t offset) const {
   offset = std::min(offset, text_.size());
-  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-  std::size_t line_index = static_cast<std::size_t>(it - line_starts_.begin()) - 1;
-  std::size_t start = line_starts_[line_index];
+  const std::vector<std::size_t>& starts = line_starts();
+  auto it = std::upper_bound(starts.begin(), starts.end(), offset);
+  std::size_t line_index = static_cast<std::size_t>(it - starts.begin()) - 1;
+  std::size_t start = starts[line_index];
   // Columns count code points: skip UTF-8 continuation bytes.
   int column = 1;
   // A UTF-8 byte-order mark is invisible in an editor: it does not count as a column.
@@ -34,10 +40,11 @@ SourceText::Position SourceText::position(std::size_t offset) const {
 }
 
 std::string_view SourceText::line_text(int line) const {
-  if (line < 1 || static_cast<std::size_t>(line) > line_starts_.size()) return {};
-  std::size_t start = line_starts_[line - 1];
+  const std::vector<std::size_t>& starts = line_starts();
+  if (line < 1 || static_cast<std::size_t>(line) > starts.size()) return {};
+  std::size_t start = starts[line - 1];
   if (start == 0 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) start = 3;
-  std::size_t end = static_cast<std::size_t>(line) < line_starts_.size() ? line_starts_[line] - 1
+  std::size_t end = static_cast<std::size_t>(line) < starts.size() ? starts[line] - 1
                                                                          : text_.size();
   std::string_view view(text_.data() + start, end - start);
   if (!view.empty() && view.back() == '\r') view.remove_suffix(1);

@@ -3,6 +3,10 @@
 // exact bytes of the original input and every Value carries the offset of its element.
 #include <pugixml.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -149,7 +153,26 @@ constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
   return t;
 }();
 
-// Whether any of 32 bytes is special (as kSpecialByte says), branch-free so that it vectorises.
+// Whether any of 32 bytes is special (as kSpecialByte says). Every parsed byte passes through
+// here, and compilers at -O2 leave the portable loop scalar (about three instructions a byte), so
+// x86 gets an SSE2 version that does 16 bytes in a dozen instructions.
+#if defined(__SSE2__)
+inline __m128i special_in_16(__m128i v) {
+  // Signed compare: non-ASCII bytes are negative, so "< 0x20" catches them with the controls.
+  __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  __m128i space = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+  __m128i markup = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+  return _mm_or_si128(_mm_andnot_si128(space, low), markup);
+}
+inline bool special_in_block(const unsigned char* p) {
+  __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  return _mm_movemask_epi8(_mm_or_si128(special_in_16(a), special_in_16(b))) != 0;
+}
+#else
 inline bool special_in_block(const unsigned char* p) {
   unsigned char any = 0;
   for (int k = 0; k < 32; ++k) {
@@ -159,6 +182,7 @@ inline bool special_in_block(const unsigned char* p) {
   }
   return any != 0;
 }
+#endif
 
 // What the character check saw of the markup, to pick pugixml's whitespace mode (below).
 struct MarkupSeen {
