@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/optimizer_options.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/settings.h"
 #include "optimizer/source.h"
@@ -123,20 +124,12 @@ std::string junit(const std::vector<Row>& rows, const std::string& target, const
 
 int run_check(const Args& args) {
   po::options_description options("check options");
-  optimizer::Settings s;
-  std::vector<std::string> vars, vars_files, facts_files;
+  OptimizerArgs opt;
+  optimizer::Settings& s = opt.settings;
   std::vector<std::string> files;
   std::string junit_file;
+  add_optimizer_options(options, opt, "target whose limit applies (workspaceone, fleet, ...)");
   options.add_options()
-      ("target,t", po::value(&s.target), "target whose limit applies (workspaceone, fleet, ...)")
-      ("level,l", po::value(&s.level)->default_value("lossless"), "lossless | safe | aggressive")
-      ("limit", po::value(&s.limit), "override the target's limit (characters or bytes it counts)")
-      ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
-      ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
-      ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
-      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
-      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
-      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
       ("allow-local", "devices run macOS 10.15 or older: parts too large for the MDM go local")
       ("json", "print a JSON array, one object per profile")
       ("junit", po::value(&junit_file), "also write JUnit XML, one test case per profile")
@@ -152,7 +145,7 @@ int run_check(const Args& args) {
   if (files.empty()) return usage_error("check", "no input files");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
-  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  Result<compiler::Context> context = optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
   if (!context) return report(context.error());
 
   int status = 0;

@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/optimizer_options.h"
 #include "optimizer/explain.h"
 #include "optimizer/settings.h"
 #include "optimizer/source.h"
@@ -59,19 +60,11 @@ void print(const std::string& file, const optimizer::Explanation& ex, const std:
 
 int run_explain(const Args& args) {
   po::options_description options("explain options");
-  optimizer::Settings s;
-  std::vector<std::string> vars, vars_files, facts_files;
+  OptimizerArgs opt;
+  optimizer::Settings& s = opt.settings;
   std::string file;
+  add_optimizer_options(options, opt, "target whose limit applies");
   options.add_options()
-      ("target,t", po::value(&s.target), "target whose limit applies")
-      ("level,l", po::value(&s.level)->default_value("lossless"), "lossless | safe | aggressive")
-      ("limit", po::value(&s.limit), "override the target's limit")
-      ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
-      ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
-      ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
-      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
-      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
-      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
       ("file", po::value(&file), "profile source");
   po::positional_options_description positional;
   positional.add("file", 1);
@@ -83,7 +76,7 @@ int run_explain(const Args& args) {
   if (file.empty()) return usage_error("explain", "no input file");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
-  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  Result<compiler::Context> context = optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
   if (!context) return report(context.error());
   Result<std::string> bytes = read_file(file);
   if (!bytes) return report(bytes.error());

@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/optimizer_options.h"
 #include "cli/output_paths.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/settings.h"
@@ -14,20 +15,12 @@ namespace cmdm::cli {
 
 int run_optimize(const Args& args) {
   po::options_description options("optimize options");
-  optimizer::Settings s;
-  std::vector<std::string> vars, vars_files, facts_files;
+  OptimizerArgs opt;
+  optimizer::Settings& s = opt.settings;
   std::vector<std::string> files;
   std::string out;
+  add_optimizer_options(options, opt, "target the profiles are for");
   options.add_options()
-      ("target,t", po::value(&s.target), "target the profiles are for")
-      ("level,l", po::value(&s.level)->default_value("lossless"), "lossless | safe | aggressive")
-      ("limit", po::value(&s.limit), "override the target's limit")
-      ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
-      ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
-      ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
-      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
-      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
-      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
       ("output,o", po::value(&out), "output file for one source, else a directory ('-': stdout)")
       ("files", po::value(&files), "profile sources");
   po::positional_options_description positional;
@@ -46,7 +39,7 @@ int run_optimize(const Args& args) {
   }
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
-  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  Result<compiler::Context> context = optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
   if (!context) return report(context.error());
   const bool to_dir = files.size() > 1 || std::filesystem::is_directory(out);
   if (to_dir) {

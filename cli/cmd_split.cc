@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/optimizer_options.h"
 #include "emitters/manifest.h"
 #include "optimizer/settings.h"
 #include "optimizer/source.h"
@@ -15,19 +16,12 @@ namespace cmdm::cli {
 
 int run_split(const Args& args) {
   po::options_description options("split options");
-  optimizer::Settings s;
-  std::vector<std::string> vars, vars_files, facts_files, files;
+  OptimizerArgs opt;
+  optimizer::Settings& s = opt.settings;
+  std::vector<std::string> files;
   std::string out;
+  add_optimizer_options(options, opt, "target whose limit the parts must fit");
   options.add_options()
-      ("target,t", po::value(&s.target), "target whose limit the parts must fit")
-      ("level,l", po::value(&s.level)->default_value("lossless"), "lossless | safe | aggressive")
-      ("limit", po::value(&s.limit), "override the target's limit")
-      ("pass", po::value(&s.enable)->composing(), "also run this pass (repeatable)")
-      ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
-      ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)")
-      ("var", po::value(&vars)->composing(), "template variable name=value (repeatable)")
-      ("vars", po::value(&vars_files)->composing(), "template variables file (plist, JSON, YAML)")
-      ("facts", po::value(&facts_files)->composing(), "device facts file for templates")
       ("allow-local", "devices run macOS 10.15 or older: a part too large for the MDM goes local")
       ("output,o", po::value(&out), "output directory (profiles/ and manifest.json)")
       ("files", po::value(&files), "profile sources");
@@ -42,7 +36,7 @@ int run_split(const Args& args) {
   if (out.empty()) return usage_error("split", "no output directory given (-o OUT)");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
-  Result<compiler::Context> context = optimizer::make_context(vars, vars_files, facts_files);
+  Result<compiler::Context> context = optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
   if (!context) return report(context.error());
   optimizer::SplitOptions split_options;
   split_options.optimize = prepared->options;
