@@ -46,36 +46,47 @@ enum class Tag {
   kUnknown,
 };
 
+// Whether the NUL-terminated `name` equals `literal`. It stops at the first difference, so it
+// never reads past the end of name, and being inline it is much cheaper than a strcmp call for
+// these short names (classify runs once for every element).
+template <std::size_t N>
+bool name_is(const char* name, const char (&literal)[N]) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (name[i] != literal[i]) return false;
+  }
+  return true;
+}
+
 Tag classify(const char* name) {
   switch (name[0]) {
     case 'a':
-      if (std::strcmp(name, "array") == 0) return Tag::kArray;
+      if (name_is(name, "array")) return Tag::kArray;
       break;
     case 'd':
-      if (std::strcmp(name, "dict") == 0) return Tag::kDict;
-      if (std::strcmp(name, "date") == 0) return Tag::kDate;
-      if (std::strcmp(name, "data") == 0) return Tag::kData;
+      if (name_is(name, "dict")) return Tag::kDict;
+      if (name_is(name, "date")) return Tag::kDate;
+      if (name_is(name, "data")) return Tag::kData;
       break;
     case 'f':
-      if (std::strcmp(name, "false") == 0) return Tag::kFalse;
+      if (name_is(name, "false")) return Tag::kFalse;
       break;
     case 'i':
-      if (std::strcmp(name, "integer") == 0) return Tag::kInteger;
+      if (name_is(name, "integer")) return Tag::kInteger;
       break;
     case 'k':
-      if (std::strcmp(name, "key") == 0) return Tag::kKey;
+      if (name_is(name, "key")) return Tag::kKey;
       break;
     case 'p':
-      if (std::strcmp(name, "plist") == 0) return Tag::kPlist;
+      if (name_is(name, "plist")) return Tag::kPlist;
       break;
     case 'r':
-      if (std::strcmp(name, "real") == 0) return Tag::kReal;
+      if (name_is(name, "real")) return Tag::kReal;
       break;
     case 's':
-      if (std::strcmp(name, "string") == 0) return Tag::kString;
+      if (name_is(name, "string")) return Tag::kString;
       break;
     case 't':
-      if (std::strcmp(name, "true") == 0) return Tag::kTrue;
+      if (name_is(name, "true")) return Tag::kTrue;
       break;
     default:
       break;
@@ -455,7 +466,9 @@ class XmlReader {
  public:
   XmlReader(const SourceText& source, const char* buffer, const ReadOptions& options,
             std::vector<Diagnostic>* warnings)
-      : source_(source), buffer_(buffer), options_(options), warnings_(warnings) {}
+      : source_(source), buffer_(buffer), options_(options), warnings_(warnings) {
+    path_.reserve(32);
+  }
 
   bool read_document(pugi::xml_node document, Value* out);
   Error take_error() { return Error(ExitCode::kDataError, std::move(error_)); }
@@ -467,8 +480,11 @@ class XmlReader {
     std::size_t index;
   };
 
-  std::size_t offset_of(pugi::xml_node element) const {
-    return static_cast<std::size_t>(element.name() - buffer_) - 1;  // the '<'
+  std::size_t offset_of(pugi::xml_node element) const { return offset_of_name(element.name()); }
+  // Each pugixml accessor is an out-of-line call, so the walk asks for an element's name once and
+  // derives the offset from it.
+  std::size_t offset_of_name(const char* name) const {
+    return static_cast<std::size_t>(name - buffer_) - 1;  // the '<'
   }
   std::size_t offset_of_text(pugi::xml_node text) const {
     return static_cast<std::size_t>(text.value() - buffer_);
@@ -495,10 +511,10 @@ class XmlReader {
     return false;
   }
 
-  bool read_value(pugi::xml_node element, Tag tag, int depth, Value* out);
+  bool read_value(pugi::xml_node element, Tag tag, std::size_t offset, int depth, Value* out);
   bool read_dict(pugi::xml_node element, int depth, Value* out);
   bool read_array(pugi::xml_node element, int depth, Value* out);
-  bool read_text(pugi::xml_node element, Text* out);
+  bool read_text(pugi::xml_node element, std::size_t element_offset, Text* out);
   bool append_pcdata(const char* p, std::size_t offset, Text* out);
   bool check_container_text(const char* text, bool cdata, const char* container,
                             const char* expected);
@@ -516,6 +532,7 @@ class XmlReader {
   const ReadOptions& options_;
   std::vector<Diagnostic>* warnings_;
   std::vector<PathPart> path_;
+  Text scratch_;  // the text of numbers, dates, booleans and data, reused to save allocations
   Diagnostic error_;
 };
 
@@ -556,7 +573,7 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
   Tag tag = classify(root.name());
   if (tag != Tag::kPlist) {
     if (tag == Tag::kUnknown) return unknown_element(root, true);
-    return read_value(root, tag, 0, out);
+    return read_value(root, tag, offset_of(root), 0, out);
   }
   // <plist version="..."> holds exactly one value; the version is not checked, as in CoreFoundation.
   pugi::xml_node value;
@@ -577,7 +594,8 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
     value = child;
   }
   if (!value) return fail(offset_of(root), "empty <plist>: expected one value element");
-  return read_value(value, classify(value.name()), 0, out);
+  const char* value_name = value.name();
+  return read_value(value, classify(value_name), offset_of_name(value_name), 0, out);
 }
 
 bool XmlReader::check_container_text(const char* text, bool cdata, const char* container,
@@ -608,8 +626,8 @@ bool XmlReader::unknown_element(pugi::xml_node element, bool root) {
   return fail(offset_of(element), std::move(message));
 }
 
-bool XmlReader::read_value(pugi::xml_node element, Tag tag, int depth, Value* out) {
-  const std::size_t offset = offset_of(element);
+bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, int depth,
+                           Value* out) {
   switch (tag) {
     case Tag::kDict:
     case Tag::kArray:
@@ -624,31 +642,35 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, int depth, Value* ou
       break;
     case Tag::kString: {
       Text text;
-      if (!read_text(element, &text)) return false;
-      *out = Value(std::move(text.value));
+      if (!read_text(element, offset, &text)) return false;
+      // Containers hand in a fresh Value, which already holds a string: fill it in place.
+      if (out->is_string()) {
+        out->as_string() = std::move(text.value);
+      } else {
+        *out = Value(std::move(text.value));
+      }
       break;
     }
     case Tag::kInteger: {
-      Text text;
       Integer v;
-      if (!read_text(element, &text) || !parse_integer(text, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) || !parse_integer(scratch_, offset, &v)) {
+        return false;
+      }
       *out = Value(v);
       break;
     }
     case Tag::kReal: {
-      Text text;
       double v = 0;
-      if (!read_text(element, &text) || !parse_real(text, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) || !parse_real(scratch_, offset, &v)) return false;
       *out = Value(v);
       break;
     }
     case Tag::kTrue:
     case Tag::kFalse: {
-      Text text;
-      if (!read_text(element, &text)) return false;
-      std::size_t at = first_non_space(text.value);
+      if (!read_text(element, offset, &scratch_)) return false;
+      std::size_t at = first_non_space(scratch_.value);
       if (at != std::string_view::npos) {
-        return fail(text.exact ? text.offset + at : offset,
+        return fail(scratch_.exact ? scratch_.offset + at : offset,
                     std::string("unexpected text in <") + element.name() +
                         "/>: expected an empty element");
       }
@@ -656,16 +678,14 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, int depth, Value* ou
       break;
     }
     case Tag::kDate: {
-      Text text;
       Date v;
-      if (!read_text(element, &text) || !parse_date(text, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) || !parse_date(scratch_, offset, &v)) return false;
       *out = Value(v);
       break;
     }
     case Tag::kData: {
-      Text text;
       Data v;
-      if (!read_text(element, &text) || !parse_data(text, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) || !parse_data(scratch_, offset, &v)) return false;
       *out = Value(std::move(v));
       break;
     }
@@ -681,19 +701,18 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, int depth, Value* ou
 }
 
 bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
-  // Every entry needs a <key> and a value element, so half the child elements bound the size;
-  // reserving that keeps the entries (and the key views in `index`) from moving.
-  std::size_t elements = 0;
-  for (pugi::xml_node c = element.first_child(); c; c = c.next_sibling()) {
-    elements += c.type() == pugi::node_element;
-  }
+  // Each entry is built in place: its key is read into a new last entry, its value straight into
+  // that entry. Every entry needs a <key> and a value element, so half the children (rounded up)
+  // bound the number of entries; reserving that keeps the entries, the key views in `index` and
+  // the key in path_ from moving.
+  std::size_t children = 0;
+  for (pugi::xml_node c = element.first_child(); c; c = c.next_sibling()) ++children;
   Dict dict;
   std::vector<DictEntry>& entries = dict.entries();
-  entries.reserve(elements / 2);
+  entries.reserve((children + 1) / 2);
   std::unordered_map<std::string_view, std::size_t> index;  // key -> entry, for big dicts
 
-  std::string key;
-  bool have_key = false;
+  bool have_key = false;  // entries.back() holds a key still waiting for its value
   std::size_t key_offset = 0;
   if (!check_embedded_text(element, "dict", "<key> and value elements")) return false;
   for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
@@ -706,64 +725,68 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
       continue;
     }
     if (type != pugi::node_element) continue;
-    Tag tag = classify(child.name());
+    const char* name = child.name();
+    const Tag tag = classify(name);
+    const std::size_t offset = offset_of_name(name);
     if (tag == Tag::kKey) {
       if (have_key) {
-        path_.push_back({&key, 0});
+        path_.push_back({&entries.back().key, 0});
         return fail(key_offset, "<key> without a value");
       }
       Text text;
-      if (!read_text(child, &text)) return false;
-      key = std::move(text.value);
-      key_offset = offset_of(child);
+      if (!read_text(child, offset, &text)) return false;
+      DictEntry& entry = entries.emplace_back();
+      entry.key = std::move(text.value);
+      entry.key_offset = offset32(offset);
+      key_offset = offset;
       have_key = true;
       continue;
     }
     if (!have_key && tag != Tag::kUnknown && tag != Tag::kPlist) {
-      return fail(offset_of(child), "<" + std::string(child.name()) +
-                                        "> without a <key> (each value in a <dict> follows its key)");
+      return fail(offset, "<" + std::string(name) +
+                              "> without a <key> (each value in a <dict> follows its key)");
     }
     if (!have_key) {
       Value unused;  // an unknown element or <plist>: read_value reports it
-      return read_value(child, tag, depth, &unused);
+      return read_value(child, tag, offset, depth, &unused);
     }
-    path_.push_back({&key, 0});
-    Value value;
-    if (!read_value(child, tag, depth, &value)) return false;
+    DictEntry& entry = entries.back();
+    path_.push_back({&entry.key, 0});
+    if (!read_value(child, tag, offset, depth, &entry.value)) return false;
     path_.pop_back();
     have_key = false;
 
     // Duplicate keys: CoreFoundation keeps the later value; we keep the first key's place.
+    const std::size_t before = entries.size() - 1;  // entries ahead of this one
     DictEntry* existing = nullptr;
-    if (entries.size() <= kIndexThreshold) {
-      for (DictEntry& e : entries) {
-        if (e.key == key) {
-          existing = &e;
+    if (before <= kIndexThreshold) {
+      for (std::size_t i = 0; i < before; ++i) {
+        if (entries[i].key == entry.key) {
+          existing = &entries[i];
           break;
         }
       }
-    } else if (auto it = index.find(key); it != index.end()) {
+    } else if (auto it = index.find(entry.key); it != index.end()) {
       existing = &entries[it->second];
     }
     if (existing) {
       SourceText::Position first = source_.position(existing->key_offset);
-      path_.push_back({&key, 0});
+      path_.push_back({&entry.key, 0});
       Diagnostic warning = Diagnostic::at(
           source_, key_offset,
-          "duplicate key " + quoted(key) + " (first at " + std::to_string(first.line) + ":" +
+          "duplicate key " + quoted(entry.key) + " (first at " + std::to_string(first.line) + ":" +
               std::to_string(first.column) + "); the later value wins",
           Severity::kWarning);
       warning.key_path = key_path();
       path_.pop_back();
       warnings_->push_back(std::move(warning));
-      existing->value = std::move(value);
+      existing->value = std::move(entry.value);
+      entries.pop_back();
       continue;
     }
-    dict.append(std::move(key), std::move(value));
-    entries.back().key_offset = offset32(key_offset);
     if (entries.size() > kIndexThreshold) {
       if (index.empty()) {
-        index.reserve(elements / 2);
+        index.reserve((children + 1) / 2);
         for (std::size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].key, i);
       } else {
         index.emplace(entries.back().key, entries.size() - 1);
@@ -771,7 +794,7 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
     }
   }
   if (have_key) {
-    path_.push_back({&key, 0});
+    path_.push_back({&entries.back().key, 0});
     return fail(key_offset, "<key> without a value");
   }
   *out = Value(std::move(dict));
@@ -779,12 +802,10 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
 }
 
 bool XmlReader::read_array(pugi::xml_node element, int depth, Value* out) {
-  std::size_t elements = 0;
-  for (pugi::xml_node c = element.first_child(); c; c = c.next_sibling()) {
-    elements += c.type() == pugi::node_element;
-  }
+  std::size_t children = 0;
+  for (pugi::xml_node c = element.first_child(); c; c = c.next_sibling()) ++children;
   Array array;
-  array.reserve(elements);
+  array.reserve(children);
   if (!check_embedded_text(element, "array", "value elements")) return false;
   for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
     pugi::xml_node_type type = child.type();
@@ -798,17 +819,20 @@ bool XmlReader::read_array(pugi::xml_node element, int depth, Value* out) {
     if (type != pugi::node_element) continue;
     path_.push_back({nullptr, array.size()});
     array.emplace_back();
-    if (!read_value(child, classify(child.name()), depth, &array.back())) return false;
+    const char* name = child.name();
+    if (!read_value(child, classify(name), offset_of_name(name), depth, &array.back())) {
+      return false;
+    }
     path_.pop_back();
   }
   *out = Value(std::move(array));
   return true;
 }
 
-bool XmlReader::read_text(pugi::xml_node element, Text* out) {
+bool XmlReader::read_text(pugi::xml_node element, std::size_t element_offset, Text* out) {
   out->value.clear();
   out->exact = true;
-  out->offset = offset_of(element);
+  out->offset = element_offset;
   bool first = true;
   // parse_embed_pcdata stores text that comes first in the element itself.
   if (const char* embedded = element.value(); *embedded) {
