@@ -8,6 +8,7 @@
 #endif
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -46,9 +47,22 @@ enum class Tag {
   kUnknown,
 };
 
-// Whether the NUL-terminated `name` equals `literal`. It stops at the first difference, so it
-// never reads past the end of name, and being inline it is much cheaper than a strcmp call for
-// these short names (classify runs once for every element).
+// pugixml parses a padded copy of the input in place: kPadding zero bytes follow the document, so
+// scans over a name or a text inside the buffer may load whole 8- or 16-byte blocks that run up
+// to 15 bytes past the string's terminating NUL.
+constexpr std::size_t kPadding = 16;
+
+// An element name as a little-endian word: its bytes, then zeros. Every plist element name fits
+// with its NUL in eight bytes ("integer" is the longest).
+constexpr std::uint64_t name_word(std::string_view name) {
+  std::uint64_t w = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    w |= std::uint64_t{static_cast<unsigned char>(name[i])} << (8 * i);
+  }
+  return w;
+}
+
+// Whether the NUL-terminated `name` equals `literal`, stopping at the first difference.
 template <std::size_t N>
 bool name_is(const char* name, const char (&literal)[N]) {
   for (std::size_t i = 0; i < N; ++i) {
@@ -57,7 +71,45 @@ bool name_is(const char* name, const char (&literal)[N]) {
   return true;
 }
 
+// Which plist element a name (inside the padded parse buffer) is. classify runs for every
+// element, so on little-endian targets it compares one word: the first eight bytes with those
+// after the first NUL cleared (a name with no NUL there is longer than any plist element).
 Tag classify(const char* name) {
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+    std::uint64_t w;
+    std::memcpy(&w, name, sizeof w);
+    // The lowest bit set marks the first zero byte (the "has a zero byte" test is exact there).
+    const std::uint64_t zero = (w - kOnes) & ~w & kHighs;
+    w &= zero ^ (zero - 1);
+    switch (w) {
+      case name_word("dict"):
+        return Tag::kDict;
+      case name_word("key"):
+        return Tag::kKey;
+      case name_word("string"):
+        return Tag::kString;
+      case name_word("array"):
+        return Tag::kArray;
+      case name_word("integer"):
+        return Tag::kInteger;
+      case name_word("true"):
+        return Tag::kTrue;
+      case name_word("false"):
+        return Tag::kFalse;
+      case name_word("real"):
+        return Tag::kReal;
+      case name_word("date"):
+        return Tag::kDate;
+      case name_word("data"):
+        return Tag::kData;
+      case name_word("plist"):
+        return Tag::kPlist;
+      default:
+        return Tag::kUnknown;
+    }
+  }
   switch (name[0]) {
     case 'a':
       if (name_is(name, "array")) return Tag::kArray;
@@ -92,6 +144,25 @@ Tag classify(const char* name) {
       break;
   }
   return Tag::kUnknown;
+}
+
+// Length of the text at p (inside the padded parse buffer) up to the first '&', CR or its NUL:
+// the part append_pcdata copies as it is. 16 bytes a step with SSE2.
+inline std::size_t plain_length(const char* p) {
+#if defined(__SSE2__)
+  // Each block starts at or before the NUL, so it ends inside the padding at the latest.
+  for (const char* q = p;; q += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit))) {
+      return static_cast<std::size_t>(q - p) + static_cast<std::size_t>(std::countr_zero(mask));
+    }
+  }
+#else
+  return std::strcspn(p, "&\r");
+#endif
 }
 
 bool is_xml_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
@@ -876,8 +947,10 @@ bool XmlReader::read_text(pugi::xml_node element, std::size_t element_offset, Te
 // Decodes parsed character data: the five predefined entities, numeric character references,
 // and CR or CRLF line ends (to LF, as XML requires). Anything else after '&' is an error.
 bool XmlReader::append_pcdata(const char* p, std::size_t offset, Text* out) {
-  // Most text has nothing to decode: one library scan finds its end or the first '&' or CR.
-  std::size_t plain = std::strcspn(p, "&\r");
+  // Most text has nothing to decode: one scan finds its end or the first '&' or CR. Empty text
+  // may be pugixml's static "" rather than a string in the buffer, so it is not scanned.
+  if (*p == '\0') return true;
+  std::size_t plain = plain_length(p);
   out->value.append(p, plain);
   if (p[plain] == '\0') return true;
   out->exact = false;
@@ -1201,9 +1274,9 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   // pugixml parses a copy in place; names and text stay at their input offsets because the
   // reader decodes entities and line ends itself (parse_escapes and parse_eol are off).
   // parse_fragment keeps text outside the root element visible so it can be rejected.
-  std::unique_ptr<char[]> buffer(new char[end + 1]);
+  std::unique_ptr<char[]> buffer(new char[end + kPadding]);
   std::memcpy(buffer.get(), body.data(), end);
-  buffer[end] = '\0';
+  std::memset(buffer.get() + end, 0, kPadding);
   pugi::xml_document xml;
   const unsigned flags = pugi::parse_cdata | pugi::parse_fragment | pugi::parse_embed_pcdata |
                          whitespace_flag(seen, body.substr(content + start).starts_with("<?"));
