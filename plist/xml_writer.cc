@@ -1,6 +1,6 @@
 // The XML writers: minimal (smallest text CoreFoundation and conforming XML parsers read back to
 // the same value) and pretty (CoreFoundation's own layout, so diffs against Apple-written files
-// stay small). Both write one std::string in a single pass after one cheap size estimate.
+// stay small). Both write the text in a single pass into a reused per-thread buffer.
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -243,28 +243,19 @@ void append_base64(std::string& out, const std::uint8_t* data, std::size_t size)
   }
 }
 
-// An upper-bound-ish guess of the output size, so the string is allocated once in the common case.
-std::size_t estimate(const Value& v, std::size_t indent) {
-  switch (v.type()) {
-    case Type::kString:
-      return v.as_string().size() + v.as_string().size() / 8 + 20 + indent;
-    case Type::kData:
-      return v.as_data().size() / 3 * 4 + v.as_data().size() / 16 + 20 + 2 * indent;
-    case Type::kArray: {
-      std::size_t n = 20 + 2 * indent;
-      for (const Value& item : v.as_array()) n += estimate(item, indent + 1);
-      return n;
-    }
-    case Type::kDict: {
-      std::size_t n = 20 + 2 * indent;
-      for (const DictEntry& e : v.as_dict()) {
-        n += e.key.size() + 12 + indent + estimate(e.value, indent + 1);
-      }
-      return n;
-    }
-    default:
-      return 40 + indent;
-  }
+// The writers append to a per-thread buffer that keeps its capacity from call to call, then
+// return an exact-size copy of it: one allocation and one copy of the text, cheaper than walking
+// the whole tree once more beforehand to size the output. A buffer grown past 1 MiB is released
+// so one huge document does not pin its size for the life of the thread.
+template <typename Write>
+std::string write_with_scratch(Write write) {
+  constexpr std::size_t kKeepCapacity = std::size_t{1} << 20;
+  thread_local std::string scratch;
+  scratch.clear();
+  write(scratch);
+  std::string out(scratch);
+  if (scratch.capacity() > kKeepCapacity) std::string().swap(scratch);
+  return out;
 }
 
 class MinimalWriter {
@@ -430,33 +421,27 @@ class PrettyWriter {
 }  // namespace
 
 std::string write_minimal_xml(const Value& root, const XmlOptions& options) {
-  std::string out;
-  out.reserve(estimate(root, 0) + 200);
-  if (options.declaration) {
-    out += kDeclaration;
-  }
-  if (options.doctype) {
-    out += kDoctype;
-  }
-  if (options.plist_element) out += kPlistOpen;
-  MinimalWriter(out).value(root);
-  if (options.plist_element) out += kPlistClose;
-  return out;
+  return write_with_scratch([&](std::string& out) {
+    if (options.declaration) out += kDeclaration;
+    if (options.doctype) out += kDoctype;
+    if (options.plist_element) out += kPlistOpen;
+    MinimalWriter(out).value(root);
+    if (options.plist_element) out += kPlistClose;
+  });
 }
 
 std::string write_pretty_xml(const Value& root) {
-  std::string out;
-  out.reserve(estimate(root, 1) + 200);
-  out += kDeclaration;
-  out += '\n';
-  out += kDoctype;
-  out += '\n';
-  out += kPlistOpen;
-  out += '\n';
-  PrettyWriter(out).value(root, 0);
-  out += kPlistClose;
-  out += '\n';
-  return out;
+  return write_with_scratch([&](std::string& out) {
+    out += kDeclaration;
+    out += '\n';
+    out += kDoctype;
+    out += '\n';
+    out += kPlistOpen;
+    out += '\n';
+    PrettyWriter(out).value(root, 0);
+    out += kPlistClose;
+    out += '\n';
+  });
 }
 
 }  // namespace cmdm::plist
