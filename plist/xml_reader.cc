@@ -235,9 +235,9 @@ constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
   return t;
 }();
 
-// Whether any of 32 bytes is special (as kSpecialByte says). Every parsed byte passes through
-// here, and compilers at -O2 leave the portable loop scalar (about three instructions a byte), so
-// x86 gets an SSE2 version that does 16 bytes in a dozen instructions.
+// Which of 32 bytes are special (as kSpecialByte says), one bit each. Every parsed byte passes
+// through here, and compilers at -O2 leave the portable loop scalar (about three instructions a
+// byte), so x86 gets an SSE2 version that does 16 bytes in a dozen instructions.
 #if defined(__SSE2__)
 inline __m128i special_in_16(__m128i v) {
   // Signed compare: non-ASCII bytes are negative, so "< 0x20" catches them with the controls.
@@ -249,22 +249,39 @@ inline __m128i special_in_16(__m128i v) {
                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
   return _mm_or_si128(_mm_andnot_si128(space, low), markup);
 }
-inline bool special_in_block(const unsigned char* p) {
-  __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
-  return _mm_movemask_epi8(_mm_or_si128(special_in_16(a), special_in_16(b))) != 0;
+inline std::uint32_t special_mask(const unsigned char* p) {
+  __m128i a = special_in_16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  __m128i b = special_in_16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)));
+  return static_cast<std::uint32_t>(_mm_movemask_epi8(a)) |
+         (static_cast<std::uint32_t>(_mm_movemask_epi8(b)) << 16);
 }
 #else
-inline bool special_in_block(const unsigned char* p) {
-  unsigned char any = 0;
-  for (int k = 0; k < 32; ++k) {
-    unsigned char c = p[k];
-    any |= (c >= 0x80) | ((c < 0x20) & (c != '\t') & (c != '\n') & (c != '\r')) | (c == '!') |
-           (c == '?');
-  }
-  return any != 0;
+inline std::uint32_t special_mask(const unsigned char* p) {
+  std::uint32_t mask = 0;
+  for (int k = 0; k < 32; ++k) mask |= std::uint32_t{kSpecialByte[p[k]]} << k;
+  return mask;
 }
 #endif
+
+// The offset of the first special byte at or after i, or n when there is none. Plain ASCII is
+// skipped 32 bytes at a time and the mask points straight at the byte, so a block that holds
+// the declaration or a few UTF-8 characters is not walked byte by byte.
+inline std::size_t next_special(const unsigned char* p, std::size_t n, std::size_t i) {
+  for (; i + 32 <= n; i += 32) {
+    if (std::uint32_t mask = special_mask(p + i)) {
+      return i + static_cast<std::size_t>(std::countr_zero(mask));
+    }
+  }
+  if (i >= n) return n;
+  if (n >= 32) {
+    // The last partial block: look at the final 32 bytes and drop the ones before i.
+    std::size_t base = n - 32;
+    std::uint32_t mask = special_mask(p + base) >> (i - base);
+    return mask ? i + static_cast<std::size_t>(std::countr_zero(mask)) : n;
+  }
+  while (i < n && !kSpecialByte[p[i]]) ++i;
+  return i;
+}
 
 // What the character check saw of the markup, to pick pugixml's whitespace mode (below).
 struct MarkupSeen {
@@ -276,20 +293,8 @@ std::optional<BadInput> check_characters(std::string_view s, MarkupSeen* seen) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
-  std::size_t slow_until = 0;  // end of the block being looked at byte by byte
-  while (i < n) {
-    if (i >= slow_until) {
-      // Plain ASCII 32 bytes at a time, written so compilers turn it into vector compares; then
-      // byte by byte through the block that holds something.
-      while (i + 32 <= n && !special_in_block(p + i)) i += 32;
-      if (i >= n) break;
-      slow_until = i + 32;
-    }
+  while ((i = next_special(p, n, i)) < n) {
     unsigned char c = p[i];
-    if (!kSpecialByte[c]) {
-      ++i;
-      continue;
-    }
     if (c == '!' || c == '?') {
       if (i > 0 && p[i - 1] == '<') {
         if (c == '?') {

@@ -351,6 +351,33 @@ TEST(XmlReaderErrors, InvalidUtf8AtTheExactByteWithTheLineShownAsText) {
             "                  ^\n");
 }
 
+// The character check skips plain ASCII 32 bytes at a time and jumps to the byte its mask
+// points at: put a bad byte, and a valid two-byte character, at every position around those
+// blocks, and a bad byte at every distance from the end of the input.
+TEST(XmlReaderErrors, FindsABadByteAtEveryPositionOfTheBlockScan) {
+  for (std::size_t len = 1; len <= 80; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      std::string text(len, 'x');
+      text[pos] = '\x01';
+      std::string expected = "t.plist:1:" + std::to_string(9 + pos) +
+                             ": error: control character U+0001 is not allowed in XML";
+      std::string error = error_of("<string>" + text + "</string>");
+      ASSERT_EQ(error.substr(0, expected.size()), expected) << "len " << len << " pos " << pos;
+
+      std::string utf8(len, 'x');
+      utf8.replace(pos, 1, "\xC3\xA9");
+      ASSERT_EQ(parse_ok("<string>" + utf8 + "</string>"), Value(utf8))
+          << "len " << len << " pos " << pos;
+    }
+  }
+  for (std::size_t spaces = 0; spaces <= 40; ++spaces) {
+    std::string expected = "t.plist:1:" + std::to_string(19 + spaces) +
+                           ": error: invalid UTF-8: unexpected continuation byte 0x80";
+    std::string error = error_of("<string>x</string>" + std::string(spaces, ' ') + "\x80");
+    ASSERT_EQ(error.substr(0, expected.size()), expected) << "spaces " << spaces;
+  }
+}
+
 TEST(XmlReaderErrors, Utf16InputIsNamed) {
   EXPECT_EQ(error_of(std::string("\xFF\xFE<\0p\0", 6)),
             "t.plist: error: UTF-16 input is not supported: convert it to UTF-8 (plutil -convert "
