@@ -524,9 +524,10 @@ Diagnostic markup_error(const pugi::xml_parse_result& result, std::string_view t
 
 // ---- The tree walk ----
 
-// Element text after decoding, and where it came from.
+// Element text after decoding, and where it came from. The text is decoded straight into the
+// string that keeps it (a dict key, a string Value, or the reader's scratch for other scalars).
 struct Text {
-  std::string value;
+  std::string& value;
   std::size_t offset = 0;  // input offset of the first text byte (or of the element when empty)
   bool exact = true;       // value[i] sits at input offset + i (no entity, CDATA or CR changed it)
 };
@@ -608,7 +609,9 @@ class XmlReader {
   const ReadOptions& options_;
   std::vector<Diagnostic>* warnings_;
   std::vector<PathPart> path_;
-  Text scratch_;  // the text of numbers, dates, booleans and data, reused to save allocations
+  // The text of numbers, dates, booleans and data, reused to save allocations.
+  std::string scratch_value_;
+  Text scratch_{scratch_value_};
   Diagnostic error_;
 };
 
@@ -717,14 +720,10 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
       }
       break;
     case Tag::kString: {
-      Text text;
+      // Containers hand in a fresh Value, which already holds a string: read into it in place.
+      if (!out->is_string()) *out = Value(std::string());
+      Text text{out->as_string()};
       if (!read_text(element, offset, &text)) return false;
-      // Containers hand in a fresh Value, which already holds a string: fill it in place.
-      if (out->is_string()) {
-        out->as_string() = std::move(text.value);
-      } else {
-        *out = Value(std::move(text.value));
-      }
       break;
     }
     case Tag::kInteger: {
@@ -809,10 +808,9 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
         path_.push_back({&entries.back().key, 0});
         return fail(key_offset, "<key> without a value");
       }
-      Text text;
-      if (!read_text(child, offset, &text)) return false;
       DictEntry& entry = entries.emplace_back();
-      entry.key = std::move(text.value);
+      Text text{entry.key};
+      if (!read_text(child, offset, &text)) return false;
       entry.key_offset = offset32(offset);
       key_offset = offset;
       have_key = true;
@@ -968,7 +966,10 @@ bool XmlReader::append_pcdata(const char* p, std::size_t offset, Text* out) {
       continue;
     }
     if (c != '&') {
-      out->value += c;
+      // A plain run up to the next '&', CR or the end: copy it at once.
+      std::size_t run = plain_length(p + i);
+      out->value.append(p + i, run);
+      i += run - 1;
       continue;
     }
     std::size_t semi = i + 1;

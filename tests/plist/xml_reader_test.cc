@@ -143,6 +143,12 @@ TEST(XmlReader, NormalisesCrlfAndCrLineEndsToLf) {
                      "<string>a\r\nb\rc</string>\r\n</dict>\r\n</plist>\r\n";
   EXPECT_EQ(*parse_ok(text).get_string("k"), "a\nb\nc");
   EXPECT_EQ(parse_ok(plist("<string><![CDATA[a\r\nb]]></string>")).as_string(), "a\nb");
+  // After the first line end or entity, plain runs of every length are copied whole.
+  const std::string x20(20, 'x'), y40(40, 'y'), z17(17, 'z');
+  EXPECT_EQ(parse_ok(plist("<string>" + x20 + "\r\n" + y40 + "&amp;" + z17 + "\r" + "w\r\r\n" +
+                           "&lt;" + x20 + "</string>"))
+                .as_string(),
+            x20 + "\n" + y40 + "&" + z17 + "\nw\n\n<" + x20);
 }
 
 TEST(XmlReader, IgnoresNulBytesAndWhitespaceAfterTheEnd) {
