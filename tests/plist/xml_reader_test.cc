@@ -302,6 +302,20 @@ TEST(XmlReader, FindsDuplicateKeysInLargeDicts) {
   EXPECT_EQ(doc->warnings[1].key_path, "Outer.k39");
 }
 
+// Small documents are parsed in a buffer on the stack, larger ones on the heap: read documents
+// on both sides of that size, with an error near the end of each to check the offsets too.
+TEST(XmlReader, ReadsDocumentsOfEverySizeAroundTheParseBufferLimit) {
+  for (std::size_t size : {1000u, 16 * 1024u - 100, 16 * 1024u - 40, 16 * 1024u - 17,
+                           16 * 1024u - 16, 16 * 1024u, 16 * 1024u + 1, 40000u}) {
+    std::string text(size, 'x');
+    EXPECT_EQ(parse_ok("<string>" + text + "</string>"), Value(text)) << size;
+    std::string error = error_of("<string>" + text + "</string><x/>");
+    std::string expected =
+        "t.plist:1:" + std::to_string(size + 18) + ": error: more than one root element";
+    EXPECT_EQ(error.substr(0, expected.size()), expected) << size;
+  }
+}
+
 TEST(XmlReader, AcceptsNestingUpToTheLimit) {
   ReadOptions options;
   options.max_depth = 3;
