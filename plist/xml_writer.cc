@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,56 @@ constexpr std::string_view kDoctype =
     R"(<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">)";
 constexpr std::string_view kPlistOpen = R"(<plist version="1.0">)";
 constexpr std::string_view kPlistClose = "</plist>";
+
+// The text being written: a growable byte buffer whose appends are inline. std::string's appends
+// each call into the standard library, and the writers make several per value, so this buffer
+// was worth its few lines; it is kept per thread (see write_with_scratch) so its capacity is
+// reused from document to document.
+class Output {
+ public:
+  // Makes room for n more bytes and returns where they go.
+  char* grow(std::size_t n) {
+    if (capacity_ - size_ < n) reallocate(size_ + n);
+    char* at = data_.get() + size_;
+    size_ += n;
+    return at;
+  }
+  void append(const char* s, std::size_t n) {
+    if (n != 0) std::memcpy(grow(n), s, n);
+  }
+  void append(std::size_t n, char c) {
+    if (n != 0) std::memset(grow(n), c, n);
+  }
+  Output& operator+=(std::string_view s) {
+    append(s.data(), s.size());
+    return *this;
+  }
+  Output& operator+=(char c) {
+    *grow(1) = c;
+    return *this;
+  }
+  void clear() { size_ = 0; }
+  std::size_t capacity() const { return capacity_; }
+  void release() {
+    data_.reset();
+    size_ = capacity_ = 0;
+  }
+  std::string str() const { return std::string(data_.get(), size_); }
+
+ private:
+  void reallocate(std::size_t needed) {
+    std::size_t capacity = capacity_ < 4096 ? 4096 : 2 * capacity_;
+    if (capacity < needed) capacity = needed;
+    std::unique_ptr<char[]> data(new char[capacity]);
+    if (size_ != 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -107,7 +158,7 @@ inline const char* find_attention(const char* p, const char* end) {
 // &#13; because conforming XML parsers (expat, pugixml) turn a raw CR into LF; CoreFoundation reads
 // the reference too. Control characters XML 1.0 cannot hold (< 0x20 except TAB LF CR) are copied
 // raw, as CoreFoundation writes and reads them; no XML 1.0 parser accepts them in any spelling.
-void append_escaped(std::string& out, std::string_view s, bool minimal) {
+void append_escaped(Output& out, std::string_view s, bool minimal) {
   const char* p = s.data();
   const char* end = p + s.size();
   const char* run = p;  // the first byte not yet copied
@@ -140,7 +191,7 @@ void append_escaped(std::string& out, std::string_view s, bool minimal) {
   out.append(run, static_cast<std::size_t>(end - run));
 }
 
-void append_integer(std::string& out, Integer i) {
+void append_integer(Output& out, Integer i) {
   char buf[24];
   std::to_chars_result r = i.is_big_unsigned() ? std::to_chars(buf, buf + sizeof buf, i.as_uint64())
                                                : std::to_chars(buf, buf + sizeof buf, i.as_int64());
@@ -167,7 +218,7 @@ std::size_t trim_exponent(char* buf, std::size_t len) {
 // The shortest spelling that reads back to the same double: the shorter of the shortest fixed and
 // shortest scientific forms (exponent trimmed). "inf"/"-inf"/"nan" are the shortest forms that
 // both CoreFoundation and plistlib accept.
-void append_real_minimal(std::string& out, double d) {
+void append_real_minimal(Output& out, double d) {
   if (std::isnan(d)) {
     out += "nan"sv;
     return;
@@ -193,7 +244,7 @@ void append_real_minimal(std::string& out, double d) {
 // zero as 0.0. We keep its layout (fixed notation while the decimal exponent is in [-4, 17),
 // scientific otherwise, integral values without a fraction) but with the shortest digits that
 // round-trip, so 0.1 stays "0.1" rather than CoreFoundation's "0.10000000000000001".
-void append_real_pretty(std::string& out, double d) {
+void append_real_pretty(Output& out, double d) {
   if (std::isnan(d)) {
     out += "nan"sv;
     return;
@@ -215,10 +266,8 @@ void append_real_pretty(std::string& out, double d) {
   out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
-void append_base64(std::string& out, const std::uint8_t* data, std::size_t size) {
-  std::size_t old = out.size();
-  out.resize(old + (size + 2) / 3 * 4);
-  char* o = out.data() + old;
+void append_base64(Output& out, const std::uint8_t* data, std::size_t size) {
+  char* o = out.grow((size + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= size; i += 3) {
     std::uint32_t n =
@@ -250,17 +299,17 @@ void append_base64(std::string& out, const std::uint8_t* data, std::size_t size)
 template <typename Write>
 std::string write_with_scratch(Write write) {
   constexpr std::size_t kKeepCapacity = std::size_t{1} << 20;
-  thread_local std::string scratch;
+  thread_local Output scratch;
   scratch.clear();
   write(scratch);
-  std::string out(scratch);
-  if (scratch.capacity() > kKeepCapacity) std::string().swap(scratch);
+  std::string out = scratch.str();
+  if (scratch.capacity() > kKeepCapacity) scratch.release();
   return out;
 }
 
 class MinimalWriter {
  public:
-  explicit MinimalWriter(std::string& out) : out_(out) {}
+  explicit MinimalWriter(Output& out) : out_(out) {}
 
   void value(const Value& v) {
     switch (v.type()) {
@@ -329,7 +378,7 @@ class MinimalWriter {
   }
 
  private:
-  std::string& out_;
+  Output& out_;
 };
 
 // CoreFoundation's _CFAppendXML0, element for element: one tab per level, every element on its own
@@ -337,7 +386,7 @@ class MinimalWriter {
 // in lines of 76 - 8 * level characters indented by the level (both capped at level 8).
 class PrettyWriter {
  public:
-  explicit PrettyWriter(std::string& out) : out_(out) {}
+  explicit PrettyWriter(Output& out) : out_(out) {}
 
   void value(const Value& v, std::size_t level) {
     tabs(level);
@@ -415,13 +464,13 @@ class PrettyWriter {
     }
   }
 
-  std::string& out_;
+  Output& out_;
 };
 
 }  // namespace
 
 std::string write_minimal_xml(const Value& root, const XmlOptions& options) {
-  return write_with_scratch([&](std::string& out) {
+  return write_with_scratch([&](Output& out) {
     if (options.declaration) out += kDeclaration;
     if (options.doctype) out += kDoctype;
     if (options.plist_element) out += kPlistOpen;
@@ -431,7 +480,7 @@ std::string write_minimal_xml(const Value& root, const XmlOptions& options) {
 }
 
 std::string write_pretty_xml(const Value& root) {
-  return write_with_scratch([&](std::string& out) {
+  return write_with_scratch([&](Output& out) {
     out += kDeclaration;
     out += '\n';
     out += kDoctype;

@@ -174,6 +174,24 @@ Value sample() {
   return Value(std::move(d));
 }
 
+// The writers grow one reused buffer, and drop it after a document over 1 MiB: write documents
+// of growing size, one past that limit, then a small one again.
+TEST(MinimalXml, WritesDocumentsOfEverySizeWithTheReusedBuffer) {
+  for (std::size_t count : {0u, 1u, 100u, 1000u, 3000u, 1u}) {
+    Array items;
+    std::string expected = "<array>";
+    for (std::size_t i = 0; i < count; ++i) {
+      std::string text(400 + i % 7, static_cast<char>('a' + i % 26));
+      text += "&<";
+      items.emplace_back(text);
+      expected += "<string>" + text.substr(0, text.size() - 2) + "&amp;&lt;</string>";
+    }
+    expected += "</array>";
+    if (count == 0) expected = "<array/>";
+    ASSERT_EQ(bare(Value(std::move(items))), expected) << count;
+  }
+}
+
 TEST(MinimalXml, IsByteIdenticalFromRunToRun) {
   std::string first = write_minimal_xml(sample());
   for (int i = 0; i < 5; ++i) EXPECT_EQ(write_minimal_xml(sample()), first);
