@@ -790,8 +790,10 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
   bool have_key = false;  // entries.back() holds a key still waiting for its value
   std::size_t key_offset = 0;
   if (!check_embedded_text(element, "dict", "<key> and value elements")) return false;
-  for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
-    pugi::xml_node_type type = child.type();
+  for (pugi::xml_node child = element.first_child();; child = child.next_sibling()) {
+    // A null node has type node_null: one accessor call both ends the loop and sorts the child.
+    const pugi::xml_node_type type = child.type();
+    if (type == pugi::node_null) break;
     if (type == pugi::node_pcdata || type == pugi::node_cdata) {
       if (!check_container_text(child.value(), type == pugi::node_cdata, "dict",
                                 "<key> and value elements")) {
@@ -881,8 +883,10 @@ bool XmlReader::read_array(pugi::xml_node element, int depth, Value* out) {
   Array array;
   array.reserve(children);
   if (!check_embedded_text(element, "array", "value elements")) return false;
-  for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
-    pugi::xml_node_type type = child.type();
+  for (pugi::xml_node child = element.first_child();; child = child.next_sibling()) {
+    // A null node has type node_null: one accessor call both ends the loop and sorts the child.
+    const pugi::xml_node_type type = child.type();
+    if (type == pugi::node_null) break;
     if (type == pugi::node_pcdata || type == pugi::node_cdata) {
       if (!check_container_text(child.value(), type == pugi::node_cdata, "array",
                                 "value elements")) {
