@@ -1,6 +1,6 @@
 // OpenSSL plumbing shared by signing, verification and unwrapping: error-queue conversion,
 // certificate reading and description, and the one SignedData parser every entry point uses.
-#include "signer/openssl_util.h"
+#include "signer/openssl_util_internal.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>

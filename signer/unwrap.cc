@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "signer/ber.h"
-#include "signer/openssl_util.h"
+#include "signer/openssl_util_internal.h"
 #include "signer/signer.h"
 
 namespace cmdm::signer {
