@@ -142,11 +142,12 @@ int run_build(const Args& args) {
   std::string targets, out_dir, level, command_uuid, policy;
   std::vector<std::string> vars, var_files, fact_files;
   LocalInstallArgs local;
-  add_local_install_options(options, local);
   options.add_options()
       ("target,t", po::value(&targets)->required(), "targets, comma-separated (`cmdm targets`)")
       ("output,o", po::value(&out_dir)->required(), "output directory")
-      ("level", po::value(&level)->default_value("lossless"), "optimizer level")
+      ("level", po::value(&level)->default_value("lossless"), "optimizer level");
+  add_local_install_options(options, local);
+  options.add_options()
       ("bundle", "also write OUT/bundle.cmdm")
       ("var", po::value(&vars), "template variable name=text or name:=json (repeatable)")
       ("vars", po::value(&var_files), "variables file: plist, JSON or YAML dict (repeatable)")
