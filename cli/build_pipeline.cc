@@ -194,7 +194,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
   m.is_signed = part.is_signed;
   m.payloads = part.payloads;
   m.payload_types = part.payload_types;
-  artifacts.push_back({m.profile, part.bytes});
+  artifacts.push_back({m.profile, part.bytes, m.sha256});
   artifacts.back().bytes.shrink_to_fit();
   for (const emitters::Target* t : options.targets) {
     emitters::Route r;
@@ -237,8 +237,8 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       // Bodies come out of string builders with spare capacity; a large build keeps thousands.
       install.shrink_to_fit();
       remove.shrink_to_fit();
-      artifacts.push_back({r.install, std::move(install)});
-      artifacts.push_back({r.remove, std::move(remove)});
+      artifacts.push_back({r.install, std::move(install), r.install_sha256});
+      artifacts.push_back({r.remove, std::move(remove), r.remove_sha256});
     }
     if (r.reason.empty() && r.target == part.signing_note_target) r.reason = part.signing_note;
     m.routes.push_back(std::move(r));

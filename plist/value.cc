@@ -1,12 +1,12 @@
 // The plist value model, key paths and the canonical digest.
 #include "plist/value.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <ctime>
+
+#include "plist/hash.h"
 
 namespace cmdm::plist {
 
@@ -310,20 +310,12 @@ void encode_canonical(const Value& v, std::string& out) {
 std::array<std::uint8_t, 32> digest(const Value& value) {
   std::string encoded;
   encode_canonical(value, encoded);
-  std::array<std::uint8_t, 32> out{};
-  unsigned int len = 0;
-  EVP_Digest(encoded.data(), encoded.size(), out.data(), &len, EVP_sha256(), nullptr);
-  return out;
+  return sha256(encoded);
 }
 
 std::string digest_hex(const Value& value) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : digest(value)) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  const std::array<std::uint8_t, 32> d = digest(value);
+  return hex(d.data(), d.size());
 }
 
 }  // namespace cmdm::plist
