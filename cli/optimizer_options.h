@@ -21,7 +21,7 @@ void add_optimizer_options(po::options_description& options, OptimizerArgs& args
                            const char* target_help);
 
 // Whether a part too large for the MDM's limit even alone may be routed to local install
-// (`cmdm split`, `cmdm build`). Unattended local install (`profiles install`) works only up to
+// (`cmdm check`, `cmdm split`, `cmdm build`). Unattended local install (`profiles install`) works only up to
 // macOS 10.15; since macOS 11 a person must approve the profile in System Settings, so by default
 // such a part is undeliverable.
 struct LocalInstallArgs {
