@@ -82,7 +82,7 @@ const emitters::Target& strictest_target(const BuildOptions& options) {
 // Stage 4 (sign): applies the signing policy to one part, from its measured sizes against the
 // strictest target: signed when the signed part fits, else unsigned when that fits (prefer-signed);
 // a part that fits in neither form keeps the signature unless the policy is `unsigned`, and is
-// routed to local install by emit_part.
+// routed local or undeliverable by emit_part.
 Status sign_part(ReadyPart& part, const emitters::Target& strictest, const BuildOptions& options) {
   signer::SignOptions so;
   so.signing_time = options.signing_time;
@@ -139,9 +139,8 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
     if (!t->accepts_binary) oo.disable.push_back("binary-plist");
     if (!t->is_mdm) oo.disable.push_back("drop-consent-text");  // local installs show it
   }
-  // A part that cannot fit alone keeps the build's existing route for oversized profiles (local
-  // install, with the reason in the manifest); emit_part decides routes per target.
-  split_options.local_allowed = true;
+  // emit_part decides the route of a part that cannot fit alone, per target, by the same rule.
+  split_options.local_allowed = options.local_allowed;
   Result<optimizer::Split> split = optimizer::split(profile, split_options);
   if (!split) {
     Error e = split.error();
@@ -171,11 +170,15 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
 }
 
 std::string fits_reason(const emitters::Target& t, std::size_t size, std::size_t limit,
-                        const std::string& level) {
-  return "does not fit " + std::string(t.name) + ": " + std::to_string(size) + " " +
-         std::string(t.limit_counts) + " > limit " + std::to_string(limit) +
-         "; install it locally (profiles/)" +
-         (level == "aggressive" ? std::string() : std::string(" or raise --level"));
+                        const BuildOptions& options) {
+  std::string raise = options.level == "aggressive" ? "" : " or raise --level";
+  std::string does_not_fit = "does not fit " + std::string(t.name) + " even alone: " +
+                             std::to_string(size) + " " + std::string(t.limit_counts) +
+                             " > limit " + std::to_string(limit);
+  if (options.local_allowed) return does_not_fit + "; install it locally (profiles/)" + raise;
+  return does_not_fit +
+         ", and since macOS 11 a profile installed locally needs a person's approval; "
+         "use --allow-local (install it by hand) or --os macOS:10.15 (older Macs)" + raise;
 }
 
 // Stage 5 (emit): one part's artifacts and its manifest entry.
@@ -191,7 +194,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
   m.is_signed = part.is_signed;
   m.payloads = part.payloads;
   m.payload_types = part.payload_types;
-  artifacts.push_back({m.profile, part.bytes});
+  artifacts.push_back({m.profile, part.bytes, m.sha256});
   artifacts.back().bytes.shrink_to_fit();
   for (const emitters::Target* t : options.targets) {
     emitters::Route r;
@@ -213,8 +216,8 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       r.route = "undeliverable";
       r.reason = std::string(t->name) + " cannot carry a binary profile; use a lower --level";
     } else if (r.limit != 0 && r.size > r.limit) {
-      r.route = "local";
-      r.reason = fits_reason(*t, r.size, r.limit, options.level);
+      r.route = options.local_allowed ? "local" : "undeliverable";
+      r.reason = fits_reason(*t, r.size, r.limit, options);
     } else {
       r.route = "mdm";
     }
@@ -234,8 +237,8 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       // Bodies come out of string builders with spare capacity; a large build keeps thousands.
       install.shrink_to_fit();
       remove.shrink_to_fit();
-      artifacts.push_back({r.install, std::move(install)});
-      artifacts.push_back({r.remove, std::move(remove)});
+      artifacts.push_back({r.install, std::move(install), r.install_sha256});
+      artifacts.push_back({r.remove, std::move(remove), r.remove_sha256});
     }
     if (r.reason.empty() && r.target == part.signing_note_target) r.reason = part.signing_note;
     m.routes.push_back(std::move(r));

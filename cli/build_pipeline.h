@@ -23,6 +23,10 @@ namespace cmdm::cli {
 struct BuildOptions {
   std::vector<const emitters::Target*> targets;  // at least one
   std::string level = "lossless";  // optimizer level: lossless, safe, aggressive
+  // A part too large for an MDM target's limit even alone is routed `local` there (a
+  // .mobileconfig installed on the device) only when this is set (`--allow-local`, or `--os`
+  // naming macOS 10.15 or older); otherwise that route is `undeliverable`, as in `cmdm split`.
+  bool local_allowed = false;
   // Template variables and facts (`--var`, `--vars`, `--facts`).
   compiler::Context context;
   // Signing (`--sign-key/--sign-cert` or `--sign-p12`): null means unsigned output. The policy
@@ -57,7 +61,7 @@ struct BuildOutput {
   std::vector<Diagnostic> skipped;  // with keep_going: why sources were left out
   std::size_t skipped_sources = 0;
   std::size_t undeliverable = 0;  // routes that cannot reach the device at all
-  std::size_t routed_local = 0;   // MDM routes that fell back to local install
+  std::size_t routed_local = 0;   // MDM routes that fell back to local install (local_allowed)
 };
 
 // Builds every source. Any source error fails the whole build (all diagnostics are returned) so

@@ -11,6 +11,7 @@
 #include "cli/build_pipeline.h"
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/optimizer_options.h"
 #include "plist/file_io.h"
 
 namespace cmdm::cli {
@@ -104,6 +105,22 @@ Result<std::optional<signer::Identity>> load_sign_identity(const po::variables_m
   return std::optional<signer::Identity>(std::move(*identity));
 }
 
+// One error per route that cannot reach the devices, naming source, part and reason (which says
+// the fix); the artifacts were written all the same, so other targets can still deliver the part.
+void print_undeliverable(const BuildRun& run) {
+  for (const emitters::SourceEntry& s : run.output.manifest.sources) {
+    for (const emitters::Part& p : s.parts) {
+      for (const emitters::Route& r : p.routes) {
+        if (r.route != "undeliverable") continue;
+        Diagnostic d;
+        d.file = s.path;
+        d.message = "part " + p.identifier + " is undeliverable: " + r.reason;  // names the target
+        std::cerr << d.format();
+      }
+    }
+  }
+}
+
 Result<std::optional<std::int64_t>> source_date_epoch() {
   const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
   if (!epoch || !*epoch) return std::optional<std::int64_t>();
@@ -124,10 +141,13 @@ int run_build(const Args& args) {
   std::vector<std::string> sources;
   std::string targets, out_dir, level, command_uuid, policy;
   std::vector<std::string> vars, var_files, fact_files;
+  LocalInstallArgs local;
   options.add_options()
       ("target,t", po::value(&targets)->required(), "targets, comma-separated (`cmdm targets`)")
       ("output,o", po::value(&out_dir)->required(), "output directory")
-      ("level", po::value(&level)->default_value("lossless"), "optimizer level")
+      ("level", po::value(&level)->default_value("lossless"), "optimizer level");
+  add_local_install_options(options, local);
+  options.add_options()
       ("bundle", "also write OUT/bundle.cmdm")
       ("var", po::value(&vars), "template variable name=text or name:=json (repeatable)")
       ("vars", po::value(&var_files), "variables file: plist, JSON or YAML dict (repeatable)")
@@ -147,7 +167,8 @@ int run_build(const Args& args) {
   positional.add("sources", -1);
   po::variables_map vm;
   const char* synopsis =
-      "SRC... --target T[,T...] -o OUT [--level L] [--var/--vars/--facts F] "
+      "SRC... --target T[,T...] -o OUT [--level L] [--os macOS:V] [--allow-local] "
+      "[--var/--vars/--facts F] "
       "[--sign-key K --sign-cert C | --sign-p12 P] [--bundle] [--json]";
   if (auto code = parse_options("build", synopsis, options, positional, args, vm)) {
     return *code;
@@ -180,6 +201,7 @@ int run_build(const Args& args) {
   build.signing_time = *epoch;
   build.targets = *parsed;
   build.level = level;
+  build.local_allowed = local.local_allowed();
   build.generator = "cmdm " CMDM_VERSION;
   std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
   build.fresh_command_uuids = command_uuid == "fresh";
@@ -196,11 +218,17 @@ int run_build(const Args& args) {
   if (!run) return report(run.error());
   for (const Diagnostic& w : run->output.warnings) std::cerr << w.format();
   for (const Diagnostic& d : run->output.skipped) std::cerr << d.format();
+  print_undeliverable(*run);
   if (vm.count("json")) {
     print_json(*run, vm.count("bundle") > 0);
   } else {
     print_table(*run, vm.count("bundle") > 0, out_dir);
   }
+  if (run->output.undeliverable) {
+    std::cerr << "cmdm build: " << run->output.undeliverable
+              << " undeliverable route(s), see above; every artifact was still written\n";
+  }
+  // Bad input (65) outranks an undeliverable route (1), as in `cmdm split`.
   if (run->output.skipped_sources) {
     std::cerr << "cmdm build: skipped " << run->output.skipped_sources << " source(s), see above\n";
     return static_cast<int>(ExitCode::kDataError);

@@ -128,9 +128,10 @@ int run_check(const Args& args) {
   optimizer::Settings& s = opt.settings;
   std::vector<std::string> files;
   std::string junit_file;
+  LocalInstallArgs local;
   add_optimizer_options(options, opt, "target whose limit applies (workspaceone, fleet, ...)");
+  add_local_install_options(options, local);
   options.add_options()
-      ("allow-local", "devices run macOS 10.15 or older: parts too large for the MDM go local")
       ("json", "print a JSON array, one object per profile")
       ("junit", po::value(&junit_file), "also write JUnit XML, one test case per profile")
       ("github", "print GitHub Actions ::error annotations for profiles that do not fit")
@@ -180,7 +181,7 @@ int run_check(const Args& args) {
       // How many parts the splitter would make, each measured as its own command.
       optimizer::SplitOptions split_options;
       split_options.optimize = prepared->options;
-      split_options.local_allowed = vm.count("allow-local") > 0;
+      split_options.local_allowed = local.local_allowed();
       Result<optimizer::Split> split = optimizer::split(source->profile, split_options);
       if (split) {
         row.parts = split->parts.size();

@@ -20,9 +20,10 @@ int run_split(const Args& args) {
   optimizer::Settings& s = opt.settings;
   std::vector<std::string> files;
   std::string out;
+  LocalInstallArgs local;
   add_optimizer_options(options, opt, "target whose limit the parts must fit");
+  add_local_install_options(options, local);
   options.add_options()
-      ("allow-local", "devices run macOS 10.15 or older: a part too large for the MDM goes local")
       ("output,o", po::value(&out), "output directory (profiles/ and manifest.json)")
       ("files", po::value(&files), "profile sources");
   po::positional_options_description positional;
@@ -40,7 +41,7 @@ int run_split(const Args& args) {
   if (!context) return report(context.error());
   optimizer::SplitOptions split_options;
   split_options.optimize = prepared->options;
-  split_options.local_allowed = vm.count("allow-local") > 0;
+  split_options.local_allowed = local.local_allowed();
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(out) / "profiles", ec);
   if (ec) return report(Error::make(ExitCode::kIoError, out, "cannot create directory: " + ec.message()));

@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "plist/calendar.h"
 #include "plist/file_io.h"
 #include "signer/signer.h"
 
@@ -34,14 +35,8 @@ std::optional<std::int64_t> parse_time(const std::string& text) {
   }
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   if (mo == 2 && d == 29 && !leap) return std::nullopt;
-  // Days from civil, as in the signer (no timegm(), no time zone).
-  const int yy = y - (mo <= 2);
-  const int era = (yy >= 0 ? yy : yy - 399) / 400;
-  const int yoe = yy - era * 400;
-  const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  return days * 86400 + h * 3600 + mi * 60 + s;
+  return plist::unix_seconds_of(y, static_cast<unsigned>(mo), static_cast<unsigned>(d),
+                               static_cast<unsigned>(h), static_cast<unsigned>(mi), static_cast<unsigned>(s));
 }
 
 nlohmann::json cert_json(const signer::CertInfo& c) {

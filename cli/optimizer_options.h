@@ -20,4 +20,19 @@ struct OptimizerArgs {
 void add_optimizer_options(po::options_description& options, OptimizerArgs& args,
                            const char* target_help);
 
+// Whether a part too large for the MDM's limit even alone may be routed to local install
+// (`cmdm check`, `cmdm split`, `cmdm build`). Unattended local install (`profiles install`) works
+// only up to macOS 10.15; since macOS 11 a person must approve the profile in System Settings, so
+// by default such a part is undeliverable.
+struct LocalInstallArgs {
+  bool allow_local = false;  // --allow-local: route it local anyway (installed by hand)
+  std::string os = "macOS";  // --os, as `cmdm validate` takes it ("macOS:10.15")
+  std::string os_version;    // empty: any version
+  // --allow-local, or --os naming macOS older than 11.
+  bool local_allowed() const;
+};
+
+// Adds --allow-local and --os (a malformed --os is a usage error), bound to `args`.
+void add_local_install_options(po::options_description& options, LocalInstallArgs& args);
+
 }  // namespace cmdm::cli

@@ -6,20 +6,11 @@
 #include "compiler/expr.h"
 #include "compiler/template.h"
 #include "plist/base64.h"
+#include "plist/calendar.h"
 
 namespace cmdm::compiler {
 
 namespace {
-
-// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
@@ -397,7 +388,7 @@ std::optional<plist::Value> parse_typed_text(plist::Type type, std::string_view 
         *error = "'" + s + "' is not a date (YYYY-MM-DDTHH:MM:SSZ)";
         return std::nullopt;
       }
-      std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+      std::int64_t days = plist::days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
       return plist::Value(plist::Date::from_unix(days * 86400 + h * 3600 + mi * 60 + sec));
     }
     case plist::Type::kData: {

@@ -1,12 +1,12 @@
 // Stable identity: fills PayloadVersion, PayloadIdentifier, PayloadUUID and the top-level
 // PayloadType so that the same source always yields the same profile (DESIGN.md "Identity").
-#include <openssl/evp.h>
 
 #include <cstdio>
 #include <map>
 
 #include "compiler/compiler.h"
 #include "compiler/expr.h"
+#include "plist/hash.h"
 
 namespace cmdm::compiler {
 
@@ -29,14 +29,8 @@ Diagnostic at_value(const SourceText* source, const plist::Value& v, std::string
 const std::array<std::uint8_t, 16>& payload_uuid_namespace() { return kPayloadNamespace; }
 
 std::string uuid_v5(const std::array<std::uint8_t, 16>& name_space, std::string_view name) {
-  unsigned char hash[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, name_space.data(), name_space.size());
-  EVP_DigestUpdate(ctx, name.data(), name.size());
-  EVP_DigestFinal_ex(ctx, hash, &len);
-  EVP_MD_CTX_free(ctx);
+  std::array<std::uint8_t, 20> hash = plist::sha1(
+      std::string_view(reinterpret_cast<const char*>(name_space.data()), name_space.size()), name);
   hash[6] = static_cast<unsigned char>((hash[6] & 0x0F) | 0x50);  // version 5
   hash[8] = static_cast<unsigned char>((hash[8] & 0x3F) | 0x80);  // RFC 4122 variant
   char out[37];

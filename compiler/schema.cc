@@ -105,6 +105,7 @@ class Converter {
       }
     }
     k.support = read_support(n["supportedOS"]);
+    k.content = scalar_or(n, "content");
     return k;
   }
 
@@ -197,6 +198,13 @@ struct Schema::Impl {
         schema->keys.push_back(std::move(k));
       }
       schema->open = schema->open || (*parsed)->open;
+      // Likewise a platform that allows several payloads of the type in one variant allows it.
+      for (const auto& [platform, support] : (*parsed)->support) {
+        auto [it, added] = schema->support.emplace(platform, support);
+        if (added || !support.has_multiple) continue;
+        it->second.multiple = it->second.has_multiple ? it->second.multiple || support.multiple : support.multiple;
+        it->second.has_multiple = true;
+      }
     }
     const PayloadSchema* p = schema.get();
     loaded.emplace(std::string(type), std::move(schema));

@@ -41,6 +41,7 @@ struct SchemaKey {
   // Shared and possibly cyclic (YAML anchors); owned by the Schema.
   const SchemaKeyList* subkeys = nullptr;
   std::map<std::string, PlatformSupport> support;  // by platform name ("macOS")
+  std::string content;  // the schema's description of the key
 };
 
 struct PayloadSchema {

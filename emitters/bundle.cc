@@ -2,7 +2,6 @@
 // every length is checked against what remains before it is used.
 #include "emitters/bundle.h"
 
-#include <openssl/evp.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <set>
 
 #include "emitters/layout.h"
+#include "plist/hash.h"
 
 namespace cmdm::emitters {
 
@@ -29,12 +29,7 @@ void put_u64(std::string& out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
-std::array<unsigned char, 32> sha256(std::string_view bytes) {
-  std::array<unsigned char, 32> md{};
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr);
-  return md;
-}
+std::array<unsigned char, 32> sha256(std::string_view bytes) { return plist::sha256(bytes); }
 
 // A cursor over untrusted bytes: every read checks the remaining length first.
 class Cursor {

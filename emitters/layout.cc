@@ -2,6 +2,7 @@
 // and removal of what the previous manifest listed but this build no longer produces.
 #include "emitters/layout.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,34 +44,92 @@ bool same_bytes(const std::string& path, std::string_view bytes) {
   return old.ok() && *old == bytes;
 }
 
-// Writes `bytes` to a new temporary file next to `path` and returns its name; the caller renames
-// it into place once every file of the build is on disk.
-Result<std::string> write_temporary(const std::string& path, std::string_view bytes) {
-  std::string tmp = path + ".tmp.XXXXXX";
-  int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return io_error(path, std::string("cannot create temporary file: ") + std::strerror(errno));
-  std::string_view left = bytes;
-  while (!left.empty()) {
-    ssize_t n = ::write(fd, left.data(), left.size());
+bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Error e = io_error(path, std::string("cannot write: ") + std::strerror(errno));
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return e;
-    }
-    left.remove_prefix(static_cast<std::size_t>(n));
+    if (n < 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
-  // mkstemp creates 0600; give the file the mode a plain open() would (0666 less the umask).
+  return true;
+}
+
+// Creates `path` (which must not exist) holding `bytes`; returns 0 or the errno of the failure.
+// Mode 0666 less the umask, applied by open() itself, as for any file a tool writes.
+int write_new_file(const std::string& path, std::string_view bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return errno;
+  int err = write_all(fd, bytes) ? 0 : errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) ::unlink(path.c_str());
+  return err;
+}
+
+std::string write_error(int err) { return std::string("cannot write: ") + std::strerror(err); }
+
+// Writes `bytes` to a new temporary file next to `path` and returns its name; the caller renames
+// it into place once every file of the build is on disk. The name is this process's id and a
+// counter, so no two writers (nor two files of one build) share one.
+Result<std::string> write_temporary(const std::string& path, std::string_view bytes) {
+  static unsigned long counter = 0;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+    int err = write_new_file(tmp, bytes);
+    if (err == 0) return tmp;
+    if (err != EEXIST) return io_error(path, write_error(err));
+    // A stale temporary file of an earlier run with the same process id: take the next name.
+  }
+  return io_error(path, "cannot create a temporary file: too many stale ones next to it");
+}
+
+// A build into a directory that does not exist yet is written whole into a hidden sibling with
+// the final file names and renamed into place once complete: every file is created once and no
+// file is renamed, and the directory appears with all of its files or not at all.
+Result<WriteStats> write_fresh(const std::string& out_dir, const std::vector<Artifact>& artifacts) {
+  std::filesystem::path out(out_dir);
+  std::filesystem::path parent = out.parent_path();
+  if (!parent.empty()) {
+    if (Status s = make_dirs(parent.string()); !s) return s.error();
+  }
+  std::string stage = (parent / ("." + out.filename().string() + ".tmp.XXXXXX")).string();
+  if (::mkdtemp(stage.data()) == nullptr) {
+    return io_error(out_dir, std::string("cannot create a staging directory: ") + std::strerror(errno));
+  }
+  auto discard = [&] {
+    std::error_code ec;
+    std::filesystem::remove_all(stage, ec);
+  };
+  // mkdtemp creates 0700; the output gets the mode a plain mkdir would give it.
   mode_t mask = ::umask(0);
   ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
-  if (::close(fd) != 0) {
-    Error e = io_error(path, std::string("cannot write: ") + std::strerror(errno));
-    ::unlink(tmp.c_str());
+  ::chmod(stage.c_str(), 0777 & ~mask);
+  WriteStats stats;
+  std::set<std::string> made_dirs;
+  for (const Artifact& a : artifacts) {
+    std::string full = stage + "/" + a.path;
+    std::string dir = full.substr(0, full.rfind('/'));
+    if (dir != stage && made_dirs.insert(dir).second) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) {
+        discard();
+        // Name the directory where it was going to be, not in the staging directory.
+        return io_error(out_dir + dir.substr(stage.size()), "cannot create directory: " + ec.message());
+      }
+    }
+    if (int err = write_new_file(full, a.bytes); err != 0) {
+      discard();
+      // Name the file where it was going to be, not the staging directory.
+      return io_error(out_dir + "/" + a.path, write_error(err));
+    }
+    ++stats.written;
+  }
+  if (::rename(stage.c_str(), out_dir.c_str()) != 0) {
+    Error e = io_error(out_dir, std::string("cannot rename the output into place: ") + std::strerror(errno));
+    discard();
     return e;
   }
-  return tmp;
+  return stats;
 }
 
 }  // namespace
@@ -124,6 +183,10 @@ Result<WriteStats> write_layout(const std::string& out_dir,
   WriteStats stats;
   for (const Artifact& a : artifacts) {
     if (Status s = check_relative_path(a.path); !s) return s.error();
+  }
+  if (!out_dir.empty() && out_dir.back() != '/') {
+    struct stat st;
+    if (::lstat(out_dir.c_str(), &st) != 0 && errno == ENOENT) return write_fresh(out_dir, artifacts);
   }
   if (Status s = make_dirs(out_dir); !s) return s.error();
   std::string root = out_dir;

@@ -38,10 +38,12 @@ struct WriteStats {
   std::size_t removed = 0;    // files a previous build listed and this one does not produce
 };
 
-// Writes the artifacts under `out_dir` (created when missing). Each changed file is written
-// atomically (temporary file, renamed into place after all were written; no per-file fsync, see
-// layout.cc), manifest.json last; on an error no changed file has been renamed into place. Files listed in the
-// previous OUT/manifest.json that are no longer produced are removed.
+// Writes the artifacts under `out_dir`. When `out_dir` does not exist, the whole tree is written
+// into a hidden sibling directory and renamed into place once complete (on an error nothing is
+// left). Otherwise each changed file is written atomically (temporary file, renamed into place
+// after all were written; no per-file fsync, see layout.cc), manifest.json last; on an error no
+// changed file has been renamed into place. Files listed in the previous OUT/manifest.json that
+// are no longer produced are removed.
 Result<WriteStats> write_layout(const std::string& out_dir, const std::vector<Artifact>& artifacts);
 
 }  // namespace cmdm::emitters

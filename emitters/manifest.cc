@@ -2,12 +2,12 @@
 // gives the same bytes, and read back with a type check on every field.
 #include "emitters/manifest.h"
 
-#include <openssl/evp.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <optional>
+
+#include "plist/hash.h"
 
 namespace cmdm::emitters {
 
@@ -80,6 +80,14 @@ class JsonWriter {
     out_ += '"';
     std::size_t i = 0;
     while (i < s.size()) {
+      // Paths, hashes and identifiers are plain ASCII: copy each run of it in one append.
+      std::size_t run = i;
+      while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+      if (run > i) {
+        out_.append(s.substr(i, run - i));
+        i = run;
+        if (i == s.size()) break;
+      }
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c < 0x80) {
         switch (c) {
@@ -114,6 +122,7 @@ class JsonWriter {
     }
     out_ += '"';
   }
+  static bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
   // Length of the well-formed UTF-8 sequence at s[i] (RFC 3629), 0 when ill-formed.
   static std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
@@ -253,25 +262,13 @@ std::string at(const std::string& path, const char* key, std::size_t i) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0x0F];
-  }
-  return out;
-}
+std::string sha256_hex(std::string_view bytes) { return plist::sha256_hex(bytes); }
 
 void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts) {
   manifest.files.clear();
   for (const Artifact& a : artifacts) {
     if (a.path == "manifest.json") continue;
-    manifest.files.push_back({a.path, a.bytes.size(), sha256_hex(a.bytes)});
+    manifest.files.push_back({a.path, a.bytes.size(), a.sha256.empty() ? sha256_hex(a.bytes) : a.sha256});
   }
   std::sort(manifest.files.begin(), manifest.files.end(),
             [](const Manifest::File& a, const Manifest::File& b) { return a.path < b.path; });

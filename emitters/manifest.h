@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "plist/diagnostic.h"
@@ -20,8 +21,12 @@ std::string sha256_hex(std::string_view bytes);
 
 // One file of a build output, relative to OUT ("profiles/com.example.mobileconfig").
 struct Artifact {
+  Artifact() = default;
+  Artifact(std::string path_, std::string bytes_, std::string sha256_ = {})
+      : path(std::move(path_)), bytes(std::move(bytes_)), sha256(std::move(sha256_)) {}
   std::string path;
   std::string bytes;
+  std::string sha256;  // hex SHA-256 of bytes when the producer already has it; empty: computed
 };
 
 // How one part reaches the device through one target.

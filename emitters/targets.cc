@@ -57,13 +57,17 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
 // ---- Apple's command dictionaries ---------------------------------------------------------
 
 // The inner command dict as Workspace ONE wants it in CommandXml: <dict>…</dict>, no header.
+constexpr std::string_view kInstallDictHead =
+    "<dict><key>RequestType</key><string>InstallProfile</string><key>Payload</key><data>";
+constexpr std::string_view kInstallDictTail = "</data></dict>";
+
 std::string install_command_dict(std::string_view profile) {
   std::string out;
-  std::string b64 = plist::base64_encode(profile);
-  out.reserve(b64.size() + 96);
-  out += "<dict><key>RequestType</key><string>InstallProfile</string><key>Payload</key><data>";
-  out += b64;
-  out += "</data></dict>";
+  out.reserve(kInstallDictHead.size() + plist::base64_encoded_size(profile.size()) +
+              kInstallDictTail.size());
+  out += kInstallDictHead;
+  plist::base64_append(out, profile);
+  out += kInstallDictTail;
   return out;
 }
 
@@ -111,8 +115,10 @@ std::string wso_remove(std::string_view identifier) {
   return dump(j);
 }
 std::size_t wso_size(std::string_view profile) {
-  // The limit counts the characters of the CommandXml string, which is exactly this dict.
-  return utf16_length(install_command_dict(profile));
+  // The limit counts the characters of the CommandXml string, which is exactly this dict: ASCII
+  // markup around base64, so its length follows from the profile's size alone. The optimizer and
+  // splitter ask this many times per profile; the body itself is built only once, to be written.
+  return kInstallDictHead.size() + plist::base64_encoded_size(profile.size()) + kInstallDictTail.size();
 }
 
 // ---- micromdm ------------------------------------------------------------------------------
@@ -131,7 +137,13 @@ std::string micromdm_remove(std::string_view identifier) {
   j["identifier"] = identifier;
   return dump(j);
 }
-std::size_t micromdm_size(std::string_view profile) { return micromdm_install(profile, "").size(); }
+// Sizes of bodies whose only variable part is base64 of the profile (or of the command holding
+// it): base64 is never escaped in JSON or XML, so the body of an empty profile plus the length of
+// the encoding is the size of the real body. A test checks each against the built body.
+std::size_t micromdm_size(std::string_view profile) {
+  static const std::size_t fixed = micromdm_install("", "").size();
+  return fixed + plist::base64_encoded_size(profile.size());
+}
 // The fill functions take bodies this registry built; one that is not (not JSON, no base64
 // command) comes back unchanged, and the vendor then rejects the placeholder loudly.
 std::string micromdm_fill_device(std::string_view body, std::string_view device_id) {
@@ -149,7 +161,10 @@ std::string command_install(std::string_view profile, std::string_view /*identif
 std::string command_remove(std::string_view identifier) {
   return full_command(remove_command_dict(identifier));
 }
-std::size_t command_size(std::string_view profile) { return command_install(profile, "").size(); }
+std::size_t command_size(std::string_view profile) {
+  static const std::size_t fixed = command_install("", "").size();
+  return fixed + plist::base64_encoded_size(profile.size());
+}
 
 // ---- fleet ---------------------------------------------------------------------------------
 
@@ -165,7 +180,11 @@ std::string fleet_install(std::string_view profile, std::string_view identifier)
 std::string fleet_remove(std::string_view identifier) {
   return fleet_wrap(command_remove(identifier));
 }
-std::size_t fleet_size(std::string_view profile) { return fleet_install(profile, "").size(); }
+std::size_t fleet_size(std::string_view profile) {
+  static const std::size_t fixed = fleet_install("", "").size() -
+                                   plist::base64_encoded_size(command_size(""));
+  return fixed + plist::base64_encoded_size(command_size(profile));
+}
 std::string fleet_fill_uuid(std::string_view body, std::string_view uuid) {
   ordered_json j = ordered_json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("command") || !j["command"].is_string()) {

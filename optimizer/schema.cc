@@ -1,21 +1,16 @@
-// Reads Apple's payload schemas (YAML) into the few facts the passes and the splitter need.
+// Reduces Apple's payload schemas to the few facts the passes and the splitter need.
 #include "optimizer/schema.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <filesystem>
+#include <memory>
 #include <vector>
 
-#include "plist/file_io.h"
+#include "compiler/schema.h"
 
 namespace cmdm::optimizer {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -31,18 +26,14 @@ std::string lower(std::string s) {
 // identify things outside the profile, do not mention one.
 // Depth-limited: the schemas share subkey lists through YAML aliases, and a few of those lists
 // contain themselves (recursive structures such as nested dictionaries).
-void collect_references(const YAML::Node& keys, std::set<std::string>* out, int depth = 0) {
-  if (!keys || !keys.IsSequence() || depth > 16) return;
-  for (const YAML::Node& k : keys) {
-    if (!k.IsMap() || !k["key"]) continue;
-    std::string name = k["key"].as<std::string>("");
-    std::string type = k["type"] ? k["type"].as<std::string>("") : "";
-    std::string content = k["content"] ? lower(k["content"].as<std::string>("")) : "";
-    if (ends_with(name, "UUID") && name != "PayloadUUID" && (type == "<string>" || type == "<array>") &&
-        content.find("payload") != std::string::npos) {
-      out->insert(name);
+void collect_references(const compiler::SchemaKeyList* keys, std::set<std::string>* out, int depth = 0) {
+  if (keys == nullptr || depth > 16) return;
+  for (const compiler::SchemaKey& k : *keys) {
+    if (ends_with(k.key, "UUID") && k.key != "PayloadUUID" && (k.type == "string" || k.type == "array") &&
+        lower(k.content).find("payload") != std::string::npos) {
+      out->insert(k.key);
     }
-    collect_references(k["subkeys"], out, depth + 1);
+    collect_references(k.subkeys, out, depth + 1);
   }
 }
 
@@ -53,58 +44,34 @@ std::string Schema::default_dir() {
   return env ? env : "";
 }
 
+// The facts come from the compiler's schema model (compiler/schema.h), which the validator uses too,
+// so both read Apple's YAML the same way.
 Result<Schema> Schema::load(const std::string& dir) {
-  fs::path root(dir);
-  std::error_code ec;
-  if (fs::is_directory(root / "mdm" / "profiles", ec)) root = root / "mdm" / "profiles";
-  if (!fs::is_directory(root, ec)) {
-    return Error::make(ExitCode::kIoError, dir, "schema directory not found");
+  Result<std::shared_ptr<compiler::Schema>> opened = compiler::Schema::open(dir);
+  if (!opened) return opened.error();
+  const compiler::Schema& full = **opened;
+  full.load_all();
+  if (std::vector<Diagnostic> errors = full.load_errors(); !errors.empty()) {
+    return Error(ExitCode::kDataError, std::move(errors.front()));
   }
-  std::vector<fs::path> files;
-  for (const fs::directory_entry& e : fs::directory_iterator(root, ec)) {
-    if (e.path().extension() == ".yaml") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  if (files.empty()) return Error::make(ExitCode::kIoError, dir, "no *.yaml payload schemas in it");
   Schema schema;
-  for (const fs::path& file : files) {
-    Result<std::string> text = read_file(file.string());
-    if (!text) return text.error();
-    YAML::Node doc;
-    try {
-      doc = YAML::Load(*text);
-    } catch (const YAML::Exception& e) {
-      return Error::make(ExitCode::kDataError, file.string(), std::string("bad schema: ") + e.what());
-    }
-    const YAML::Node payload = doc["payload"];
-    if (!payload || !payload["payloadtype"]) continue;
-    std::string type_name = payload["payloadtype"].as<std::string>("");
-    const YAML::Node keys = doc["payloadkeys"];
-    collect_references(keys, &schema.reference_keys_);
+  for (const std::string& type_name : full.payload_types()) {
+    const compiler::PayloadSchema* p = full.find(type_name);
+    if (p == nullptr) continue;
+    collect_references(&p->keys, &schema.reference_keys_);
     if (type_name == "CommonPayloadKeys") {
-      if (keys && keys.IsSequence()) {
-        for (const YAML::Node& k : keys) {
-          if (k.IsMap() && k["key"]) schema.common_keys_.insert(k["key"].as<std::string>(""));
-        }
-      }
+      for (const compiler::SchemaKey& k : p->keys) schema.common_keys_.insert(k.key);
       continue;
     }
     if (type_name == "TopLevel") continue;
+    Type& type = schema.types_[type_name];
     // Custom settings hold other domains' preferences under PayloadContent: its schema lists that
     // one key, but what is inside is open.
-    if (type_name == "com.apple.ManagedClient.preferences") schema.types_[type_name].open = true;
-    // Several files may describe one type (com.apple.MCX): their keys add up.
-    Type& type = schema.types_[type_name];
-    if (keys && keys.IsSequence()) {
-      for (const YAML::Node& k : keys) {
-        if (!k.IsMap() || !k["key"]) continue;
-        std::string name = k["key"].as<std::string>("");
-        if (name == "ANY") type.open = true;
-        type.keys.insert(name);
-      }
+    type.open = p->open || type_name == "com.apple.ManagedClient.preferences";
+    for (const compiler::SchemaKey& k : p->keys) type.keys.insert(k.key);
+    if (auto mac = p->support.find("macOS"); mac != p->support.end()) {
+      type.macos_multiple = mac->second.has_multiple && mac->second.multiple;
     }
-    const YAML::Node mac = payload["supportedOS"] ? payload["supportedOS"]["macOS"] : YAML::Node();
-    if (mac && mac.IsMap() && mac["multiple"]) type.macos_multiple |= mac["multiple"].as<bool>(false);
   }
   return schema;
 }

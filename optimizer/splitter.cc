@@ -205,6 +205,7 @@ class Packer {
     const std::string* uuid = profile.get_string("PayloadUUID");
     id_ = id ? *id : "profile";
     uuid_ = uuid ? *uuid : id_;
+    part_uuid_ = derived_uuid(uuid_);  // every candidate part is measured with it
   }
 
   // Builds the part profile for a set of units, and its payload list.
@@ -248,7 +249,7 @@ class Packer {
     // The part's identity has a fixed length (".part-" + 8 hex digits, a 36-character UUID), so a
     // placeholder of that length measures exactly what the named part will.
     root.set("PayloadIdentifier", id_ + ".part-00000000");
-    root.set("PayloadUUID", derived_uuid(uuid_));
+    root.set("PayloadUUID", part_uuid_);
     return plist::Value(std::move(root));
   }
 
@@ -259,7 +260,7 @@ class Packer {
   const plist::Value& profile_;
   const SplitOptions& options_;
   const plist::Array& payloads_;
-  std::string id_, uuid_;
+  std::string id_, uuid_, part_uuid_;
 };
 
 }  // namespace

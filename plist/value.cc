@@ -1,12 +1,13 @@
 // The plist value model, key paths and the canonical digest.
 #include "plist/value.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <ctime>
+
+#include "plist/calendar.h"
+#include "plist/hash.h"
 
 namespace cmdm::plist {
 
@@ -48,38 +49,7 @@ std::int64_t Date::unix_seconds() const {
   return static_cast<std::int64_t>(std::floor(seconds_since_2001)) + kUnixTo2001;
 }
 
-namespace {
-
-// Days from civil date (proleptic Gregorian), H. Hinnant's algorithm; avoids timegm/gmtime_r,
-// which differ across platforms for years outside 1970..2038 on some systems.
-void civil_from_days(std::int64_t z, std::int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = yy + (*m <= 2);
-}
-
-}  // namespace
-
-std::string Date::to_iso8601() const {
-  std::int64_t t = unix_seconds();
-  std::int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-  std::int64_t secs = t - days * 86400;
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                static_cast<long long>((secs / 60) % 60), static_cast<long long>(secs % 60));
-  return buf;
-}
+std::string Date::to_iso8601() const { return format_utc(unix_seconds()); }
 
 // ---- Dict ----
 
@@ -310,20 +280,12 @@ void encode_canonical(const Value& v, std::string& out) {
 std::array<std::uint8_t, 32> digest(const Value& value) {
   std::string encoded;
   encode_canonical(value, encoded);
-  std::array<std::uint8_t, 32> out{};
-  unsigned int len = 0;
-  EVP_Digest(encoded.data(), encoded.size(), out.data(), &len, EVP_sha256(), nullptr);
-  return out;
+  return sha256(encoded);
 }
 
 std::string digest_hex(const Value& value) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : digest(value)) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  const std::array<std::uint8_t, 32> d = digest(value);
+  return hex(d.data(), d.size());
 }
 
 }  // namespace cmdm::plist

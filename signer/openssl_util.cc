@@ -1,6 +1,6 @@
 // OpenSSL plumbing shared by signing, verification and unwrapping: error-queue conversion,
 // certificate reading and description, and the one SignedData parser every entry point uses.
-#include "signer/openssl_util.h"
+#include "signer/openssl_util_internal.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -13,6 +13,8 @@
 #include <climits>
 #include <cstdio>
 #include <ctime>
+
+#include "plist/calendar.h"
 
 namespace cmdm::signer::detail {
 
@@ -80,17 +82,9 @@ std::int64_t to_unix(const ASN1_TIME* time) {
   if (!time) return 0;
   std::tm tm{};
   if (!ASN1_TIME_to_tm(time, &tm)) return 0;
-  // Days from civil (proleptic Gregorian), so no timegm() is needed.
-  std::int64_t y = tm.tm_year + 1900;
-  const int m = tm.tm_mon + 1;
-  const int d = tm.tm_mday;
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = era * 146097 + doe - 719468;
-  return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+  return plist::unix_seconds_of(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                                static_cast<unsigned>(tm.tm_mday), static_cast<unsigned>(tm.tm_hour),
+                                static_cast<unsigned>(tm.tm_min), static_cast<unsigned>(tm.tm_sec));
 }
 
 std::string name_text(const X509_NAME* name) {

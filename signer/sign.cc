@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "signer/identity_impl.h"
-#include "signer/openssl_util.h"
+#include "signer/identity_internal.h"
+#include "signer/openssl_util_internal.h"
 #include "signer/signer.h"
 
 namespace cmdm::signer {

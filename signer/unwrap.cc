@@ -2,8 +2,9 @@
 // signature, so signed sources can be read, changed and re-signed.
 #include <cstdio>
 
+#include "plist/calendar.h"
 #include "signer/ber.h"
-#include "signer/openssl_util.h"
+#include "signer/openssl_util_internal.h"
 #include "signer/signer.h"
 
 namespace cmdm::signer {
@@ -30,26 +31,7 @@ bool is_cms(std::string_view bytes) {
          std::string_view(reinterpret_cast<const char*>(kSignedDataOid), sizeof kSignedDataOid);
 }
 
-std::string format_time(std::int64_t t) {
-  // Civil from days (proleptic Gregorian), so no gmtime_r() and no time zone state.
-  std::int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  std::int64_t secs = t - days * 86400;
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const std::int64_t doe = days - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = yoe + era * 400 + (m <= 2);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60));
-  return buf;
-}
+std::string format_time(std::int64_t t) { return plist::format_utc(t); }
 
 namespace {
 

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "signer/openssl_util.h"
+#include "signer/openssl_util_internal.h"
 #include "signer/signer.h"
 
 namespace cmdm::signer {

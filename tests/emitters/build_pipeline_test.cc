@@ -114,13 +114,14 @@ TEST(BuildPipeline, EveryBodyCarriesTheProfileAsItsVendorReadsIt) {
   }
   // The baseline does not fit workspaceone whole: it is split, and every part goes through every
   // MDM target (six of the seven; `local` has no command body) except its privacy-preferences
-  // payload, too large for workspaceone even alone, which goes local there.
+  // payload, too large for workspaceone even alone, which is undeliverable there: local install
+  // is not allowed by default.
   EXPECT_TRUE(out->manifest.sources[1].split);
   std::size_t parts = 0;
   for (const auto& source : out->manifest.sources) parts += source.parts.size();
   EXPECT_GT(parts, 2u);
-  EXPECT_EQ(out->routed_local, 1u);
-  EXPECT_EQ(out->undeliverable, 0u);
+  EXPECT_EQ(out->routed_local, 0u);
+  EXPECT_EQ(out->undeliverable, 1u);
   EXPECT_EQ(checked, static_cast<int>(parts * 6 - 1));
 }
 
@@ -225,16 +226,40 @@ TEST(BuildPipeline, SplitsAProfileTooBigForWorkspaceOneIntoPartsThatEachFit) {
   EXPECT_EQ(by_path(again->artifacts), files);
 }
 
-TEST(BuildPipeline, RoutesAPartThatCannotFitAloneToLocalWithTheMeasuredSize) {
+TEST(BuildPipeline, ReportsAPartThatCannotFitAloneUndeliverableByDefault) {
   Result<BuildOutput> out =
       build({{"wifi.mobileconfig", many_wifi_payloads(1, 3000)}}, options_for("workspaceone"));
   ASSERT_TRUE(out.ok()) << out.error().format();
   ASSERT_EQ(out->manifest.sources[0].parts.size(), 1u);  // one payload: nothing to divide
+  const emitters::Part& part = out->manifest.sources[0].parts[0];
+  const auto& route = part.routes[0];
+  EXPECT_EQ(route.route, "undeliverable");
+  EXPECT_GT(route.size, 2000u);
+  EXPECT_EQ(route.install, "");  // no command body for a route that cannot be sent
+  EXPECT_NE(route.reason.find("does not fit workspaceone even alone: " + std::to_string(route.size) +
+                              " characters of CommandXml > limit 2000"),
+            std::string::npos)
+      << route.reason;
+  EXPECT_NE(route.reason.find("--allow-local"), std::string::npos) << route.reason;
+  EXPECT_NE(route.reason.find("--os macOS:10.15"), std::string::npos) << route.reason;
+  EXPECT_EQ(out->undeliverable, 1u);
+  EXPECT_EQ(out->routed_local, 0u);
+  // The part's profile is still written: other targets, or a later --allow-local, can use it.
+  EXPECT_EQ(by_path(out->artifacts).count(part.profile), 1u);
+}
+
+TEST(BuildPipeline, RoutesAPartThatCannotFitAloneToLocalWhenLocalInstallIsAllowed) {
+  BuildOptions options = options_for("workspaceone");
+  options.local_allowed = true;
+  Result<BuildOutput> out = build({{"wifi.mobileconfig", many_wifi_payloads(1, 3000)}}, options);
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  ASSERT_EQ(out->manifest.sources[0].parts.size(), 1u);
   const auto& route = out->manifest.sources[0].parts[0].routes[0];
   EXPECT_EQ(route.route, "local");
   EXPECT_GT(route.size, 2000u);
   EXPECT_NE(route.reason.find("does not fit workspaceone"), std::string::npos);
   EXPECT_EQ(out->routed_local, 1u);
+  EXPECT_EQ(out->undeliverable, 0u);
 }
 
 TEST(BuildPipeline, SameInputsGiveByteIdenticalOutputsAndBundles) {

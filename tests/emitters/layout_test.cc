@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -76,6 +77,51 @@ TEST_F(LayoutTest, WritesEveryArtifact) {
   ASSERT_TRUE(stats.ok()) << stats.error().format();
   EXPECT_EQ(stats->written, 3u);
   EXPECT_EQ(*read_file(dir_ + "/out/profiles/a.mobileconfig"), "profile-x");
+}
+
+// Names in `dir` other than those given, e.g. staging or temporary files left behind.
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(LayoutTest, NewOutputDirectoryAppearsWholeWithNothingLeftBeside) {
+  auto stats = write_layout(dir_ + "/new/out", sample());
+  ASSERT_TRUE(stats.ok()) << stats.error().format();
+  EXPECT_EQ(stats->written, 3u);
+  EXPECT_EQ(entries(dir_ + "/new"), std::vector<std::string>{"out"});
+  EXPECT_EQ(entries(dir_ + "/new/out"), (std::vector<std::string>{"commands", "manifest.json", "profiles"}));
+  EXPECT_EQ(*read_file(dir_ + "/new/out/commands/raw/a.install.plist"), "cmd-x");
+  // Files and directories get the modes a plain open() and mkdir() give.
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ + "/new/out/profiles/a.mobileconfig").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0666 & ~mask);
+  ASSERT_EQ(::stat((dir_ + "/new/out").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0777 & ~mask);
+  // A second build into it takes the incremental path and finds everything in place.
+  auto again = write_layout(dir_ + "/new/out", sample());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->unchanged, 3u);
+}
+
+TEST_F(LayoutTest, FailedBuildIntoANewDirectoryLeavesNoTrace) {
+  // "a" is a file, so "a/b" cannot be created: the build fails part way.
+  std::vector<Artifact> bad = {{"profiles/p.mobileconfig", "x"}, {"a", "file"}, {"a/b", "y"}};
+  auto stats = write_layout(dir_ + "/out", bad);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_NE(stats.error().format().find(dir_ + "/out/a"), std::string::npos) << stats.error().format();
+  EXPECT_TRUE(entries(dir_).empty());
+}
+
+TEST_F(LayoutTest, TemporaryFilesNeverRemainAfterAnIncrementalBuild) {
+  ASSERT_TRUE(write_layout(dir_, sample("x")).ok());
+  ASSERT_TRUE(write_layout(dir_, sample("y")).ok());
+  EXPECT_EQ(entries(dir_ + "/profiles"), std::vector<std::string>{"a.mobileconfig"});
+  EXPECT_EQ(entries(dir_ + "/commands/raw"), std::vector<std::string>{"a.install.plist"});
 }
 
 TEST_F(LayoutTest, UnchangedInputsRewriteNothingAndKeepMtime) {

@@ -116,6 +116,23 @@ TEST(WorkspaceOne, SizeIsTheCharacterCountOfCommandXml) {
   EXPECT_EQ(t.default_limit, 2000u);
 }
 
+// Sizes are computed from the profile's length where the body is markup around base64; every
+// target's size must still equal what is counted on the body it really builds, for any content.
+TEST(Targets, SizeMatchesTheBuiltBodyForEveryTargetAndLength) {
+  for (const Target& t : targets()) {
+    for (std::size_t n : {0, 1, 2, 3, 4, 5, 100, 1399, 1400, 1401, 5000}) {
+      std::string profile;
+      for (std::size_t i = 0; i < n; ++i) profile += kProfile[i % kProfile.size()];
+      const std::string body = t.install_body(profile, "");
+      std::size_t counted = body.size();
+      if (t.name == "workspaceone") {
+        counted = utf16_length(nlohmann::json::parse(body)["CommandXml"].get<std::string>());
+      }
+      EXPECT_EQ(t.command_size(profile), counted) << t.name << " with " << n << " bytes";
+    }
+  }
+}
+
 TEST(WorkspaceOne, RemoveBodyNamesTheIdentifierEscaped) {
   const Target& t = get("workspaceone");
   nlohmann::json j = nlohmann::json::parse(t.remove_body("com.example.a&b<c>"));

@@ -76,6 +76,10 @@ TEST(Schema, AppleSchemaFindsTheReferenceKeys) {
     EXPECT_EQ(s->reference_keys().count(key), 1u) << key;
   }
   EXPECT_EQ(s->reference_keys().count("OrganizationUUID"), 0u);
+  // Every payload type but the two pseudo-types (CommonPayloadKeys, TopLevel) is described.
+  EXPECT_GE(s->type_count(), 120u);
+  EXPECT_TRUE(s->macos_multiple("com.apple.security.pkcs12"));
+  EXPECT_FALSE(s->macos_multiple("com.apple.dock"));
   EXPECT_EQ(s->kind("com.apple.ManagedClient.preferences"), Schema::Kind::kOpen);
   EXPECT_EQ(s->kind("com.apple.dnsSettings.managed"), Schema::Kind::kClosed);
   EXPECT_TRUE(s->macos_multiple("com.apple.dnsSettings.managed"));
