@@ -592,7 +592,13 @@ class XmlReader {
   bool read_dict(pugi::xml_node element, int depth, Value* out);
   bool read_array(pugi::xml_node element, int depth, Value* out);
   bool read_text(pugi::xml_node element, std::size_t element_offset, Text* out);
+  // The common cases (text that is only embedded, text without entities or CR) stay in small
+  // functions; the rest is kept out of line so their callers save fewer registers per call.
   bool append_pcdata(const char* p, std::size_t offset, Text* out);
+  [[gnu::noinline]] bool decode_pcdata(const char* p, std::size_t plain, std::size_t offset,
+                                       Text* out);
+  [[gnu::noinline]] bool read_text_children(pugi::xml_node element, pugi::xml_node child,
+                                            bool first, Text* out);
   bool check_container_text(const char* text, bool cdata, const char* container,
                             const char* expected);
   bool check_embedded_text(pugi::xml_node element, const char* container, const char* expected) {
@@ -918,7 +924,15 @@ bool XmlReader::read_text(pugi::xml_node element, std::size_t element_offset, Te
     first = false;
     if (!append_pcdata(embedded, out->offset, out)) return false;
   }
-  for (pugi::xml_node child = element.first_child(); child; child = child.next_sibling()) {
+  pugi::xml_node child = element.first_child();
+  return !child || read_text_children(element, child, first, out);
+}
+
+// The text nodes after an element's embedded text: more text after a comment, CDATA sections,
+// or an element where only text may be.
+bool XmlReader::read_text_children(pugi::xml_node element, pugi::xml_node child, bool first,
+                                   Text* out) {
+  for (; child; child = child.next_sibling()) {
     pugi::xml_node_type type = child.type();
     if (type == pugi::node_element) {
       return fail(offset_of(child), "unexpected element <" + std::string(child.name()) +
@@ -960,6 +974,11 @@ bool XmlReader::append_pcdata(const char* p, std::size_t offset, Text* out) {
   std::size_t plain = plain_length(p);
   out->value.append(p, plain);
   if (p[plain] == '\0') return true;
+  return decode_pcdata(p, plain, offset, out);
+}
+
+// The part of a text from its first '&' or CR (at p + plain) on.
+bool XmlReader::decode_pcdata(const char* p, std::size_t plain, std::size_t offset, Text* out) {
   out->exact = false;
   std::size_t n = plain + std::strlen(p + plain);
   for (std::size_t i = plain; i < n; ++i) {
