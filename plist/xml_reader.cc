@@ -546,6 +546,9 @@ class XmlReader {
       : source_(source), buffer_(buffer), options_(options), warnings_(warnings) {
     path_.reserve(32);
   }
+  // scratch_ refers to scratch_value_, so a copy would share the original's string.
+  XmlReader(const XmlReader&) = delete;
+  XmlReader& operator=(const XmlReader&) = delete;
 
   bool read_document(pugi::xml_node document, Value* out);
   Error take_error() { return Error(ExitCode::kDataError, std::move(error_)); }
