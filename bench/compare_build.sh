@@ -57,25 +57,31 @@ for d in sys.argv[2:]:
 print(ok, "files", file=sys.stderr)
 PY
 
-# Best of RUNS runs of "$@": "wall_ms cpu_ms" (cpu = user + sys of the process and its children),
-# measured by a Python wrapper so it works without GNU time. CPU time is the fairer figure on a
-# loaded machine; both are printed.
-best() {
-  python3 - "$RUNS" "$WORK/out" "$@" <<'PY'
+# Runs cmdm and the reference RUNS times each, alternating, each run into a directory of its own
+# under $1 (nothing is deleted until all runs are done: on ext4 without a journal, creating files
+# right after deleting many costs far more, and would tax whichever tool ran after the deletion).
+# Prints "cmdm_wall cmdm_cpu ref_wall ref_cpu", the best of each (cpu = user + sys of the process
+# and its children), measured from Python so it works without GNU time.
+race() {
+  python3 - "$RUNS" "$1" "$CMDM" "$TARGET" "$WORK/reference.py" $DIRS <<'PY'
 import os, resource, shutil, subprocess, sys, time
-runs, out, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-best_wall = best_cpu = None
-for _ in range(runs):
-    shutil.rmtree(out, ignore_errors=True)
+runs, base, cmdm, target, ref, dirs = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+def timed(cmd):
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = (time.perf_counter() - t0) * 1000
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) * 1000
-    best_wall = wall if best_wall is None else min(best_wall, wall)
-    best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
-print("%.1f %.1f" % (best_wall, best_cpu))
+    return wall, ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) * 1000
+best = {"cmdm": [1e18, 1e18], "ref": [1e18, 1e18]}
+for i in range(runs):
+    for name, cmd in (("cmdm", [cmdm, "build", *dirs, "--target", target, "-o", "%s/c%d" % (base, i), "--keep-going"]),
+                      ("ref", ["python3", ref, "%s/p%d" % (base, i), *dirs])):
+        wall, cpu = timed(cmd)
+        best[name] = [min(best[name][0], wall), min(best[name][1], cpu)]
+for i in range(runs):
+    for d in ("c", "p"): shutil.rmtree("%s/%s%d" % (base, d, i), ignore_errors=True)
+print("%.1f %.1f %.1f %.1f" % (*best["cmdm"], *best["ref"]))
 PY
 }
 
@@ -94,12 +100,11 @@ import os, resource, shutil, sys, time
 runs, model, base = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 sizes = [os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(model) for f in fs]
 best = None
-for _ in range(runs):
-    shutil.rmtree(base, ignore_errors=True)
+for run in range(runs):
     r0 = resource.getrusage(resource.RUSAGE_SELF)
-    os.makedirs(base)
+    os.makedirs(os.path.join(base, str(run)))
     for i, n in enumerate(sizes):
-        with open(os.path.join(base, str(i)), "wb") as f: f.write(b"x" * n)
+        with open(os.path.join(base, str(run), str(i)), "wb") as f: f.write(b"x" * n)
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) * 1000
     best = cpu if best is None else min(best, cpu)
@@ -108,17 +113,13 @@ print("%d %.1f" % (len(sizes), best))
 PY
 }
 
-# One comparison with the outputs under $1 (a fresh directory each run, as a CI job has).
+# One comparison with the outputs under $1 (a new directory each run, as a CI job has).
 compare() {
-  out=$1/out
-  # shellcheck disable=SC2086
-  C=$(best "$CMDM" build $DIRS --target "$TARGET" -o "$out" --keep-going)
-  # shellcheck disable=SC2086
-  P=$(best python3 "$WORK/reference.py" "$out" $DIRS)
+  CP=$(race "$1")
   FC=$(floor "$WORK/check" "$1/floor")
   FP=$(floor "$WORK/check-py" "$1/floor")
   echo "corpus build, target $TARGET, whole process, outputs on $2, best of $RUNS (wall ms, cpu ms):"
-  python3 - $C $P $FC $FP <<'PY'
+  python3 - $CP $FC $FP <<'PY'
 import sys
 cw, cc, pw, pc, fcn, fcc, fpn, fpc = map(float, sys.argv[1:])
 print("  cmdm build      %9.1f %9.1f" % (cw, cc))

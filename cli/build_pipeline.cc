@@ -33,6 +33,7 @@ struct ReadyPart {
   std::vector<std::string> payload_types;  // their PayloadTypes, same order
   std::string signing_note;  // why the policy sent it unsigned, when an identity was given
   std::string signing_note_target;  // the target whose limit the policy weighed
+  std::string mdm_only;  // a payload type macOS installs only through an MDM (never `local`)
 };
 
 std::string string_or(const plist::Value& dict, const char* key) {
@@ -135,6 +136,7 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
   optimizer::OptimizeOptions& oo = split_options.optimize;
   oo.level = *level;
   oo.target = &strictest;
+  oo.schema = options.schema.get();
   for (const emitters::Target* t : options.targets) {
     if (!t->accepts_binary) oo.disable.push_back("binary-plist");
     if (!t->is_mdm) oo.disable.push_back("drop-consent-text");  // local installs show it
@@ -161,6 +163,7 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
       part.payloads.push_back(pp.identifier);
       part.payload_types.push_back(pp.type);
     }
+    part.mdm_only = optimizer::mdm_only_type(p.payloads, oo.schema);
     if (options.identity) {
       if (Status s = sign_part(part, strictest, options); !s) return s.error();
     }
@@ -170,11 +173,15 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
 }
 
 std::string fits_reason(const emitters::Target& t, std::size_t size, std::size_t limit,
-                        const BuildOptions& options) {
+                        const BuildOptions& options, const std::string& mdm_only) {
   std::string raise = options.level == "aggressive" ? "" : " or raise --level";
   std::string does_not_fit = "does not fit " + std::string(t.name) + " even alone: " +
                              std::to_string(size) + " " + std::string(t.limit_counts) +
                              " > limit " + std::to_string(limit);
+  if (!mdm_only.empty()) {
+    return does_not_fit + ", and " + mdm_only + " is installed only through an MDM, never locally" +
+           (options.level == "aggressive" ? "" : "; raise --level");
+  }
   if (options.local_allowed) return does_not_fit + "; install it locally (profiles/)" + raise;
   return does_not_fit +
          ", and since macOS 11 a profile installed locally needs a person's approval; "
@@ -202,9 +209,15 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
     r.limit = t->default_limit;
     r.size = t->command_size(part.bytes);
     if (!t->is_mdm) {
-      r.route = "local";
-      r.install = m.profile;
-      r.install_sha256 = m.sha256;
+      if (!part.mdm_only.empty()) {
+        r.route = "undeliverable";
+        r.reason = part.mdm_only + " is installed only through an MDM, never locally";
+        ++out.undeliverable;
+      } else {
+        r.route = "local";
+        r.install = m.profile;
+        r.install_sha256 = m.sha256;
+      }
       m.routes.push_back(std::move(r));
       continue;
     }
@@ -216,8 +229,8 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
       r.route = "undeliverable";
       r.reason = std::string(t->name) + " cannot carry a binary profile; use a lower --level";
     } else if (r.limit != 0 && r.size > r.limit) {
-      r.route = options.local_allowed ? "local" : "undeliverable";
-      r.reason = fits_reason(*t, r.size, r.limit, options);
+      r.route = options.local_allowed && part.mdm_only.empty() ? "local" : "undeliverable";
+      r.reason = fits_reason(*t, r.size, r.limit, options, part.mdm_only);
     } else {
       r.route = "mdm";
     }

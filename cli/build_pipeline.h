@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "emitters/manifest.h"
 #include "emitters/targets.h"
 #include "compiler/compiler.h"
+#include "optimizer/schema.h"
 #include "plist/diagnostic.h"
 #include "signer/policy.h"
 #include "signer/signer.h"
@@ -27,6 +29,9 @@ struct BuildOptions {
   // .mobileconfig installed on the device) only when this is set (`--allow-local`, or `--os`
   // naming macOS 10.15 or older); otherwise that route is `undeliverable`, as in `cmdm split`.
   bool local_allowed = false;
+  // Apple's schema (`--schemas`), or null: tells which payload types only an MDM may install (never
+  // routed `local`) and, at --level aggressive, which keys a payload type does not know.
+  std::shared_ptr<const optimizer::Schema> schema;
   // Template variables and facts (`--var`, `--vars`, `--facts`).
   compiler::Context context;
   // Signing (`--sign-key/--sign-cert` or `--sign-p12`): null means unsigned output. The policy

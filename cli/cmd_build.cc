@@ -139,13 +139,16 @@ Result<std::optional<std::int64_t>> source_date_epoch() {
 int run_build(const Args& args) {
   po::options_description options("build options");
   std::vector<std::string> sources;
-  std::string targets, out_dir, level, command_uuid, policy;
+  std::string targets, out_dir, level, command_uuid, policy, schemas;
   std::vector<std::string> vars, var_files, fact_files;
   LocalInstallArgs local;
   options.add_options()
       ("target,t", po::value(&targets)->required(), "targets, comma-separated (`cmdm targets`)")
       ("output,o", po::value(&out_dir)->required(), "output directory")
-      ("level", po::value(&level)->default_value("lossless"), "optimizer level");
+      ("level", po::value(&level)->default_value("lossless"), "optimizer level")
+      ("schemas", po::value(&schemas),
+       "Apple's schema (apple/device-management checkout; default $CMDM_SCHEMAS): MDM-only payload "
+       "types are never routed local, and --level aggressive drops keys a type does not know");
   add_local_install_options(options, local);
   options.add_options()
       ("bundle", "also write OUT/bundle.cmdm")
@@ -202,6 +205,12 @@ int run_build(const Args& args) {
   build.targets = *parsed;
   build.level = level;
   build.local_allowed = local.local_allowed();
+  if (schemas.empty()) schemas = optimizer::Schema::default_dir();
+  if (!schemas.empty()) {
+    Result<optimizer::Schema> schema = optimizer::Schema::load(schemas);
+    if (!schema) return report(schema.error());
+    build.schema = std::make_shared<const optimizer::Schema>(std::move(schema.value()));
+  }
   build.generator = "cmdm " CMDM_VERSION;
   std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
   build.fresh_command_uuids = command_uuid == "fresh";

@@ -42,6 +42,7 @@ std::map<std::string, PlatformSupport> read_support(const YAML::Node& n) {
       s.has_multiple = true;
       s.multiple = multiple == "true";
     }
+    s.manual_install = scalar_or(kv.second, "allowmanualinstall") != "false";
     out[kv.first.Scalar()] = s;
   }
   return out;

@@ -26,6 +26,7 @@ struct PlatformSupport {
   std::string removed;
   bool multiple = true;    // more than one payload of this type may be installed in a profile
   bool has_multiple = false;
+  bool manual_install = true;  // false: `allowmanualinstall: false`, only an MDM may install it
 };
 
 // One key of a payload (or of a nested dictionary). `key` is "ANY" for open dictionaries.

@@ -184,7 +184,9 @@ Result<WriteStats> write_layout(const std::string& out_dir,
   for (const Artifact& a : artifacts) {
     if (Status s = check_relative_path(a.path); !s) return s.error();
   }
-  if (!out_dir.empty() && out_dir.back() != '/') {
+  // A missing directory named plainly (not ".", "..", or with a trailing slash) is written whole.
+  const std::string last = std::filesystem::path(out_dir).filename().string();
+  if (!last.empty() && last != "." && last != "..") {
     struct stat st;
     if (::lstat(out_dir.c_str(), &st) != 0 && errno == ENOENT) return write_fresh(out_dir, artifacts);
   }

@@ -71,6 +71,7 @@ Result<Schema> Schema::load(const std::string& dir) {
     for (const compiler::SchemaKey& k : p->keys) type.keys.insert(k.key);
     if (auto mac = p->support.find("macOS"); mac != p->support.end()) {
       type.macos_multiple = mac->second.has_multiple && mac->second.multiple;
+      type.macos_manual_install = mac->second.manual_install;
     }
   }
   return schema;
@@ -91,6 +92,11 @@ bool Schema::knows_key(std::string_view payload_type, std::string_view key) cons
 bool Schema::macos_multiple(std::string_view payload_type) const {
   auto it = types_.find(payload_type);
   return it != types_.end() && it->second.macos_multiple;
+}
+
+bool Schema::macos_manual_install(std::string_view payload_type) const {
+  auto it = types_.find(payload_type);
+  return it == types_.end() || it->second.macos_manual_install;
 }
 
 }  // namespace cmdm::optimizer

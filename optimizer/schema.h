@@ -33,6 +33,10 @@ class Schema {
   const std::set<std::string>& reference_keys() const { return reference_keys_; }
   // The schema's macOS `multiple` flag: several payloads of this type may be installed at once.
   bool macos_multiple(std::string_view payload_type) const;
+  // False when the schema says macOS installs the type only through an MDM
+  // (`allowmanualinstall: false`: privacy preferences, system extensions, ...); true otherwise,
+  // also for types it does not describe.
+  bool macos_manual_install(std::string_view payload_type) const;
   std::size_t type_count() const { return types_.size(); }
 
  private:
@@ -40,6 +44,7 @@ class Schema {
     std::set<std::string> keys;
     bool open = false;
     bool macos_multiple = false;
+    bool macos_manual_install = true;
   };
   std::map<std::string, Type, std::less<>> types_;
   std::set<std::string, std::less<>> common_keys_;

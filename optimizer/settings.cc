@@ -27,10 +27,13 @@ Result<Prepared> prepare(const Settings& settings) {
       if (!pass) return pass.error();
     }
   }
+  // A schema named on the command line is always read (the splitter also learns from it which
+  // payload types only an MDM may install); one from $CMDM_SCHEMAS only when a pass needs it.
   const bool wants_schema =
-      (*level >= Level::kAggressive ||
-       std::count(settings.enable.begin(), settings.enable.end(), "drop-unknown-keys")) &&
-      !std::count(settings.disable.begin(), settings.disable.end(), "drop-unknown-keys");
+      !settings.schemas.empty() ||
+      ((*level >= Level::kAggressive ||
+        std::count(settings.enable.begin(), settings.enable.end(), "drop-unknown-keys")) &&
+       !std::count(settings.disable.begin(), settings.disable.end(), "drop-unknown-keys"));
   std::string dir = settings.schemas.empty() ? Schema::default_dir() : settings.schemas;
   if (wants_schema && !dir.empty()) {
     Result<Schema> schema = Schema::load(dir);

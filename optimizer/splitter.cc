@@ -265,6 +265,33 @@ class Packer {
 
 }  // namespace
 
+std::string mdm_only_type(const std::vector<PartPayload>& payloads, const Schema* schema) {
+  if (schema == nullptr) return "";
+  for (const PartPayload& p : payloads) {
+    if (!schema->macos_manual_install(p.type)) return p.type;
+  }
+  return "";
+}
+
+namespace {
+
+// The route of a part that does not fit even alone, its reason already saying by how much.
+void route_oversized(Part& part, const SplitOptions& options) {
+  const std::string mdm_only = mdm_only_type(part.payloads, options.optimize.schema);
+  if (!mdm_only.empty()) {
+    part.route = Route::kUndeliverable;
+    part.reason += "; " + mdm_only + " is installed only through an MDM, never locally";
+  } else if (options.local_allowed) {
+    part.route = Route::kLocal;
+    part.reason += "; install it locally (macOS 10.15 and older)";
+  } else {
+    part.route = Route::kUndeliverable;
+    part.reason += "; local installation is refused since macOS 11";
+  }
+}
+
+}  // namespace
+
 Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
   Split out;
   Result<Optimized> whole = optimize(profile, options.optimize);
@@ -290,9 +317,9 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
     }
     part.optimized = std::move(whole.value());
     if (!part.optimized.fits) {
-      part.route = options.local_allowed ? Route::kLocal : Route::kUndeliverable;
       part.reason = "the profile has no payloads to divide and needs " +
                     std::to_string(part.optimized.command_size) + " > " + std::to_string(part.optimized.limit);
+      route_oversized(part, options);
     }
     out.parts.push_back(std::move(part));
     return out;
@@ -412,11 +439,9 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
     if (!m) return m.error();
     part.optimized = std::move(m.value());
     if (!part.optimized.fits) {
-      part.route = options.local_allowed ? Route::kLocal : Route::kUndeliverable;
       part.reason = "needs " + std::to_string(part.optimized.command_size) + " characters alone, over the limit of " +
-                    std::to_string(part.optimized.limit) +
-                    (options.local_allowed ? "; install it locally (macOS 10.15 and older)"
-                                           : "; local installation is refused since macOS 11");
+                    std::to_string(part.optimized.limit);
+      route_oversized(part, options);
     }
     out.parts.push_back(std::move(part));
   }

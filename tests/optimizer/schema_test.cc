@@ -25,6 +25,9 @@ TEST(Schema, TellsClosedOpenAndUnknownTypesApart) {
   EXPECT_TRUE(s->knows_key("com.apple.dnsSettings.managed", "PayloadUUID"));
   EXPECT_FALSE(s->knows_key("com.apple.dnsSettings.managed", "Comment"));
   EXPECT_EQ(s->reference_keys().count("PayloadCertificateUUID"), 1u);
+  EXPECT_FALSE(s->macos_manual_install("com.apple.TCC.configuration-profile-policy"));
+  EXPECT_TRUE(s->macos_manual_install("com.apple.dnsSettings.managed"));
+  EXPECT_TRUE(s->macos_manual_install("com.google.Chrome"));  // not described: not refused
 }
 
 TEST(Schema, MissingDirectoryIsAnIoError) {

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "optimizer/schema.h"
 #include "optimizer/source.h"
 #include "plist/file_io.h"
 #include "plist/writer.h"
@@ -116,6 +117,54 @@ TEST(Splitter, APayloadTooLargeAloneIsUndeliverableOrLocal) {
   SplitOptions local = options();
   local.local_allowed = true;
   EXPECT_EQ(split(p, local)->parts[1].route, Route::kLocal);
+}
+
+// Privacy preferences: macOS installs them only through an MDM (the schema's
+// allowmanualinstall: false), so no option makes an oversized one `local`.
+TEST(Splitter, AnMdmOnlyPayloadTooLargeAloneIsNeverLocal) {
+  Result<Schema> schema = Schema::load(std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema");
+  ASSERT_TRUE(schema.ok()) << schema.error().format();
+  Dict tcc;
+  tcc.set("PayloadType", "com.apple.TCC.configuration-profile-policy");
+  tcc.set("PayloadIdentifier", "com.example.tcc");
+  tcc.set("PayloadUUID", uuid_for(7));
+  tcc.set("PayloadVersion", 1);
+  // One app entry whose code requirement alone is over the limit: no division can make it fit.
+  Array apps;
+  Dict app;
+  app.set("Identifier", "com.example.app");
+  app.set("CodeRequirement", "identifier \"com.example.app\" and anchor apple generic and certificate leaf = H\"" +
+                                 std::string(2400, 'A') + "\"");
+  app.set("Allowed", true);
+  apps.push_back(Value(std::move(app)));
+  Dict services;
+  services.set("SystemPolicyAllFiles", std::move(apps));
+  tcc.set("Services", std::move(services));
+  Value p = profile_of(Array{dns_payload(1, 100), Value(std::move(tcc))});
+  SplitOptions o = options();
+  o.local_allowed = true;
+  o.optimize.schema = &schema.value();
+  Result<Split> s = split(p, o);
+  ASSERT_TRUE(s.ok()) << s.error().format();
+  bool found = false;
+  for (const Part& part : s->parts) {
+    if (part.optimized.fits) continue;
+    found = true;
+    EXPECT_EQ(part.route, Route::kUndeliverable);
+    EXPECT_NE(part.reason.find("com.apple.TCC.configuration-profile-policy is installed only through an MDM"),
+              std::string::npos) << part.reason;
+    EXPECT_EQ(mdm_only_type(part.payloads, &schema.value()), "com.apple.TCC.configuration-profile-policy");
+  }
+  EXPECT_TRUE(found) << "the privacy payload should not fit alone";
+  // Without a schema nothing tells that the type is MDM-only.
+  o.optimize.schema = nullptr;
+  Result<Split> unknown = split(p, o);
+  ASSERT_TRUE(unknown.ok());
+  for (const Part& part : unknown->parts) {
+    if (!part.optimized.fits) {
+      EXPECT_EQ(part.route, Route::kLocal);
+    }
+  }
 }
 
 TEST(Splitter, DividesCustomSettingsByKeyWhenOneDomainCannotFit) {
