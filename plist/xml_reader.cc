@@ -3,7 +3,7 @@
 // exact bytes of the original input and every Value carries the offset of its element.
 #include <pugixml.hpp>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CMDM_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "plist/base64.h"
+#include "plist/calendar.h"
 #include "plist/reader.h"
 #include "plist/suggest.h"
 
@@ -149,7 +150,7 @@ Tag classify(const char* name) {
 // Length of the text at p (inside the padded parse buffer) up to the first '&', CR or its NUL:
 // the part append_pcdata copies as it is. 16 bytes a step with SSE2.
 inline std::size_t plain_length(const char* p) {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CMDM_NO_SIMD)
   // Each block starts at or before the NUL, so it ends inside the padding at the latest.
   for (const char* q = p;; q += 16) {
     __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
@@ -238,7 +239,7 @@ constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
 // Which of 32 bytes are special (as kSpecialByte says), one bit each. Every parsed byte passes
 // through here, and compilers at -O2 leave the portable loop scalar (about three instructions a
 // byte), so x86 gets an SSE2 version that does 16 bytes in a dozen instructions.
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CMDM_NO_SIMD)
 inline __m128i special_in_16(__m128i v) {
   // Signed compare: non-ASCII bytes are negative, so "< 0x20" catches them with the controls.
   __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
@@ -1179,16 +1180,6 @@ bool XmlReader::parse_real(const Text& text, std::size_t element_offset, double*
   }
   *out = negative ? -v : v;
   return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 // <date>: YYYY-MM-DDTHH:MM:SSZ in UTC. Like plistlib, the time may be cut short after the day,

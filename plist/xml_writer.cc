@@ -1,7 +1,7 @@
 // The XML writers: minimal (smallest text CoreFoundation and conforming XML parsers read back to
 // the same value) and pretty (CoreFoundation's own layout, so diffs against Apple-written files
 // stay small). Both write the text in a single pass into a reused per-thread buffer.
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CMDM_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
@@ -97,7 +97,7 @@ constexpr AttentionTable kAttention;
 // this scan was the writer's largest cost, so x86 compares 16 bytes per step with SSE2; other
 // targets test eight bytes per step with the classic "has a zero byte" trick on w XOR each
 // character (exact: no false positives), then find the byte with the table.
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(CMDM_NO_SIMD)
 inline unsigned attention_mask(__m128i v) {
   const __m128i hit =
       _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
