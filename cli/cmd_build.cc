@@ -171,7 +171,7 @@ int run_build(const Args& args) {
   po::variables_map vm;
   const char* synopsis =
       "SRC... --target T[,T...] -o OUT [--level L] [--os macOS:V] [--allow-local] "
-      "[--var/--vars/--facts F] "
+      "[--schemas DIR] [--var/--vars/--facts F] "
       "[--sign-key K --sign-cert C | --sign-p12 P] [--bundle] [--json]";
   if (auto code = parse_options("build", synopsis, options, positional, args, vm)) {
     return *code;
