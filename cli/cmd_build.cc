@@ -3,8 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 
@@ -12,7 +10,7 @@
 #include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/optimizer_options.h"
-#include "plist/file_io.h"
+#include "cli/signing_options.h"
 
 namespace cmdm::cli {
 
@@ -74,37 +72,6 @@ void print_json(const BuildRun& run, bool bundle) {
   std::cout << j.dump(2) << '\n';
 }
 
-// The signing identity named by --sign-key/--sign-cert or --sign-p12 (password from the
-// environment variable --sign-password-env names, never from argv).
-Result<std::optional<signer::Identity>> load_sign_identity(const po::variables_map& vm) {
-  if (!vm.count("sign-key") && !vm.count("sign-cert") && !vm.count("sign-p12")) {
-    return std::optional<signer::Identity>();
-  }
-  signer::IdentitySource source;
-  auto slurp = [&](const char* option, std::string* bytes, std::string* name) -> Status {
-    if (!vm.count(option)) return Ok{};
-    *name = vm[option].as<std::string>();
-    Result<std::string> r = read_file(*name);
-    if (!r) return r.error();
-    *bytes = std::move(*r);
-    return Ok{};
-  };
-  for (Status s : {slurp("sign-key", &source.key, &source.key_name),
-                   slurp("sign-cert", &source.cert, &source.cert_name),
-                   slurp("sign-p12", &source.pkcs12, &source.pkcs12_name)}) {
-    if (!s) return s.error();
-  }
-  if (vm.count("sign-password-env")) {
-    std::string name = vm["sign-password-env"].as<std::string>();
-    const char* value = std::getenv(name.c_str());
-    if (!value) return Error::make(ExitCode::kUsage, "", "environment variable " + name + " is not set");
-    source.password = value;
-  }
-  Result<signer::Identity> identity = signer::load_identity(source);
-  if (!identity) return identity.error();
-  return std::optional<signer::Identity>(std::move(*identity));
-}
-
 // One error per route that cannot reach the devices, naming source, part and reason (which says
 // the fix); the artifacts were written all the same, so other targets can still deliver the part.
 void print_undeliverable(const BuildRun& run) {
@@ -119,19 +86,6 @@ void print_undeliverable(const BuildRun& run) {
       }
     }
   }
-}
-
-Result<std::optional<std::int64_t>> source_date_epoch() {
-  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
-  if (!epoch || !*epoch) return std::optional<std::int64_t>();
-  char* end = nullptr;
-  errno = 0;  // strtoll reports overflow only through errno (and clamps to LLONG_MAX)
-  long long value = std::strtoll(epoch, &end, 10);
-  if (*end != '\0' || value < 0 || errno == ERANGE) {
-    return Error::make(ExitCode::kUsage, "",
-                       std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
-  }
-  return std::optional<std::int64_t>(value);
 }
 
 }  // namespace
@@ -196,7 +150,8 @@ int run_build(const Args& args) {
   Result<signer::SigningPolicy> sign_policy = signer::parse_signing_policy(policy);
   if (!sign_policy) return usage_error("build", sign_policy.error().diagnostics[0].message);
   build.policy = *sign_policy;
-  Result<std::optional<signer::Identity>> identity = load_sign_identity(vm);
+  Result<std::optional<signer::Identity>> identity = load_named_identity(
+      vm, {"sign-key", "sign-cert", "sign-p12", nullptr, nullptr, "sign-password-env"});
   if (!identity) return report(identity.error());
   if (*identity) build.identity = &**identity;
   Result<std::optional<std::int64_t>> epoch = source_date_epoch();

@@ -1,13 +1,11 @@
 // `cmdm sign`: sign profiles as compact CMS SignedData (see docs/signing.md for the size options).
-#include <cerrno>
-#include <sys/stat.h>
-
-#include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/output_paths.h"
+#include "cli/signing_options.h"
 #include "plist/file_io.h"
 #include "plist/reader.h"
 #include "signer/signer.h"
@@ -15,64 +13,6 @@
 namespace cmdm::cli {
 
 namespace {
-
-// The password comes from a file (first line) or an environment variable, never from argv, so it
-// does not show in `ps` or shell history.
-Result<std::optional<std::string>> read_password(const po::variables_map& vm) {
-  if (vm.count("password-file")) {
-    Result<std::string> text = read_file(vm["password-file"].as<std::string>());
-    if (!text) return text.error();
-    std::string p = *text;
-    if (const std::size_t nl = p.find_first_of("\r\n"); nl != std::string::npos) p.resize(nl);
-    return std::optional<std::string>(p);
-  }
-  if (vm.count("password-env")) {
-    const std::string name = vm["password-env"].as<std::string>();
-    const char* value = std::getenv(name.c_str());
-    if (!value) {
-      return Error::make(ExitCode::kUsage, "", "environment variable " + name + " is not set");
-    }
-    return std::optional<std::string>(value);
-  }
-  return std::optional<std::string>();
-}
-
-Result<signer::Identity> load_identity(const po::variables_map& vm) {
-  signer::IdentitySource source;
-  auto slurp = [&](const char* option, std::string* bytes, std::string* name) -> Status {
-    if (!vm.count(option)) return Ok{};
-    *name = vm[option].as<std::string>();
-    Result<std::string> r = read_file(*name);
-    if (!r) return r.error();
-    *bytes = std::move(*r);
-    return Ok{};
-  };
-  for (Status s :
-       {slurp("key", &source.key, &source.key_name), slurp("cert", &source.cert, &source.cert_name),
-        slurp("p12", &source.pkcs12, &source.pkcs12_name),
-        slurp("chain", &source.chain, &source.chain_name)}) {
-    if (!s) return s.error();
-  }
-  Result<std::optional<std::string>> password = read_password(vm);
-  if (!password) return password.error();
-  source.password = *password;
-  return signer::load_identity(source);
-}
-
-// SOURCE_DATE_EPOCH (reproducible builds) fixes the signing time.
-Result<std::optional<std::int64_t>> signing_time() {
-  const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
-  if (!epoch || !*epoch) return std::optional<std::int64_t>();
-  char* end = nullptr;
-  errno = 0;
-  const long long value = std::strtoll(epoch, &end, 10);
-  if (*end != '\0' || value < 0 || errno == ERANGE) {
-    return Error::make(
-        ExitCode::kUsage, "",
-        std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
-  }
-  return std::optional<std::int64_t>(value);
-}
 
 int sign_one(const std::string& file, const std::string& out, const signer::Identity& identity,
              const signer::SignOptions& options) {
@@ -143,9 +83,10 @@ int run_sign(const Args& args) {
   if (auto shared = shared_output(out, files)) {
     return usage_error("sign", "two inputs would both be written to " + *shared);
   }
-  Result<std::optional<std::int64_t>> when = signing_time();
+  Result<std::optional<std::int64_t>> when = source_date_epoch();
   if (!when) return usage_error("sign", when.error().diagnostics[0].message);
-  Result<signer::Identity> identity = load_identity(vm);
+  Result<std::optional<signer::Identity>> identity = load_named_identity(
+      vm, {"key", "cert", "p12", "chain", "password-file", "password-env"});
   if (!identity) {
     const Error& e = identity.error();
     return e.code == ExitCode::kUsage ? usage_error("sign", e.diagnostics[0].message) : report(e);
@@ -160,7 +101,7 @@ int run_sign(const Args& args) {
   int status = 0;
   for (const std::string& file : files) {
     const int code =
-        sign_one(file, output_path(out, file, files.size() > 1), *identity, sign_options);
+        sign_one(file, output_path(out, file, files.size() > 1), **identity, sign_options);
     if (code != 0) status = code;
   }
   return status;

@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 
+from oracle_util import same
+
 INTS = [0, 1, -1, 255, 256, 65535, 65536, 2**31 - 1, 2**31, 2**32, 2**63 - 1, -2**63, 2**63,
         2**64 - 1, -2**31]
 TEXT = ["", "a", "&", "<", ">", "]]>", "]]", "x]]>y]>", "\r", "\r\n", "a\rb", " lead", "trail ",
@@ -67,18 +69,6 @@ def rand_value(rng, depth):
     if kind == "array":
         return [rand_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
     return {rand_text(rng) or "k%d" % i: rand_value(rng, depth + 1) for i in range(rng.randint(0, 4))}
-
-
-def same(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float):
-        return (a == b and math.copysign(1, a) == math.copysign(1, b)) or (math.isnan(a) and math.isnan(b))
-    return a == b
 
 
 def main():

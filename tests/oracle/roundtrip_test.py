@@ -11,7 +11,6 @@ reads. Never a crash. Exit 77 (skip) when the corpus is absent.
 """
 import argparse
 import difflib
-import math
 import os
 import plistlib
 import re
@@ -20,26 +19,9 @@ import subprocess
 import sys
 import tempfile
 
+from oracle_util import same, unwrap_cms
+
 SKIP = 77
-
-
-def same(a, b):
-    """Type-exact deep equality (True != 1, 1 != 1.0; NaN equals NaN)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    return a == b
-
-
-def unwrap_cms(path):
-    r = subprocess.run(["openssl", "cms", "-verify", "-noverify", "-inform", "DER", "-binary",
-                        "-in", path], capture_output=True)
-    return r.stdout if r.returncode == 0 else None
 
 
 def corpus_files(corpus):
@@ -99,7 +81,8 @@ def main():
             with open(path, "rb") as f:
                 data = f.read()
             if fmt == "cms-der":
-                data = unwrap_cms(path)
+                with open(path, "rb") as f:
+                    data = unwrap_cms(f.read())
                 if data is None:
                     fail(rel, "openssl could not unwrap the CMS envelope")
                     continue
