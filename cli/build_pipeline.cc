@@ -17,6 +17,7 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/splitter.h"
 #include "plist/file_io.h"
+#include "plist/hash.h"
 
 namespace cmdm::cli {
 
@@ -196,7 +197,7 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
   m.uuid = part.uuid;
   m.profile = emitters::profile_path(part.identifier);
   m.bytes = part.bytes.size();
-  m.sha256 = emitters::sha256_hex(part.bytes);
+  m.sha256 = plist::sha256_hex(part.bytes);
   m.encoding = part.encoding;
   m.is_signed = part.is_signed;
   m.payloads = part.payloads;
@@ -244,9 +245,9 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
         remove = t->fill_command_uuid(remove, options.uuids->next());
       }
       r.install = emitters::command_path(*t, part.identifier, true);
-      r.install_sha256 = emitters::sha256_hex(install);
+      r.install_sha256 = plist::sha256_hex(install);
       r.remove = emitters::command_path(*t, part.identifier, false);
-      r.remove_sha256 = emitters::sha256_hex(remove);
+      r.remove_sha256 = plist::sha256_hex(remove);
       // Bodies come out of string builders with spare capacity; a large build keeps thousands.
       install.shrink_to_fit();
       remove.shrink_to_fit();
@@ -329,7 +330,7 @@ Result<BuildOutput> build_sources(std::size_t count,
     taken.insert(names.begin(), names.end());
     emitters::SourceEntry entry;
     entry.path = source.path;
-    entry.sha256 = emitters::sha256_hex(source.bytes);
+    entry.sha256 = plist::sha256_hex(source.bytes);
     entry.bytes = source.bytes.size();
     entry.identifier = string_or(*profile, "PayloadIdentifier");
     entry.uuid = string_or(*profile, "PayloadUUID");

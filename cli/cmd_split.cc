@@ -11,6 +11,7 @@
 #include "optimizer/source.h"
 #include "optimizer/splitter.h"
 #include "plist/file_io.h"
+#include "plist/hash.h"
 
 namespace cmdm::cli {
 
@@ -64,7 +65,7 @@ int run_split(const Args& args) {
     }
     emitters::SourceEntry entry = optimizer::manifest_entry(*split, *prepared->options.target);
     entry.path = file;
-    entry.sha256 = emitters::sha256_hex(*bytes);
+    entry.sha256 = plist::sha256_hex(*bytes);
     entry.bytes = bytes->size();
     if (const std::string* name = source->profile.get_string("PayloadDisplayName")) entry.display_name = *name;
     for (std::size_t i = 0; i < split->parts.size(); ++i) {

@@ -29,7 +29,6 @@ void put_u64(std::string& out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
-std::array<unsigned char, 32> sha256(std::string_view bytes) { return plist::sha256(bytes); }
 
 // A cursor over untrusted bytes: every read checks the remaining length first.
 class Cursor {
@@ -93,7 +92,7 @@ Result<std::string> write_bundle(const std::vector<Artifact>& artifacts) {
     put_u16(table, static_cast<std::uint16_t>(a->path.size()));
     table += a->path;
     put_u64(table, a->bytes.size());
-    auto md = sha256(a->bytes);
+    auto md = plist::sha256(a->bytes);
     table.append(reinterpret_cast<const char*>(md.data()), md.size());
     total += 2 + a->path.size() + 8 + 32 + a->bytes.size();
   }
@@ -209,7 +208,7 @@ Result<std::vector<Artifact>> read_bundle(std::string_view bytes, std::string_vi
   for (const Entry& e : entries) {
     std::string_view data;
     if (!c.read(static_cast<std::size_t>(e.size), &data)) return bad("truncated data");
-    auto md = sha256(data);
+    auto md = plist::sha256(data);
     if (std::string_view(reinterpret_cast<const char*>(md.data()), md.size()) != e.digest) {
       return bad("SHA-256 mismatch for '" + std::string(e.path) + "'");
     }
@@ -228,7 +227,7 @@ Result<std::vector<Artifact>> read_bundle(std::string_view bytes, std::string_vi
   for (std::size_t i = 0; i < listed.size(); ++i) {
     const Artifact& a = out[i + 1];
     if (listed[i].path != a.path || listed[i].size != a.bytes.size() ||
-        listed[i].sha256 != sha256_hex(a.bytes)) {
+        listed[i].sha256 != plist::sha256_hex(a.bytes)) {
       return bad("manifest does not match entry '" + a.path + "'");
     }
   }

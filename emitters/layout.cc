@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "plist/file_io.h"
+#include "plist/hash.h"
 
 namespace cmdm::emitters {
 
@@ -44,16 +45,6 @@ bool same_bytes(const std::string& path, std::string_view bytes) {
   return old.ok() && *old == bytes;
 }
 
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 // Creates `path` (which must not exist) holding `bytes`; returns 0 or the errno of the failure.
 // Mode 0666 less the umask, applied by open() itself, as for any file a tool writes.
 int write_new_file(const std::string& path, std::string_view bytes) {
@@ -67,19 +58,28 @@ int write_new_file(const std::string& path, std::string_view bytes) {
 
 std::string write_error(int err) { return std::string("cannot write: ") + std::strerror(err); }
 
-// Writes `bytes` to a new temporary file next to `path` and returns its name; the caller renames
-// it into place once every file of the build is on disk. The name is this process's id and a
-// counter, so no two writers (nor two files of one build) share one.
-Result<std::string> write_temporary(const std::string& path, std::string_view bytes) {
+// Creates a new file or directory (`make` returns 0 or an errno) under a temporary name next to
+// `path` and returns that name; errors name `shown` and say `what` could not be created. Names are this process's id and a counter, so no two writers
+// share one; a name taken by a stale file of an earlier run with the same id is skipped. Unlike
+// mkstemp/mkdtemp (mode 0600/0700), the caller creates with the mode it wants, less the umask.
+template <typename Make>
+Result<std::string> create_temporary(const std::string& path, const std::string& shown,
+                                     const char* what, Make make) {
   static unsigned long counter = 0;
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-    int err = write_new_file(tmp, bytes);
+    int err = make(tmp);
     if (err == 0) return tmp;
-    if (err != EEXIST) return io_error(path, write_error(err));
-    // A stale temporary file of an earlier run with the same process id: take the next name.
+    if (err != EEXIST) return io_error(shown, std::string("cannot create ") + what + ": " + std::strerror(err));
   }
-  return io_error(path, "cannot create a temporary file: too many stale ones next to it");
+  return io_error(shown, std::string("cannot create ") + what + ": too many stale temporary names");
+}
+
+// Writes `bytes` to a new temporary file next to `path` and returns its name; the caller renames
+// it into place once every file of the build is on disk.
+Result<std::string> write_temporary(const std::string& path, std::string_view bytes) {
+  return create_temporary(path, path, "a temporary file next to it",
+                          [&](const std::string& tmp) { return write_new_file(tmp, bytes); });
 }
 
 // A build into a directory that does not exist yet is written whole into a hidden sibling with
@@ -91,18 +91,16 @@ Result<WriteStats> write_fresh(const std::string& out_dir, const std::vector<Art
   if (!parent.empty()) {
     if (Status s = make_dirs(parent.string()); !s) return s.error();
   }
-  std::string stage = (parent / ("." + out.filename().string() + ".tmp.XXXXXX")).string();
-  if (::mkdtemp(stage.data()) == nullptr) {
-    return io_error(out_dir, std::string("cannot create a staging directory: ") + std::strerror(errno));
-  }
+  // Created 0777 less the umask, the mode a plain mkdir gives the output directory.
+  Result<std::string> staged = create_temporary(
+      (parent / ("." + out.filename().string())).string(), out_dir, "a staging directory next to it",
+      [](const std::string& tmp) { return ::mkdir(tmp.c_str(), 0777) == 0 ? 0 : errno; });
+  if (!staged) return staged.error();
+  const std::string stage = std::move(*staged);
   auto discard = [&] {
     std::error_code ec;
     std::filesystem::remove_all(stage, ec);
   };
-  // mkdtemp creates 0700; the output gets the mode a plain mkdir would give it.
-  mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::chmod(stage.c_str(), 0777 & ~mask);
   WriteStats stats;
   std::set<std::string> made_dirs;
   for (const Artifact& a : artifacts) {
@@ -143,7 +141,7 @@ std::string file_name_for(std::string_view identifier) {
   for (char c : identifier) out += plain_char(c) ? c : '_';
   if (out.empty() || out.front() == '.') out.insert(out.begin(), '_');
   if (out.size() > 200) out.resize(200);  // keep names well under NAME_MAX with the suffixes
-  return out + "~" + sha256_hex(identifier).substr(0, 8);
+  return out + "~" + plist::sha256_hex(identifier).substr(0, 8);
 }
 
 std::string profile_path(std::string_view identifier) {

@@ -262,13 +262,11 @@ std::string at(const std::string& path, const char* key, std::size_t i) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) { return plist::sha256_hex(bytes); }
-
 void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts) {
   manifest.files.clear();
   for (const Artifact& a : artifacts) {
     if (a.path == "manifest.json") continue;
-    manifest.files.push_back({a.path, a.bytes.size(), a.sha256.empty() ? sha256_hex(a.bytes) : a.sha256});
+    manifest.files.push_back({a.path, a.bytes.size(), a.sha256.empty() ? plist::sha256_hex(a.bytes) : a.sha256});
   }
   std::sort(manifest.files.begin(), manifest.files.end(),
             [](const Manifest::File& a, const Manifest::File& b) { return a.path < b.path; });

@@ -16,9 +16,6 @@ namespace cmdm::emitters {
 
 inline constexpr int kManifestVersion = 1;
 
-// SHA-256 of bytes as 64 lower-case hex digits.
-std::string sha256_hex(std::string_view bytes);
-
 // One file of a build output, relative to OUT ("profiles/com.example.mobileconfig").
 struct Artifact {
   Artifact() = default;

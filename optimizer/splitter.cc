@@ -11,6 +11,7 @@
 #include <set>
 
 #include "optimizer/passes.h"
+#include "plist/hash.h"
 
 namespace cmdm::optimizer {
 
@@ -508,7 +509,7 @@ emitters::SourceEntry manifest_entry(const Split& split, const emitters::Target&
     part.identifier = p.identifier;
     part.uuid = p.uuid;
     part.bytes = p.optimized.bytes.size();
-    part.sha256 = emitters::sha256_hex(p.optimized.bytes);
+    part.sha256 = plist::sha256_hex(p.optimized.bytes);
     part.encoding = p.optimized.encoding.format == Encoding::Format::kBinary ? "binary" : "xml";
     for (const PartPayload& pp : p.payloads) {
       part.payloads.push_back(pp.identifier);

@@ -42,8 +42,6 @@ Result<std::string> read_file(const std::string& path) {
   return out;
 }
 
-namespace {
-
 bool write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -55,8 +53,6 @@ bool write_all(int fd, std::string_view bytes) {
   }
   return true;
 }
-
-}  // namespace
 
 namespace {
 

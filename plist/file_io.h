@@ -19,4 +19,8 @@ Status write_file_atomic(const std::string& path, std::string_view bytes);
 // that file's permission bits (for `--in-place`).
 Status replace_file_atomic(const std::string& path, std::string_view bytes);
 
+// Writes all of `bytes` to the open descriptor `fd`, resuming after short writes and EINTR.
+// False on failure, with errno telling why.
+bool write_all(int fd, std::string_view bytes);
+
 }  // namespace cmdm

@@ -13,6 +13,7 @@
 #include "emitters/bundle.h"
 #include "plist/base64.h"
 #include "plist/file_io.h"
+#include "plist/hash.h"
 #include "plist/reader.h"
 
 namespace cmdm::cli {
@@ -80,11 +81,11 @@ TEST(BuildPipeline, EveryBodyCarriesTheProfileAsItsVendorReadsIt) {
   for (const auto& source : out->manifest.sources) {
     for (const auto& part : source.parts) {
       const std::string& profile = files.at(part.profile);
-      EXPECT_EQ(emitters::sha256_hex(profile), part.sha256);
+      EXPECT_EQ(plist::sha256_hex(profile), part.sha256);
       for (const auto& route : part.routes) {
         if (route.route != "mdm") continue;
         const std::string& body = files.at(route.install);
-        EXPECT_EQ(emitters::sha256_hex(body), route.install_sha256);
+        EXPECT_EQ(plist::sha256_hex(body), route.install_sha256);
         std::string carried;
         if (route.target == "workspaceone") {
           std::string xml = nlohmann::json::parse(body).at("CommandXml").get<std::string>();
