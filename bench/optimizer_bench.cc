@@ -7,7 +7,7 @@
 
 #include "emitters/targets.h"
 #include "optimizer/optimizer.h"
-#include "optimizer/source.h"
+#include "pipeline/source.h"
 #include "plist/file_io.h"
 
 namespace {
@@ -78,7 +78,7 @@ void BM_CheckCorpus(benchmark::State& state) {
   for (auto _ : state) {
     std::size_t fit = 0;
     for (const auto& [name, bytes] : files) {
-      Result<optimizer::Source> s = optimizer::read_source(bytes, name);
+      Result<pipeline::Source> s = pipeline::read_source(bytes, name);
       if (!s) continue;
       Result<optimizer::Optimized> r = optimizer::optimize(std::move(s->profile), o);
       fit += r.ok() && r->fits;

@@ -5,6 +5,8 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/pipeline_options.h"
+#include "pipeline/source.h"
 #include "compiler/compiler.h"
 #include "plist/file_io.h"
 #include "plist/writer.h"
@@ -14,26 +16,11 @@ namespace cmdm::cli {
 namespace {
 
 struct CompileArgs {
-  std::vector<std::string> sources, vars_files, vars, facts_files;
+  std::vector<std::string> sources;
+  pipeline::TemplateInputs templates;
   std::string out, style = "pretty", schemas, os;
   bool stable_uuids = false;
 };
-
-// Variables files first (in order), then facts files, then --var assignments: later wins.
-std::optional<int> build_context(const CompileArgs& a, compiler::Context* context) {
-  for (const std::string& f : a.vars_files) {
-    if (Status s = compiler::add_vars_file(*context, f); !s) return report(s.error());
-  }
-  for (const std::string& f : a.facts_files) {
-    if (Status s = compiler::add_facts_file(*context, f); !s) return report(s.error());
-  }
-  for (const std::string& v : a.vars) {
-    if (Status s = compiler::add_var_assignment(*context, v); !s) {
-      return usage_error("compile", s.error().diagnostics.front().message);
-    }
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -42,14 +29,12 @@ int run_compile(const Args& args) {
   po::options_description options("compile options");
   options.add_options()
       ("output,o", po::value(&a.out), "output file (one source) or directory (several); '-' = stdout")
-      ("vars", po::value(&a.vars_files)->composing(), "variables file (plist, JSON or YAML); repeatable")
-      ("var", po::value(&a.vars)->composing(), "NAME=TEXT or NAME:=JSON; repeatable, wins over --vars")
-      ("facts", po::value(&a.facts_files)->composing(), "device facts file, seen as facts.NAME")
       ("style", po::value(&a.style), "pretty (Apple style, default) or minimal")
       ("stable-uuids", po::bool_switch(&a.stable_uuids), "regenerate every PayloadUUID deterministically")
       ("schemas", po::value(&a.schemas), "Apple device-management checkout (default: $CMDM_SCHEMAS)")
       ("os", po::value(&a.os), "target platform for validation, e.g. macOS:14.0")
       ("sources", po::value(&a.sources), "source files or directories");
+  add_template_options(options, a.templates);
   po::positional_options_description positional;
   positional.add("sources", -1);
   po::variables_map vm;
@@ -62,24 +47,20 @@ int run_compile(const Args& args) {
   if (a.style != "pretty" && a.style != "minimal") {
     return usage_error("compile", "--style takes pretty or minimal, not '" + a.style + "'");
   }
-  compiler::Context context;
-  if (auto code = build_context(a, &context)) return *code;
+  Result<compiler::Context> context = pipeline::make_context(a.templates);
+  if (!context) return report("compile", context.error());
   compiler::ValidateOptions vopts;
   if (!a.os.empty()) {
     if (Status s = compiler::parse_os(a.os, vopts); !s) {
       return usage_error("compile", s.error().diagnostics.front().message);
     }
   }
-  Result<std::shared_ptr<compiler::Schema>> schema =
-      a.schemas.empty() ? compiler::Schema::from_env() : compiler::Schema::open(a.schemas);
+  Result<std::shared_ptr<compiler::Schema>> schema = open_schema(schemas_dir(a.schemas));
   if (!schema) return report(schema.error());
 
-  std::vector<std::string> files;
-  for (const std::string& s : a.sources) {
-    Result<std::vector<std::string>> expanded = compiler::expand_sources(s);
-    if (!expanded) return report(expanded.error());
-    files.insert(files.end(), expanded->begin(), expanded->end());
-  }
+  Result<std::vector<std::string>> expanded = pipeline::expand_source_paths(a.sources);
+  if (!expanded) return report(expanded.error());
+  const std::vector<std::string>& files = *expanded;
   namespace fs = std::filesystem;
   std::error_code ec;
   bool to_dir = files.size() > 1 || a.sources.size() > 1 || fs::is_directory(a.sources[0], ec) ||
@@ -97,7 +78,7 @@ int run_compile(const Args& args) {
   for (const std::string& file : files) {
     compiler::CompileOptions copts;
     copts.stable_uuids = a.stable_uuids;
-    Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, context, copts);
+    Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, *context, copts);
     if (!compiled) {
       status = report(compiled.error());
       continue;

@@ -8,6 +8,7 @@
 #include "plist/file_io.h"
 #include "plist/reader.h"
 #include "plist/writer.h"
+#include "signer/signer.h"
 
 namespace cmdm::cli {
 
@@ -32,14 +33,29 @@ nlohmann::json inspect_one(const std::string& file, const std::string& bytes, in
   plist::ReadOptions options;
   options.file_name = file == "-" ? "<stdin>" : file;
   j["format"] = std::string(plist::format_name(plist::sniff_format(bytes)));
-  Result<plist::Document> doc = plist::read(bytes, options);
+  // A signed profile is inspected as the profile it carries, as check and build read it.
+  std::string_view content = bytes;
+  std::string inner;
+  const bool is_signed = plist::sniff_format(bytes) == plist::Format::kCmsSigned;
+  if (is_signed) {
+    Result<signer::Unwrapped> unwrapped = signer::unwrap(bytes, options.file_name);
+    if (!unwrapped) {
+      *status = report(unwrapped.error());
+      j["error"] = unwrapped.error().format();
+      return j;
+    }
+    inner = std::move(unwrapped->content);
+    content = inner;
+    j["signer"] = unwrapped->signer;
+  }
+  Result<plist::Document> doc = plist::read(content, options);
   if (!doc) {
     *status = report(doc.error());
     j["error"] = doc.error().format();
     return j;
   }
   const plist::Value& root = doc->root;
-  j["format"] = std::string(plist::format_name(doc->format));
+  j["format"] = std::string(plist::format_name(is_signed ? plist::Format::kCmsSigned : doc->format));
   nlohmann::json warnings = nlohmann::json::array();
   for (const Diagnostic& d : doc->warnings) warnings.push_back(d.format());
   if (!root.is_dict()) {
@@ -66,25 +82,31 @@ nlohmann::json inspect_one(const std::string& file, const std::string& bytes, in
   return j;
 }
 
+// Every string came from the file: printable_text keeps control characters off the terminal.
+std::string text(const nlohmann::json& j, const char* key) {
+  return printable_text(j[key].get<std::string>());
+}
+
 void print_human(const nlohmann::json& j) {
-  std::cout << j["file"].get<std::string>() << '\n';
-  std::cout << "  format      " << j["format"].get<std::string>() << '\n';
+  std::cout << text(j, "file") << '\n';
+  std::cout << "  format      " << text(j, "format") << '\n';
   std::cout << "  bytes       " << j["bytes"].get<std::size_t>() << '\n';
   if (j.contains("error")) {
     std::cout << "  error       see above\n";
     return;
   }
-  std::cout << "  identifier  " << j["identifier"].get<std::string>() << '\n';
-  std::cout << "  uuid        " << j["uuid"].get<std::string>() << '\n';
+  if (j.contains("signer")) std::cout << "  signer      " << text(j, "signer") << '\n';
+  std::cout << "  identifier  " << text(j, "identifier") << '\n';
+  std::cout << "  uuid        " << text(j, "uuid") << '\n';
   std::cout << "  payloads    " << j["payloads"].size() << '\n';
   for (const auto& p : j["payloads"]) {
-    std::cout << "    " << p["type"].get<std::string>() << "  " << p["identifier"].get<std::string>()
-              << "  " << p["bytes"].get<std::size_t>() << " bytes\n";
+    std::cout << "    " << text(p, "type") << "  " << text(p, "identifier") << "  "
+              << p["bytes"].get<std::size_t>() << " bytes\n";
   }
   for (const auto& w : j["warnings"]) {
-    std::string text = w.get<std::string>();
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    std::cout << "  warning     " << text.substr(0, text.find('\n')) << '\n';
+    std::string line = w.get<std::string>();
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    std::cout << "  warning     " << printable_text(line.substr(0, line.find('\n'))) << '\n';
   }
 }
 

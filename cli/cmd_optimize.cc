@@ -1,14 +1,14 @@
 // `cmdm optimize`: writes each profile as small as its level allows for the target.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
-#include "cli/optimizer_options.h"
+#include "cli/pipeline_options.h"
 #include "cli/output_paths.h"
 #include "optimizer/optimizer.h"
-#include "optimizer/settings.h"
-#include "optimizer/source.h"
+#include "pipeline/source.h"
 #include "plist/file_io.h"
 
 namespace cmdm::cli {
@@ -16,13 +16,12 @@ namespace cmdm::cli {
 int run_optimize(const Args& args) {
   po::options_description options("optimize options");
   OptimizerArgs opt;
-  optimizer::Settings& s = opt.settings;
   std::vector<std::string> files;
   std::string out;
   add_optimizer_options(options, opt, "target the profiles are for");
   options.add_options()
       ("output,o", po::value(&out), "output file for one source, else a directory ('-': stdout)")
-      ("files", po::value(&files), "profile sources");
+      ("files", po::value(&files), "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
@@ -31,19 +30,27 @@ int run_optimize(const Args& args) {
     return *code;
   }
   if (files.empty()) return usage_error("optimize", "no input files");
+  std::error_code ec;
+  const bool from_dir = std::any_of(files.begin(), files.end(), [&](const std::string& f) {
+    return std::filesystem::is_directory(f, ec);
+  });
+  Result<std::vector<std::string>> expanded = pipeline::expand_source_paths(files);
+  if (!expanded) return report(expanded.error());
+  files = std::move(*expanded);
   if (out.empty()) return usage_error("optimize", "no output given (-o OUT)");
-  if (out == "-" && files.size() > 1) return usage_error("optimize", "'-o -' takes one source");
+  if (out == "-" && (files.size() > 1 || from_dir)) {
+    return usage_error("optimize", "'-o -' takes one source");
+  }
   // d1/x.plist and d2/x.plist would both land on OUT/x.plist, the second replacing the first.
   if (auto shared = shared_output(out, files)) {
     return usage_error("optimize", "two inputs would both be written to " + *shared);
   }
-  Result<optimizer::Prepared> prepared = optimizer::prepare(s);
-  if (!prepared) return report(prepared.error());
-  Result<compiler::Context> context = optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
-  if (!context) return report(context.error());
-  const bool to_dir = files.size() > 1 || std::filesystem::is_directory(out);
+  Result<pipeline::Prepared> prepared = prepare(opt);
+  if (!prepared) return report("optimize", prepared.error());
+  Result<compiler::Context> context = pipeline::make_context(opt.templates);
+  if (!context) return report("optimize", context.error());
+  const bool to_dir = files.size() > 1 || from_dir || std::filesystem::is_directory(out);
   if (to_dir) {
-    std::error_code ec;
     std::filesystem::create_directories(out, ec);
     if (ec) return report(Error::make(ExitCode::kIoError, out, "cannot create directory: " + ec.message()));
   }
@@ -54,7 +61,7 @@ int run_optimize(const Args& args) {
       status = std::max(status, report(bytes.error()));
       continue;
     }
-    Result<optimizer::Source> source = optimizer::read_source(*bytes, file, *context);
+    Result<pipeline::Source> source = pipeline::read_source(*bytes, file, *context);
     if (!source) {
       status = std::max(status, report(source.error()));
       continue;

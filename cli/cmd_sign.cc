@@ -71,7 +71,7 @@ int run_sign(const Args& args) {
   if (auto code = parse_options("sign", synopsis, options, positional, args, vm)) return *code;
   if (files.empty()) return usage_error("sign", "no input files");
   if (out.empty()) return usage_error("sign", "missing -o OUT");
-  if (vm.count("p12") == vm.count("key") || vm.count("key") != vm.count("cert")) {
+  if (!vm.count("p12") && !vm.count("key") && !vm.count("cert")) {
     return usage_error("sign", "give either --key and --cert, or --p12");
   }
   if (vm.count("password-file") && vm.count("password-env")) {

@@ -1,32 +1,55 @@
 // `cmdm split`: divides profiles whose command does not fit the target into parts that do, and
-// writes the parts and a manifest that maps every part back to its source profile.
-#include <filesystem>
+// writes the parts and a manifest that maps every part back to its source profile. It runs the
+// build pipeline for one target without command bodies, so its parts are `cmdm build`'s, byte for
+// byte, and its output directory is written the same way (docs/build.md).
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
-#include "cli/optimizer_options.h"
-#include "emitters/manifest.h"
-#include "optimizer/settings.h"
-#include "optimizer/source.h"
-#include "optimizer/splitter.h"
-#include "plist/file_io.h"
-#include "plist/hash.h"
+#include "cli/pipeline_options.h"
+#include "cli/progress.h"
+#include "cli/table.h"
+#include "pipeline/build.h"
 
 namespace cmdm::cli {
+
+namespace {
+
+void print_parts(const pipeline::BuildRun& run, const std::string& out_dir) {
+  Table table({"SOURCE", "PART", "PAYLOADS", "SIZE", "ROUTE"}, {false, false, true, true, false});
+  std::size_t parts = 0;
+  for (const emitters::SourceEntry& s : run.output.manifest.sources) {
+    for (const emitters::Part& p : s.parts) {
+      ++parts;
+      const emitters::TargetRoute& r = p.routes.front();
+      std::string size = std::to_string(r.size);
+      if (r.limit) size += " / " + std::to_string(r.limit);
+      table.add({s.path, p.identifier, std::to_string(p.payloads.size()), size,
+                 std::string(emitters::route_name(r.route))});
+      if (!r.reason.empty()) table.add_note(r.reason);
+    }
+  }
+  table.print(std::cout);
+  std::cout << run.output.manifest.sources.size() << " sources, " << parts << " parts -> "
+            << printable_text(out_dir) << ": " << run.stats.written << " written, "
+            << run.stats.unchanged << " unchanged, " << run.stats.removed << " removed\n";
+}
+
+}  // namespace
 
 int run_split(const Args& args) {
   po::options_description options("split options");
   OptimizerArgs opt;
-  optimizer::Settings& s = opt.settings;
   std::vector<std::string> files;
   std::string out;
   LocalInstallArgs local;
+  unsigned jobs = 1;
   add_optimizer_options(options, opt, "target whose limit the parts must fit");
   add_local_install_options(options, local);
+  add_jobs_option(options, jobs);
   options.add_options()
       ("output,o", po::value(&out), "output directory (profiles/ and manifest.json)")
-      ("files", po::value(&files), "profile sources");
+      ("files", po::value(&files), "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
@@ -36,61 +59,30 @@ int run_split(const Args& args) {
   }
   if (files.empty()) return usage_error("split", "no input files");
   if (out.empty()) return usage_error("split", "no output directory given (-o OUT)");
-  Result<optimizer::Prepared> prepared = optimizer::prepare(s);
-  if (!prepared) return report(prepared.error());
-  Result<compiler::Context> context = optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
-  if (!context) return report(context.error());
-  optimizer::SplitOptions split_options;
-  split_options.optimize = prepared->options;
-  split_options.local_allowed = local.local_allowed();
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(out) / "profiles", ec);
-  if (ec) return report(Error::make(ExitCode::kIoError, out, "cannot create directory: " + ec.message()));
-
-  emitters::Manifest manifest;
-  manifest.generator = "cmdm split";
-  manifest.level = s.level;
-  manifest.targets.push_back(s.target);
-  std::vector<emitters::Artifact> artifacts;
-  int status = 0;
-  for (const std::string& file : files) {
-    Result<std::string> bytes = read_file(file);
-    Result<optimizer::Source> source = bytes ? optimizer::read_source(*bytes, file, *context)
-                                             : Result<optimizer::Source>(bytes.error());
-    Result<optimizer::Split> split = source ? optimizer::split(source->profile, split_options)
-                                            : Result<optimizer::Split>(source.error());
-    if (!split) {
-      status = std::max(status, report(split.error()));
-      continue;
-    }
-    emitters::SourceEntry entry = optimizer::manifest_entry(*split, *prepared->options.target);
-    entry.path = file;
-    entry.sha256 = plist::sha256_hex(*bytes);
-    entry.bytes = bytes->size();
-    if (const std::string* name = source->profile.get_string("PayloadDisplayName")) entry.display_name = *name;
-    for (std::size_t i = 0; i < split->parts.size(); ++i) {
-      const optimizer::Part& part = split->parts[i];
-      std::string path = "profiles/" + part.identifier + ".mobileconfig";
-      entry.parts[i].profile = path;
-      artifacts.push_back({path, part.optimized.bytes});
-      std::cout << file << ": " << part.identifier << "  " << part.payloads.size() << " payload(s)  "
-                << part.optimized.command_size << " characters  " << optimizer::route_name(part.route)
-                << (part.reason.empty() ? "" : " (" + part.reason + ")") << '\n';
-      if (part.route == optimizer::Route::kUndeliverable) {
-        status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
-      }
-    }
-    manifest.sources.push_back(std::move(entry));
-  }
-  for (const emitters::Artifact& a : artifacts) {
-    Status written = write_file_atomic((std::filesystem::path(out) / a.path).string(), a.bytes);
-    if (!written) return report(written.error());
-  }
-  emitters::list_files(manifest, artifacts);
-  Status written = write_file_atomic((std::filesystem::path(out) / "manifest.json").string(),
-                                     emitters::write_manifest(manifest));
-  if (!written) return report(written.error());
-  return status;
+  Result<pipeline::Prepared> prepared = prepare(opt);
+  if (!prepared) return report("split", prepared.error());
+  Result<compiler::Context> context = pipeline::make_context(opt.templates);
+  if (!context) return report("split", context.error());
+  pipeline::BuildOptions build;
+  build.targets = {prepared->options.target};
+  build.level = prepared->options.level;
+  build.limit = prepared->options.limit;
+  build.enable = prepared->options.enable;
+  build.disable = prepared->options.disable;
+  build.schema = prepared->schema;
+  build.context = std::move(*context);
+  build.local_allowed = local.local_allowed();
+  build.emit_commands = false;
+  build.generator = "cmdm split";
+  build.jobs = jobs;
+  Progress progress("split", true);
+  build.progress = progress.callback();
+  Result<pipeline::BuildRun> run = pipeline::run_build(files, out, /*bundle=*/false, build);
+  progress.clear();
+  if (!run) return report(run.error());
+  for (const Diagnostic& w : run->output.warnings) std::cerr << w.format();
+  print_parts(*run, out);
+  return run->output.undeliverable ? static_cast<int>(ExitCode::kCheckFailed) : 0;
 }
 
 }  // namespace cmdm::cli

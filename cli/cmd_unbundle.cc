@@ -1,7 +1,7 @@
 // `cmdm unbundle`: checks a bundle.cmdm completely and writes its files out (the build's OUT).
 #include <iostream>
 
-#include "cli/build_pipeline.h"
+#include "pipeline/build.h"
 #include "cli/command.h"
 #include "cli/commands_decl.h"
 
@@ -19,7 +19,7 @@ int run_unbundle(const Args& args) {
   if (auto code = parse_options("unbundle", "BUNDLE -o DIR", options, positional, args, vm)) {
     return *code;
   }
-  Result<emitters::WriteStats> stats = unbundle(bundle, out_dir);
+  Result<emitters::WriteStats> stats = pipeline::unbundle(bundle, out_dir);
   if (!stats) return report(stats.error());
   std::cout << out_dir << ": " << stats->written << " written, " << stats->unchanged
             << " unchanged, " << stats->removed << " removed\n";

@@ -5,6 +5,8 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/pipeline_options.h"
+#include "pipeline/source.h"
 #include "compiler/compiler.h"
 
 namespace cmdm::cli {
@@ -22,7 +24,8 @@ nlohmann::json to_json(const Diagnostic& d) {
 }  // namespace
 
 int run_validate(const Args& args) {
-  std::vector<std::string> sources, vars_files, vars, facts_files;
+  std::vector<std::string> sources;
+  pipeline::TemplateInputs templates;
   std::string schemas, os;
   bool allow_short = false;
   po::options_description options("validate options");
@@ -31,10 +34,8 @@ int run_validate(const Args& args) {
       ("schemas", po::value(&schemas), "Apple device-management checkout (default: $CMDM_SCHEMAS)")
       ("os", po::value(&os), "target platform and version, e.g. macOS:14.0 (default: macOS)")
       ("allow-short-uuids", po::bool_switch(&allow_short), "accept PayloadUUIDs that are not UUIDs")
-      ("vars", po::value(&vars_files)->composing(), "variables file, for template sources")
-      ("var", po::value(&vars)->composing(), "NAME=TEXT or NAME:=JSON, for template sources")
-      ("facts", po::value(&facts_files)->composing(), "device facts file, for template sources")
       ("sources", po::value(&sources), "profiles or directories");
+  add_template_options(options, templates);
   po::positional_options_description positional;
   positional.add("sources", -1);
   po::variables_map vm;
@@ -50,39 +51,25 @@ int run_validate(const Args& args) {
       return usage_error("validate", s.error().diagnostics.front().message);
     }
   }
-  compiler::Context context;
-  for (const std::string& f : vars_files) {
-    if (Status s = compiler::add_vars_file(context, f); !s) return report(s.error());
-  }
-  for (const std::string& f : facts_files) {
-    if (Status s = compiler::add_facts_file(context, f); !s) return report(s.error());
-  }
-  for (const std::string& v : vars) {
-    if (Status s = compiler::add_var_assignment(context, v); !s) {
-      return usage_error("validate", s.error().diagnostics.front().message);
-    }
-  }
-  Result<std::shared_ptr<compiler::Schema>> schema =
-      schemas.empty() ? compiler::Schema::from_env() : compiler::Schema::open(schemas);
+  Result<compiler::Context> context = pipeline::make_context(templates);
+  if (!context) return report("validate", context.error());
+  Result<std::shared_ptr<compiler::Schema>> schema = open_schema(schemas_dir(schemas));
   if (!schema) return report(schema.error());
   bool json = vm.count("json") > 0;
   if (!*schema && !json) {
     std::cerr << "note: no schema (--schemas DIR or CMDM_SCHEMAS): structural checks only\n";
   }
 
-  std::vector<std::string> files;
-  for (const std::string& s : sources) {
-    Result<std::vector<std::string>> expanded = compiler::expand_sources(s);
-    if (!expanded) return report(expanded.error());
-    files.insert(files.end(), expanded->begin(), expanded->end());
-  }
+  Result<std::vector<std::string>> expanded = pipeline::expand_source_paths(sources);
+  if (!expanded) return report(expanded.error());
+  const std::vector<std::string>& files = *expanded;
   bool any_errors = false;
   int unreadable = 0;
   nlohmann::json all = nlohmann::json::array();
   for (const std::string& file : files) {
     compiler::CompileOptions copts;
     copts.fill_identity = false;
-    Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, context, copts);
+    Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, *context, copts);
     nlohmann::json j = {{"file", file}};
     if (!compiled) {
       unreadable = static_cast<int>(compiled.error().code);

@@ -111,4 +111,12 @@ int usage_error(const char* name, const std::string& message) {
   return 2;
 }
 
+int report(const char* name, const Error& error) {
+  if (error.code == ExitCode::kUsage && error.diagnostics.size() == 1 &&
+      error.diagnostics[0].file.empty()) {
+    return usage_error(name, error.diagnostics[0].message);
+  }
+  return report(error);
+}
+
 }  // namespace cmdm::cli

@@ -38,6 +38,10 @@ std::optional<int> parse_options(const char* name, const char* synopsis,
 // Prints an Error's diagnostics to stderr and returns its exit code.
 int report(const Error& error);
 
+// The same, except that a usage error about the command line (no file) prints as usage_error does:
+// one way for every command to say that an option is wrong.
+int report(const char* name, const Error& error);
+
 // Prints a usage error ("cmdm NAME: message") and returns 2.
 int usage_error(const char* name, const std::string& message);
 

@@ -42,6 +42,19 @@ Result<std::optional<signer::Identity>> load_named_identity(const po::variables_
   if (!given(vm, names.key) && !given(vm, names.cert) && !given(vm, names.p12)) {
     return std::optional<signer::Identity>();
   }
+  // Which files make an identity is a question of the command line, answered before any is read.
+  const std::string key = names.key ? std::string("--") + names.key : "";
+  const std::string cert = names.cert ? std::string("--") + names.cert : "";
+  const std::string p12 = names.p12 ? std::string("--") + names.p12 : "";
+  if (given(vm, names.p12) && (given(vm, names.key) || given(vm, names.cert))) {
+    return Error::make(ExitCode::kUsage, "", p12 + " holds key and certificate; give it alone, or "
+                                             "give " + key + " with " + cert);
+  }
+  if (given(vm, names.key) != given(vm, names.cert) && !given(vm, names.p12)) {
+    return Error::make(ExitCode::kUsage, "",
+                       (given(vm, names.key) ? key + " needs " + cert : cert + " needs " + key) +
+                           " (or give " + p12 + " alone)");
+  }
   signer::IdentitySource source;
   auto slurp = [&](const char* option, std::string* bytes, std::string* name) -> Status {
     if (!given(vm, option)) return Ok{};

@@ -10,9 +10,7 @@
 #include "plist/file_io.h"
 #include "plist/reader.h"
 
-#ifdef CMDM_HAVE_SIGNER
 #include "signer/signer.h"
-#endif
 
 namespace cmdm::compiler {
 
@@ -197,7 +195,6 @@ Result<CompiledProfile> compile_bytes(std::string_view bytes, const std::string&
   }
   switch (out.format) {
     case SourceFormat::kCmsSigned: {
-#ifdef CMDM_HAVE_SIGNER
       Result<signer::Unwrapped> u = signer::unwrap(bytes, name);
       if (!u) return std::move(u.error());
       Result<CompiledProfile> inner = compile_bytes(u->content, name, context, options);
@@ -205,11 +202,6 @@ Result<CompiledProfile> compile_bytes(std::string_view bytes, const std::string&
       inner->format = SourceFormat::kCmsSigned;
       inner->warnings.insert(inner->warnings.begin(), u->warnings.begin(), u->warnings.end());
       return inner;
-#else
-      return Error::make(ExitCode::kDataError, name,
-                         "this is a CMS-signed profile and this build cannot unwrap it yet; "
-                         "extract the plist first (macOS: security cms -D -i FILE)");
-#endif
     }
     case SourceFormat::kBinaryPlist: {
       plist::ReadOptions ro;

@@ -247,12 +247,6 @@ Result<std::shared_ptr<Schema>> Schema::open(const std::string& dir) {
   return std::shared_ptr<Schema>(new Schema(std::move(impl)));
 }
 
-Result<std::shared_ptr<Schema>> Schema::from_env() {
-  const char* dir = std::getenv("CMDM_SCHEMAS");
-  if (!dir || !*dir) return std::shared_ptr<Schema>();
-  return open(dir);
-}
-
 const PayloadSchema* Schema::find(std::string_view payload_type) const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->load_locked(payload_type);

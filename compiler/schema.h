@@ -61,8 +61,6 @@ class Schema {
   // Opens DIR (the checkout root holding mdm/profiles, or the profiles directory itself) and lists
   // its payload types (a cheap scan of each file's `payloadtype:` line).
   static Result<std::shared_ptr<Schema>> open(const std::string& dir);
-  // The schema directory from the environment (CMDM_SCHEMAS), or null when it is unset.
-  static Result<std::shared_ptr<Schema>> from_env();
 
   ~Schema();
   // The payload type's schema, or null when the type is unknown or its file cannot be parsed

@@ -144,10 +144,10 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-void write_route(JsonWriter& w, const Route& r) {
+void write_route(JsonWriter& w, const TargetRoute& r) {
   w.begin_object();
   w.field("target", r.target);
-  w.field("route", r.route);
+  w.field("route", route_name(r.route));
   if (!r.reason.empty()) w.field("reason", r.reason);
   w.field("size", r.size);
   w.field("limit", r.limit);
@@ -165,13 +165,13 @@ void write_part(JsonWriter& w, const Part& p) {
   w.field("profile", p.profile);
   w.field("bytes", p.bytes);
   w.field("sha256", p.sha256);
-  w.field("encoding", p.encoding);
+  w.field("encoding", format_name(p.encoding));
   w.field("signed", p.is_signed);
   w.field("payloads", p.payloads);
   w.field("payload_types", p.payload_types);
   w.key("routes");
   w.begin_array();
-  for (const Route& r : p.routes) write_route(w, r);
+  for (const TargetRoute& r : p.routes) write_route(w, r);
   w.end_array();
   w.end_object();
 }
@@ -185,7 +185,7 @@ void write_source(JsonWriter& w, const SourceEntry& s) {
   w.field("uuid", s.uuid);
   w.field("display_name", s.display_name);
   w.field("signer", s.signer);
-  w.field("policy", s.policy);
+  w.field("policy", s.policy ? policy_name(*s.policy) : std::string_view());
   w.field("split", s.split);
   w.key("parts");
   w.begin_array();
@@ -221,6 +221,16 @@ class Reader {
     if (!v) return 0;
     if (!v->is_number_unsigned()) return fail(path + key, "expected a non-negative integer"), 0;
     return v->get<std::size_t>();
+  }
+  // A name from one of the vocabulary tables (emitters/vocabulary.h), parsed into its kind.
+  template <typename T>
+  T kind(const ordered_json& obj, const std::string& path, const char* key,
+         Result<T> (*parse)(std::string_view), T fallback) {
+    std::string name = str(obj, path, key);
+    if (failed()) return fallback;
+    Result<T> value = parse(name);
+    if (!value) return fail(path + key, value.error().diagnostics[0].message), fallback;
+    return *value;
   }
   bool boolean(const ordered_json& obj, const std::string& path, const char* key) {
     const ordered_json* v = field(obj, path, key);
@@ -278,7 +288,7 @@ std::string write_manifest(const Manifest& m) {
   w.begin_object();
   w.field("manifest_version", m.version);
   w.field("generator", m.generator);
-  w.field("level", m.level);
+  w.field("level", level_name(m.level));
   w.field("targets", m.targets);
   w.key("sources");
   w.begin_array();
@@ -299,6 +309,103 @@ std::string write_manifest(const Manifest& m) {
   return out;
 }
 
+namespace {
+
+std::vector<std::string> read_strings(Reader& r, const ordered_json& obj, const std::string& path,
+                                      const char* key, bool required = true) {
+  std::vector<std::string> out;
+  const ordered_json* array = r.array(obj, path, key, required);
+  if (!array) return out;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    if (!(*array)[i].is_string()) {
+      r.fail(path + key + "[" + std::to_string(i) + "]", "expected a string");
+      break;
+    }
+    out.push_back((*array)[i].get<std::string>());
+  }
+  return out;
+}
+
+TargetRoute read_route(Reader& r, const ordered_json& j, const std::string& path) {
+  TargetRoute route;
+  route.target = r.str(j, path, "target");
+  route.route = r.kind(j, path, "route", &parse_route, Route::kUndeliverable);
+  route.reason = r.str(j, path, "reason", /*required=*/false);
+  route.size = r.size(j, path, "size");
+  route.limit = r.size(j, path, "limit");
+  route.install = r.str(j, path, "install");
+  route.install_sha256 = r.str(j, path, "install_sha256");
+  route.remove = r.str(j, path, "remove");
+  route.remove_sha256 = r.str(j, path, "remove_sha256");
+  return route;
+}
+
+Part read_part(Reader& r, const ordered_json& j, const std::string& path) {
+  Part p;
+  p.identifier = r.str(j, path, "identifier");
+  p.uuid = r.str(j, path, "uuid");
+  p.profile = r.str(j, path, "profile");
+  p.bytes = r.size(j, path, "bytes");
+  p.sha256 = r.str(j, path, "sha256");
+  p.encoding = r.kind(j, path, "encoding", &parse_format, Format::kXml);
+  p.is_signed = r.boolean(j, path, "signed");
+  p.payloads = read_strings(r, j, path, "payloads");
+  // Optional: manifests written before payload types were recorded lack it.
+  p.payload_types = read_strings(r, j, path, "payload_types", /*required=*/false);
+  if (const ordered_json* routes = r.array(j, path, "routes")) {
+    for (std::size_t i = 0; i < routes->size() && !r.failed(); ++i) {
+      std::string rp = at(path, "routes", i);
+      if (!r.object((*routes)[i], rp.substr(0, rp.size() - 1))) break;
+      p.routes.push_back(read_route(r, (*routes)[i], rp));
+    }
+  }
+  return p;
+}
+
+SourceEntry read_source(Reader& r, const ordered_json& j, const std::string& path) {
+  SourceEntry s;
+  s.path = r.str(j, path, "path");
+  s.sha256 = r.str(j, path, "sha256");
+  s.bytes = r.size(j, path, "bytes");
+  s.identifier = r.str(j, path, "identifier");
+  s.uuid = r.str(j, path, "uuid");
+  s.display_name = r.str(j, path, "display_name");
+  s.signer = r.str(j, path, "signer");
+  // "" when no signing identity was configured.
+  if (const ordered_json* policy = r.field(j, path, "policy");
+      policy && !(policy->is_string() && policy->get<std::string>().empty())) {
+    s.policy = r.kind(j, path, "policy", &parse_signing_policy, SigningPolicy::kPreferSigned);
+  }
+  s.split = r.boolean(j, path, "split");
+  if (const ordered_json* parts = r.array(j, path, "parts")) {
+    for (std::size_t i = 0; i < parts->size() && !r.failed(); ++i) {
+      std::string pp = at(path, "parts", i);
+      if (!r.object((*parts)[i], pp.substr(0, pp.size() - 1))) break;
+      s.parts.push_back(read_part(r, (*parts)[i], pp));
+    }
+  }
+  return s;
+}
+
+Manifest::File read_file_entry(Reader& r, const ordered_json& j, const std::string& path) {
+  Manifest::File f;
+  f.path = r.str(j, path, "path");
+  f.size = r.size(j, path, "size");
+  f.sha256 = r.str(j, path, "sha256");
+  return f;
+}
+
+void read_version(Reader& r, const ordered_json& j) {
+  const ordered_json* version = r.field(j, "", "manifest_version");
+  if (version && (!version->is_number_integer() || version->get<int>() != kManifestVersion)) {
+    r.fail("manifest_version", "unsupported manifest version " + version->dump() +
+                                   " (this cmdm reads version " +
+                                   std::to_string(kManifestVersion) + ")");
+  }
+}
+
+}  // namespace
+
 Result<Manifest> read_manifest(std::string_view json, std::string_view file_name) {
   ordered_json j = ordered_json::parse(json, nullptr, false);
   if (j.is_discarded()) {
@@ -307,108 +414,22 @@ Result<Manifest> read_manifest(std::string_view json, std::string_view file_name
   Reader r(file_name);
   Manifest m;
   if (!r.object(j, "")) return r.error();
-  const ordered_json* version = r.field(j, "", "manifest_version");
-  if (version && (!version->is_number_integer() || version->get<int>() != kManifestVersion)) {
-    r.fail("manifest_version", "unsupported manifest version " + version->dump() +
-                                   " (this cmdm reads version " +
-                                   std::to_string(kManifestVersion) + ")");
-  }
+  read_version(r, j);
   m.generator = r.str(j, "", "generator");
-  m.level = r.str(j, "", "level");
-  if (const ordered_json* targets = r.array(j, "", "targets")) {
-    for (std::size_t i = 0; i < targets->size() && !r.failed(); ++i) {
-      if (!(*targets)[i].is_string()) {
-        r.fail("targets[" + std::to_string(i) + "]", "expected a string");
-      } else {
-        m.targets.push_back((*targets)[i].get<std::string>());
-      }
-    }
-  }
+  m.level = r.kind(j, "", "level", &parse_level, Level::kLossless);
+  m.targets = read_strings(r, j, "", "targets");
   if (const ordered_json* sources = r.array(j, "", "sources")) {
-    for (std::size_t si = 0; si < sources->size() && !r.failed(); ++si) {
-      const ordered_json& sj = (*sources)[si];
-      std::string sp = at("", "sources", si);
-      if (!r.object(sj, sp.substr(0, sp.size() - 1))) break;
-      SourceEntry s;
-      s.path = r.str(sj, sp, "path");
-      s.sha256 = r.str(sj, sp, "sha256");
-      s.bytes = r.size(sj, sp, "bytes");
-      s.identifier = r.str(sj, sp, "identifier");
-      s.uuid = r.str(sj, sp, "uuid");
-      s.display_name = r.str(sj, sp, "display_name");
-      s.signer = r.str(sj, sp, "signer");
-      s.policy = r.str(sj, sp, "policy");
-      s.split = r.boolean(sj, sp, "split");
-      if (const ordered_json* parts = r.array(sj, sp, "parts")) {
-        for (std::size_t pi = 0; pi < parts->size() && !r.failed(); ++pi) {
-          const ordered_json& pj = (*parts)[pi];
-          std::string pp = at(sp, "parts", pi);
-          if (!r.object(pj, pp.substr(0, pp.size() - 1))) break;
-          Part p;
-          p.identifier = r.str(pj, pp, "identifier");
-          p.uuid = r.str(pj, pp, "uuid");
-          p.profile = r.str(pj, pp, "profile");
-          p.bytes = r.size(pj, pp, "bytes");
-          p.sha256 = r.str(pj, pp, "sha256");
-          p.encoding = r.str(pj, pp, "encoding");
-          p.is_signed = r.boolean(pj, pp, "signed");
-          if (const ordered_json* payloads = r.array(pj, pp, "payloads")) {
-            for (const auto& id : *payloads) {
-              if (!id.is_string()) {
-                r.fail(pp + "payloads", "expected strings");
-                break;
-              }
-              p.payloads.push_back(id.get<std::string>());
-            }
-          }
-          // Optional: manifests written before payload types were recorded lack it.
-          if (const ordered_json* types = r.array(pj, pp, "payload_types", /*required=*/false)) {
-            for (const auto& t : *types) {
-              if (!t.is_string()) {
-                r.fail(pp + "payload_types", "expected strings");
-                break;
-              }
-              p.payload_types.push_back(t.get<std::string>());
-            }
-          }
-          if (const ordered_json* routes = r.array(pj, pp, "routes")) {
-            for (std::size_t ri = 0; ri < routes->size() && !r.failed(); ++ri) {
-              const ordered_json& rj = (*routes)[ri];
-              std::string rp = at(pp, "routes", ri);
-              if (!r.object(rj, rp.substr(0, rp.size() - 1))) break;
-              Route route;
-              route.target = r.str(rj, rp, "target");
-              route.route = r.str(rj, rp, "route");
-              route.reason = r.str(rj, rp, "reason", /*required=*/false);
-              route.size = r.size(rj, rp, "size");
-              route.limit = r.size(rj, rp, "limit");
-              route.install = r.str(rj, rp, "install");
-              route.install_sha256 = r.str(rj, rp, "install_sha256");
-              route.remove = r.str(rj, rp, "remove");
-              route.remove_sha256 = r.str(rj, rp, "remove_sha256");
-              if (!r.failed() && route.route != "mdm" && route.route != "local" &&
-                  route.route != "undeliverable") {
-                r.fail(rp + "route", "expected mdm, local or undeliverable");
-              }
-              p.routes.push_back(std::move(route));
-            }
-          }
-          s.parts.push_back(std::move(p));
-        }
-      }
-      m.sources.push_back(std::move(s));
+    for (std::size_t i = 0; i < sources->size() && !r.failed(); ++i) {
+      std::string sp = at("", "sources", i);
+      if (!r.object((*sources)[i], sp.substr(0, sp.size() - 1))) break;
+      m.sources.push_back(read_source(r, (*sources)[i], sp));
     }
   }
   if (const ordered_json* files = r.array(j, "", "files")) {
-    for (std::size_t fi = 0; fi < files->size() && !r.failed(); ++fi) {
-      const ordered_json& fj = (*files)[fi];
-      std::string fp = at("", "files", fi);
-      if (!r.object(fj, fp.substr(0, fp.size() - 1))) break;
-      Manifest::File f;
-      f.path = r.str(fj, fp, "path");
-      f.size = r.size(fj, fp, "size");
-      f.sha256 = r.str(fj, fp, "sha256");
-      m.files.push_back(std::move(f));
+    for (std::size_t i = 0; i < files->size() && !r.failed(); ++i) {
+      std::string fp = at("", "files", i);
+      if (!r.object((*files)[i], fp.substr(0, fp.size() - 1))) break;
+      m.files.push_back(read_file_entry(r, (*files)[i], fp));
     }
   }
   if (r.failed()) return r.error();

@@ -5,11 +5,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "emitters/vocabulary.h"
 #include "plist/diagnostic.h"
 
 namespace cmdm::emitters {
@@ -27,10 +29,9 @@ struct Artifact {
 };
 
 // How one part reaches the device through one target.
-struct Route {
+struct TargetRoute {
   std::string target;          // "workspaceone", ...
-  std::string route;           // "mdm" (command bodies written), "local" (install the profile by
-                               // hand or with `profiles`), "undeliverable"
+  Route route = Route::kMdm;   // kMdm: command bodies written
   std::string reason;          // one sentence when route != "mdm" or the policy dropped a signature
   std::size_t size = 0;        // what the target's limit counts, measured on the install body
   std::size_t limit = 0;       // 0 = none
@@ -47,11 +48,11 @@ struct Part {
   std::string profile;         // artifact path of the .mobileconfig
   std::size_t bytes = 0;       // size of the .mobileconfig
   std::string sha256;          // of the .mobileconfig
-  std::string encoding;        // "xml" or "binary"
+  Format encoding = Format::kXml;
   bool is_signed = false;
   std::vector<std::string> payloads;  // PayloadIdentifiers of the payloads it carries, in order
   std::vector<std::string> payload_types;  // their PayloadTypes, same order
-  std::vector<Route> routes;   // one per target, in the order the targets were given
+  std::vector<TargetRoute> routes;  // one per target, in the order the targets were given
 };
 
 // One source file and what became of it.
@@ -62,7 +63,7 @@ struct SourceEntry {
   std::string uuid;            // the compiled profile's PayloadUUID
   std::string display_name;
   std::string signer;          // signing certificate subject, "" when unsigned
-  std::string policy;          // signing policy name, "" when no identity was configured
+  std::optional<SigningPolicy> policy;  // none when no signing identity was configured
   std::size_t bytes = 0;       // size of the source
   bool split = false;          // true when it became more than one part
   std::vector<Part> parts;
@@ -71,7 +72,7 @@ struct SourceEntry {
 struct Manifest {
   int version = kManifestVersion;
   std::string generator;       // "cmdm 0.1.0"
-  std::string level;           // optimizer level
+  Level level = Level::kLossless;
   std::vector<std::string> targets;
   std::vector<SourceEntry> sources;
   // Every artifact except manifest.json itself, sorted by path: path, size, sha256. The layout

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "emitters/vocabulary.h"
 #include "plist/diagnostic.h"
 #include "plist/value.h"
 #include "plist/writer.h"
@@ -11,7 +12,7 @@
 namespace cmdm::optimizer {
 
 struct Encoding {
-  enum class Format { kXml, kBinary };
+  using Format = emitters::Format;
   Format format = Format::kXml;
   plist::XmlOptions xml;  // used when format is kXml
 

@@ -10,28 +10,6 @@
 
 namespace cmdm::optimizer {
 
-std::string_view level_name(Level level) {
-  switch (level) {
-    case Level::kLossless: return "lossless";
-    case Level::kSafe: return "safe";
-    case Level::kAggressive: return "aggressive";
-  }
-  return "lossless";
-}
-
-Result<Level> parse_level(std::string_view name) {
-  std::vector<std::string> names;
-  for (Level l : {Level::kLossless, Level::kSafe, Level::kAggressive}) {
-    if (level_name(l) == name) return l;
-    names.emplace_back(level_name(l));
-  }
-  std::string message = "unknown level '" + std::string(name) + "'";
-  std::vector<std::string> close = closest_matches(name, names);
-  if (!close.empty()) message += "; did you mean '" + close.front() + "'?";
-  message += " (lossless, safe, aggressive)";
-  return Error::make(ExitCode::kUsage, "", message);
-}
-
 std::size_t effective_limit(const emitters::Target& target, std::size_t limit_override) {
   return limit_override ? limit_override : target.default_limit;
 }

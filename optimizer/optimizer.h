@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emitters/targets.h"
+#include "emitters/vocabulary.h"
 #include "optimizer/encoding.h"
 #include "optimizer/schema.h"
 #include "plist/diagnostic.h"
@@ -16,11 +17,10 @@
 
 namespace cmdm::optimizer {
 
-// DESIGN.md "Optimizer levels". Each level allows everything the one before allows.
-enum class Level { kLossless, kSafe, kAggressive };
-std::string_view level_name(Level level);
-// "lossless", "safe", "aggressive"; anything else gets an Error with "did you mean".
-Result<Level> parse_level(std::string_view name);
+// DESIGN.md "Optimizer levels" (emitters/vocabulary.h holds the kind and its names).
+using emitters::Level;
+using emitters::level_name;
+using emitters::parse_level;
 
 // What a pass may look at besides the profile.
 struct PassContext {

@@ -35,11 +35,7 @@ Result<const PassInfo*> find_pass(std::string_view id) {
     if (p.id == id) return &p;
     ids.emplace_back(p.id);
   }
-  std::string message = "unknown pass '" + std::string(id) + "'";
-  std::vector<std::string> close = closest_matches(id, ids);
-  if (!close.empty()) message += "; did you mean '" + close.front() + "'?";
-  message += " (`cmdm passes` lists them)";
-  return Error::make(ExitCode::kUsage, "", message);
+  return unknown_name("pass", id, ids, "(`cmdm passes` lists them)");
 }
 
 bool is_common_payload_key(std::string_view key) {

@@ -1,14 +1,14 @@
 // What Apple's device-management schema says about payload types: which keys a type knows, whether
 // it is closed (a fixed key set) or open (custom settings: any key), and which keys name another
-// payload by its PayloadUUID. Read from a checkout of apple/device-management.
+// payload by its PayloadUUID. Built by the pipeline from Apple's schema (pipeline/schema_facts.h),
+// so the optimizer reads no YAML and does not link the compiler.
 #pragma once
 
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
-
-#include "plist/diagnostic.h"
+#include <utility>
 
 namespace cmdm::optimizer {
 
@@ -20,11 +20,18 @@ class Schema {
     kClosed,   // described with a fixed set of keys
   };
 
-  // Loads DIR/mdm/profiles/*.yaml (or DIR/*.yaml when DIR is that folder itself).
-  static Result<Schema> load(const std::string& dir);
-
-  // Where the schema is by default: $CMDM_SCHEMAS when set, else empty (no schema).
-  static std::string default_dir();
+  // What the schema says about one payload type.
+  struct Type {
+    std::set<std::string> keys;
+    bool open = false;
+    bool macos_multiple = false;
+    bool macos_manual_install = true;
+  };
+  void add_type(const std::string& payload_type, Type type) {
+    types_[payload_type] = std::move(type);
+  }
+  void add_common_key(const std::string& key) { common_keys_.insert(key); }
+  void add_reference_key(const std::string& key) { reference_keys_.insert(key); }
 
   Kind kind(std::string_view payload_type) const;
   // Whether `key` is one of the type's own keys or a key common to every payload.
@@ -40,12 +47,6 @@ class Schema {
   std::size_t type_count() const { return types_.size(); }
 
  private:
-  struct Type {
-    std::set<std::string> keys;
-    bool open = false;
-    bool macos_multiple = false;
-    bool macos_manual_install = true;
-  };
   std::map<std::string, Type, std::less<>> types_;
   std::set<std::string, std::less<>> common_keys_;
   std::set<std::string> reference_keys_;

@@ -51,15 +51,6 @@ const MergeableType* find_mergeable(std::string_view type, const Schema* schema)
   return app_domain ? &mergeable_types().back() : nullptr;
 }
 
-std::string_view route_name(Route route) {
-  switch (route) {
-    case Route::kMdm: return "mdm";
-    case Route::kLocal: return "local";
-    case Route::kUndeliverable: return "undeliverable";
-  }
-  return "mdm";
-}
-
 bool Split::all_deliverable() const {
   return std::all_of(parts.begin(), parts.end(), [](const Part& p) { return p.route == Route::kMdm; });
 }
@@ -497,34 +488,6 @@ plist::Array merge_back(const Split& split) {
   plist::Array out;
   for (auto& [index, payload] : merged) out.push_back(std::move(payload));
   return out;
-}
-
-emitters::SourceEntry manifest_entry(const Split& split, const emitters::Target& target) {
-  emitters::SourceEntry e;
-  e.identifier = split.identifier;
-  e.uuid = split.uuid;
-  e.split = split.parts.size() > 1;
-  for (const Part& p : split.parts) {
-    emitters::Part part;
-    part.identifier = p.identifier;
-    part.uuid = p.uuid;
-    part.bytes = p.optimized.bytes.size();
-    part.sha256 = plist::sha256_hex(p.optimized.bytes);
-    part.encoding = p.optimized.encoding.format == Encoding::Format::kBinary ? "binary" : "xml";
-    for (const PartPayload& pp : p.payloads) {
-      part.payloads.push_back(pp.identifier);
-      part.payload_types.push_back(pp.type);
-    }
-    emitters::Route r;
-    r.target = std::string(target.name);
-    r.route = std::string(route_name(p.route));
-    r.reason = p.reason;
-    r.size = p.optimized.command_size;
-    r.limit = p.optimized.limit;
-    part.routes.push_back(std::move(r));
-    e.parts.push_back(std::move(part));
-  }
-  return e;
 }
 
 }  // namespace cmdm::optimizer

@@ -26,8 +26,7 @@ const std::vector<MergeableType>& mergeable_types();
 // and that are not com.apple.*) take the app-domain row.
 const MergeableType* find_mergeable(std::string_view payload_type, const Schema* schema);
 
-enum class Route { kMdm, kLocal, kUndeliverable };
-std::string_view route_name(Route route);  // "mdm", "local", "undeliverable"
+using emitters::Route;
 
 // One payload of a part: a whole source payload, or a piece of one (some of its keys or entries).
 struct PartPayload {
@@ -73,8 +72,5 @@ std::string mdm_only_type(const std::vector<PartPayload>& payloads, const Schema
 // Merges parts' payloads back by the OS's rule for their types (whole payloads as they are; pieces
 // of one payload united key by key, entry by entry), in source order. Used to check a split.
 plist::Array merge_back(const Split& split);
-
-// The manifest entry for a split source (profile paths left for the caller to fill).
-emitters::SourceEntry manifest_entry(const Split& split, const emitters::Target& target);
 
 }  // namespace cmdm::optimizer

@@ -99,8 +99,27 @@ std::string printable_line(std::string_view line, int column, int* caret_column)
       out += "...";
       break;
     }
-    if (c < 0x20 && c != '\t') {
+    out += static_cast<char>(c);
+  }
+  return printable_text(out);
+}
+
+}  // namespace
+
+std::string printable_text(std::string_view text, bool keep_newline) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\t' || (c == '\n' && keep_newline)) {
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7F) {
       out += '?';
+    } else if (c == 0xC2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += '?';  // a C1 control, two bytes in UTF-8
+      ++i;
     } else {
       out += static_cast<char>(c);
     }
@@ -108,12 +127,10 @@ std::string printable_line(std::string_view line, int column, int* caret_column)
   return out;
 }
 
-}  // namespace
-
 std::string Diagnostic::format() const {
   std::string out;
   if (!file.empty()) {
-    out += file;
+    out += printable_text(file);
     out += ':';
   }
   if (line > 0) {
@@ -127,10 +144,10 @@ std::string Diagnostic::format() const {
   if (!out.empty()) out += ' ';
   out += severity_word(severity);
   out += ": ";
-  out += message;
+  out += printable_text(message, /*keep_newline=*/true);
   if (!key_path.empty()) {
     out += " (at ";
-    out += key_path;
+    out += printable_text(key_path);
     out += ')';
   }
   out += '\n';

@@ -74,6 +74,12 @@ struct Diagnostic {
 // Formats a list of diagnostics one after the other.
 std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics);
 
+// Text from a source (an identifier, a file name, a key) made safe for a terminal or a CI log:
+// C0 control characters, DEL and C1 controls (U+0080-U+009F) become '?', so a hostile profile
+// cannot set the terminal's title, clear the screen or hide log lines. Tab stays; newline stays
+// only when `keep_newline` (multi-line messages). Diagnostics, tables and excerpts all use it.
+std::string printable_text(std::string_view text, bool keep_newline = false);
+
 // What went wrong: the exit code main() should use and one or more diagnostics.
 struct Error {
   ExitCode code = ExitCode::kDataError;

@@ -40,4 +40,13 @@ std::vector<std::string> closest_matches(std::string_view name,
   return out;
 }
 
+Error unknown_name(std::string_view what, std::string_view name,
+                   const std::vector<std::string>& candidates, std::string_view listing) {
+  std::string message = "unknown " + std::string(what) + " '" + std::string(name) + "'";
+  std::vector<std::string> close = closest_matches(name, candidates, 1);
+  if (!close.empty()) message += "; did you mean '" + close.front() + "'?";
+  if (!listing.empty()) message += " " + std::string(listing);
+  return Error::make(ExitCode::kUsage, "", message);
+}
+
 }  // namespace cmdm

@@ -11,7 +11,7 @@ namespace {
 Manifest sample() {
   Manifest m;
   m.generator = "cmdm 0.1.0";
-  m.level = "lossless";
+  m.level = Level::kLossless;
   m.targets = {"workspaceone"};
   SourceEntry s;
   s.path = "safari.mobileconfig";
@@ -26,12 +26,12 @@ Manifest sample() {
   p.profile = "profiles/com.example.safari.mobileconfig";
   p.bytes = 10;
   p.sha256 = plist::sha256_hex("0123456789");
-  p.encoding = "xml";
+  p.encoding = Format::kXml;
   p.payloads = {"com.example.safari.p1"};
   p.payload_types = {"com.apple.Safari"};
-  Route r;
+  TargetRoute r;
   r.target = "workspaceone";
-  r.route = "mdm";
+  r.route = Route::kMdm;
   r.size = 120;
   r.limit = 2000;
   r.install = "commands/workspaceone/com.example.safari.install.json";
@@ -109,6 +109,21 @@ TEST(Manifest, NamesTheKeyPathOfAWrongType) {
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error().diagnostics[0].key_path, "sources[0].parts[0].bytes");
   EXPECT_EQ(m.error().diagnostics[0].message, "expected a non-negative integer");
+}
+
+TEST(Manifest, AnUnknownRouteOrEncodingNamesItsKeyPathAndTheNames) {
+  std::string text = write_manifest(sample());
+  text.replace(text.find("\"route\": \"mdm\""), 14, "\"route\": \"mdn\"");
+  Result<Manifest> m = read_manifest(text);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().diagnostics[0].key_path, "sources[0].parts[0].routes[0].route");
+  EXPECT_EQ(m.error().diagnostics[0].message,
+            "unknown route 'mdn'; did you mean 'mdm'? (mdm, local, undeliverable)");
+  text = write_manifest(sample());
+  text.replace(text.find("\"encoding\": \"xml\""), 17, "\"encoding\": \"bin\"");
+  m = read_manifest(text);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().diagnostics[0].key_path, "sources[0].parts[0].encoding");
 }
 
 TEST(Manifest, RejectsNonJson) {

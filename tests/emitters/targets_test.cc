@@ -72,7 +72,7 @@ TEST(Targets, UnknownNameSuggestsTheClosest) {
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code, ExitCode::kUsage);
   EXPECT_EQ(t.error().diagnostics[0].message,
-            "unknown target 'workspace1'; did you mean 'workspaceone'?");
+            "unknown target 'workspace1'; did you mean 'workspaceone'? (`cmdm targets` lists them)");
 }
 
 TEST(Targets, ParsesCommaSeparatedListsWithoutDuplicates) {

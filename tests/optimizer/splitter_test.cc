@@ -12,7 +12,8 @@
 #include <sstream>
 
 #include "optimizer/schema.h"
-#include "optimizer/source.h"
+#include "pipeline/schema_facts.h"
+#include "pipeline/source.h"
 #include "plist/file_io.h"
 #include "plist/writer.h"
 #include "tests/optimizer/fake_target.h"
@@ -122,7 +123,7 @@ TEST(Splitter, APayloadTooLargeAloneIsUndeliverableOrLocal) {
 // Privacy preferences: macOS installs them only through an MDM (the schema's
 // allowmanualinstall: false), so no option makes an oversized one `local`.
 TEST(Splitter, AnMdmOnlyPayloadTooLargeAloneIsNeverLocal) {
-  Result<Schema> schema = Schema::load(std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema");
+  Result<Schema> schema = pipeline::load_schema_facts(std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema");
   ASSERT_TRUE(schema.ok()) << schema.error().format();
   Dict tcc;
   tcc.set("PayloadType", "com.apple.TCC.configuration-profile-policy");
@@ -294,7 +295,7 @@ TEST(SplitterCorpus, MergingThePartsBackGivesTheOriginalPayloadsAndReportsDelive
     std::string path = line.substr(0, line.find('\t'));
     Result<std::string> bytes = read_file((root / path).string());
     ASSERT_TRUE(bytes.ok());
-    Result<Source> s = read_source(*bytes, path);
+    Result<pipeline::Source> s = pipeline::read_source(*bytes, path);
     ASSERT_TRUE(s.ok()) << s.error().format();
     profiles.push_back(std::move(s->profile));
   }

@@ -1,0 +1,31 @@
+// A single updating progress line on a terminal for long commands (build, check, split): files
+// done, the file, elapsed time. Nothing when stderr is not a terminal (CI logs, pipes).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace cmdm::cli {
+
+class Progress {
+ public:
+  // `enabled` lets a command switch it off (e.g. with --json); it is also off when stderr is not a
+  // terminal.
+  Progress(const char* command, bool enabled);
+  ~Progress();
+  // For pipeline options: (done, count, path). Null when the line is off.
+  std::function<void(std::size_t, std::size_t, const std::string&)> callback();
+  void update(std::size_t done, std::size_t count, const std::string& path);
+  // Erases the line (before the command prints its results).
+  void clear();
+
+ private:
+  const char* command_;
+  bool on_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace cmdm::cli

@@ -1,0 +1,48 @@
+// Turns source bytes into a profile value with the compiler (which unwraps CMS and expands
+// templates) and checks that it is a profile at all.
+#include "pipeline/source.h"
+
+namespace cmdm::pipeline {
+
+namespace {
+
+// The line of the top-level PayloadIdentifier key, for annotations (GitHub, SARIF).
+int identifier_line(const Source& source) {
+  if (!source.text || !source.profile.is_dict()) return 1;
+  for (const plist::DictEntry& e : source.profile.as_dict()) {
+    if (e.key == "PayloadIdentifier" && e.key_offset != plist::kNoOffset &&
+        e.key_offset < source.text->text().size()) {
+      return source.text->position(e.key_offset).line;
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> expand_source_paths(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& arg : args) {
+    Result<std::vector<std::string>> files = compiler::expand_sources(arg);
+    if (!files) return files.error();
+    out.insert(out.end(), files->begin(), files->end());
+  }
+  return out;
+}
+
+Result<Source> read_source(std::string_view bytes, const std::string& file_name,
+                           const compiler::Context& context) {
+  Source source;
+  source.stored_bytes = bytes.size();
+  Result<compiler::CompiledProfile> compiled = compiler::compile_bytes(bytes, file_name, context);
+  if (!compiled) return compiled.error();
+  // compile_bytes filled identity, so the top level is a dict with a PayloadIdentifier.
+  source.profile = std::move(compiled->profile);
+  source.was_signed = compiled->format == compiler::SourceFormat::kCmsSigned;
+  source.warnings = std::move(compiled->warnings);
+  source.text = compiled->source;
+  source.identifier_line = identifier_line(source);
+  return source;
+}
+
+}  // namespace cmdm::pipeline

@@ -1,0 +1,46 @@
+// Reading profile sources for every command that takes them (build, split, check, explain,
+// optimize and, next, apply): arguments expanded to files, bytes read, and each source turned into
+// a profile value by the compiler (CMS unwrapped, templates expanded, identity filled).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/compiler.h"
+#include "plist/diagnostic.h"
+#include "plist/value.h"
+
+namespace cmdm::pipeline {
+
+// One source as bytes, with the name it was given by.
+struct SourceInput {
+  std::string path;
+  std::string bytes;
+};
+
+struct Source {
+  plist::Value profile;
+  std::size_t stored_bytes = 0;  // the file as given
+  bool was_signed = false;
+  std::vector<Diagnostic> warnings;
+  std::shared_ptr<const SourceText> text;  // the source text, for line numbers
+  // The 1-based line of the top-level PayloadIdentifier key (1 when unknown), for annotations.
+  int identifier_line = 1;
+};
+
+// Expands source arguments: a file stays itself, a directory lists its sources
+// (compiler::expand_sources: *.mobileconfig, *.plist, *.json, *.yaml, *.yml; not recursive),
+// sorted bytewise. Every command that takes sources expands them this way.
+Result<std::vector<std::string>> expand_source_paths(const std::vector<std::string>& args);
+
+// Turns source bytes into the profile that every command works on: the top level must be a dict
+// with a PayloadIdentifier; what identity the source lacks (PayloadUUID, PayloadVersion, payload
+// identifiers) is filled as docs/templates.md "Identity" says, so `check` measures exactly what
+// `build` delivers. A complete profile is kept exactly as written.
+Result<Source> read_source(std::string_view bytes, const std::string& file_name,
+                           const compiler::Context& context = {});
+
+}  // namespace cmdm::pipeline
