@@ -22,6 +22,64 @@ struct CompileArgs {
   bool stable_uuids = false;
 };
 
+// What every source compiles to, before anything is written (so a failure writes nothing).
+struct Outputs {
+  std::vector<std::pair<std::string, std::string>> files;  // path, bytes
+  int status = 0;
+};
+
+// Compiles and validates each file; with `to_dir`, each lands at OUT/<stem>.mobileconfig.
+Outputs compile_all(const CompileArgs& a, const std::vector<std::string>& files, bool to_dir,
+                    const compiler::Context& context, const compiler::Schema* schema,
+                    compiler::ValidateOptions vopts) {
+  namespace fs = std::filesystem;
+  Outputs out;
+  std::map<std::string, std::string> taken;  // output name -> source
+  for (const std::string& file : files) {
+    compiler::CompileOptions copts;
+    copts.stable_uuids = a.stable_uuids;
+    Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, context, copts);
+    if (!compiled) {
+      out.status = report(compiled.error());
+      continue;
+    }
+    std::cerr << format_diagnostics(compiled->warnings);
+    vopts.source = compiled->source.get();
+    compiler::ValidationReport r = compiler::validate(compiled->profile, schema, vopts);
+    std::cerr << format_diagnostics(r.diagnostics);
+    if (!r.ok()) {
+      if (out.status == 0) out.status = static_cast<int>(ExitCode::kCheckFailed);
+      continue;
+    }
+    std::string bytes = a.style == "minimal" ? plist::write_minimal_xml(compiled->profile)
+                                             : plist::write_pretty_xml(compiled->profile);
+    std::string path = a.out;
+    if (to_dir) {
+      std::string name = fs::path(file).stem().string() + ".mobileconfig";
+      if (auto [it, inserted] = taken.emplace(name, file); !inserted) {
+        out.status = report(Error::make(ExitCode::kUsage, file,
+                                        "compiles to " + name + ", as " + it->second + " does"));
+        continue;
+      }
+      path = (fs::path(a.out) / name).string();
+    }
+    out.files.emplace_back(path, std::move(bytes));
+  }
+  return out;
+}
+
+int write_all(const CompileArgs& a, const Outputs& outputs, bool to_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (to_dir && !fs::is_directory(a.out, ec) && !fs::create_directories(a.out, ec) && ec) {
+    return report(Error::make(ExitCode::kIoError, a.out, "cannot create directory: " + ec.message()));
+  }
+  for (const auto& [path, bytes] : outputs.files) {
+    if (Status s = write_file_atomic(path, bytes); !s) return report(s.error());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_compile(const Args& args) {
@@ -57,62 +115,20 @@ int run_compile(const Args& args) {
   }
   Result<std::shared_ptr<compiler::Schema>> schema = open_schema(schemas_dir(a.schemas));
   if (!schema) return report(schema.error());
-
-  Result<std::vector<std::string>> expanded = pipeline::expand_source_paths(a.sources);
-  if (!expanded) return report(expanded.error());
-  const std::vector<std::string>& files = *expanded;
-  namespace fs = std::filesystem;
+  Result<std::vector<std::string>> files = pipeline::expand_source_paths(a.sources);
+  if (!files) return report(files.error());
   std::error_code ec;
-  bool to_dir = files.size() > 1 || a.sources.size() > 1 || fs::is_directory(a.sources[0], ec) ||
-                (!a.out.empty() && fs::is_directory(a.out, ec));
+  const bool to_dir = files->size() > 1 || a.sources.size() > 1 ||
+                      std::filesystem::is_directory(a.sources[0], ec) ||
+                      (!a.out.empty() && std::filesystem::is_directory(a.out, ec));
   if (a.out.empty()) {
     if (to_dir) return usage_error("compile", "several sources need -o DIRECTORY");
     a.out = "-";
   }
   if (to_dir && a.out == "-") return usage_error("compile", "several sources cannot go to stdout");
-
-  // Compile and validate everything first, so a failure writes nothing.
-  std::vector<std::pair<std::string, std::string>> outputs;  // path, bytes
-  std::map<std::string, std::string> taken;                  // output name → source
-  int status = 0;
-  for (const std::string& file : files) {
-    compiler::CompileOptions copts;
-    copts.stable_uuids = a.stable_uuids;
-    Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, *context, copts);
-    if (!compiled) {
-      status = report(compiled.error());
-      continue;
-    }
-    std::cerr << format_diagnostics(compiled->warnings);
-    vopts.source = compiled->source.get();
-    compiler::ValidationReport r = compiler::validate(compiled->profile, schema->get(), vopts);
-    std::cerr << format_diagnostics(r.diagnostics);
-    if (!r.ok()) {
-      if (status == 0) status = static_cast<int>(ExitCode::kCheckFailed);
-      continue;
-    }
-    std::string bytes = a.style == "minimal" ? plist::write_minimal_xml(compiled->profile)
-                                             : plist::write_pretty_xml(compiled->profile);
-    std::string path = a.out;
-    if (to_dir) {
-      std::string name = fs::path(file).stem().string() + ".mobileconfig";
-      if (auto [it, inserted] = taken.emplace(name, file); !inserted) {
-        status = report(Error::make(ExitCode::kUsage, file,
-                                    "compiles to " + name + ", as " + it->second + " does"));
-        continue;
-      }
-      path = (fs::path(a.out) / name).string();
-    }
-    outputs.emplace_back(path, std::move(bytes));
-  }
-  if (status != 0) return status;
-  if (to_dir && !fs::is_directory(a.out, ec) && !fs::create_directories(a.out, ec) && ec) {
-    return report(Error::make(ExitCode::kIoError, a.out, "cannot create directory: " + ec.message()));
-  }
-  for (const auto& [path, bytes] : outputs) {
-    if (Status s = write_file_atomic(path, bytes); !s) return report(s.error());
-  }
-  return 0;
+  Outputs outputs = compile_all(a, *files, to_dir, *context, schema->get(), vopts);
+  if (outputs.status != 0) return outputs.status;
+  return write_all(a, outputs, to_dir);
 }
 
 }  // namespace cmdm::cli
