@@ -50,16 +50,12 @@ std::map<std::string, PlatformSupport> read_support(const YAML::Node& n) {
 
 // Converts a YAML scalar in a rangelist to the key's type; text that does not parse stays text.
 plist::Value typed_scalar(const std::string& type, const std::string& text) {
-  std::string ignored;
-  if (type == "integer") {
-    if (auto v = parse_typed_text(plist::Type::kInteger, text, &ignored)) return *v;
-  } else if (type == "real") {
-    if (auto v = parse_typed_text(plist::Type::kReal, text, &ignored)) return *v;
-  } else if (type == "boolean") {
-    if (text == "true") return plist::Value(true);
-    if (text == "false") return plist::Value(false);
-  }
-  return plist::Value(text);
+  plist::Type as = type == "integer" ? plist::Type::kInteger
+                   : type == "real"  ? plist::Type::kReal
+                   : type == "boolean" ? plist::Type::kBoolean
+                                       : plist::Type::kString;
+  plist::Parsed<plist::Value> v = parse_typed_text(as, text);
+  return v ? std::move(v).value() : plist::Value(text);
 }
 
 class Converter {

@@ -12,9 +12,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,8 +23,8 @@
 #include <vector>
 
 #include "plist/base64.h"
-#include "plist/calendar.h"
 #include "plist/reader.h"
+#include "plist/scalar.h"
 #include "plist/suggest.h"
 
 namespace cmdm::plist {
@@ -174,41 +172,6 @@ std::size_t first_non_space(std::string_view s) {
     if (!is_xml_space(s[i])) return i;
   }
   return std::string_view::npos;
-}
-
-std::string_view trim(std::string_view s, std::size_t* leading = nullptr) {
-  std::size_t b = 0;
-  while (b < s.size() && is_xml_space(s[b])) ++b;
-  std::size_t e = s.size();
-  while (e > b && is_xml_space(s[e - 1])) --e;
-  if (leading) *leading = b;
-  return s.substr(b, e - b);
-}
-
-// Shows element text inside a message: quoted, cut at 40 bytes (on a character boundary), with
-// line breaks and tabs escaped so the message stays on one line.
-std::string quoted(std::string_view s) {
-  constexpr std::size_t kMax = 40;
-  bool cut = s.size() > kMax;
-  if (cut) {
-    std::size_t n = kMax;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    s = s.substr(0, n);
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else {
-      out += c;
-    }
-  }
-  out += cut ? "...\"" : "\"";
-  return out;
 }
 
 std::string hex_byte(unsigned char c) {
@@ -609,9 +572,8 @@ class XmlReader {
     return check_container_text(element.value(), false, container, expected);
   }
   bool unknown_element(pugi::xml_node element, bool root);
-  bool parse_integer(const Text& text, std::size_t element_offset, Integer* out);
-  bool parse_real(const Text& text, std::size_t element_offset, double* out);
-  bool parse_date(const Text& text, std::size_t element_offset, Date* out);
+  template <typename T>
+  bool parse_scalar(const Parsed<T>& parsed, const Text& text, std::size_t element_offset, T* out);
   bool parse_data(const Text& text, std::size_t element_offset, Data* out);
 
   const SourceText& source_;
@@ -738,7 +700,8 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
     }
     case Tag::kInteger: {
       Integer v;
-      if (!read_text(element, offset, &scratch_) || !parse_integer(scratch_, offset, &v)) {
+      if (!read_text(element, offset, &scratch_) ||
+          !parse_scalar(parse_integer(scratch_.value), scratch_, offset, &v)) {
         return false;
       }
       *out = Value(v);
@@ -746,7 +709,10 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
     }
     case Tag::kReal: {
       double v = 0;
-      if (!read_text(element, offset, &scratch_) || !parse_real(scratch_, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) ||
+          !parse_scalar(parse_real(scratch_.value), scratch_, offset, &v)) {
+        return false;
+      }
       *out = Value(v);
       break;
     }
@@ -764,7 +730,10 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
     }
     case Tag::kDate: {
       Date v;
-      if (!read_text(element, offset, &scratch_) || !parse_date(scratch_, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) ||
+          !parse_scalar(parse_date(scratch_.value), scratch_, offset, &v)) {
+        return false;
+      }
       *out = Value(v);
       break;
     }
@@ -860,7 +829,7 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
       path_.push_back({&entry.key, 0});
       Diagnostic warning = Diagnostic::at(
           source_, key_offset,
-          "duplicate key " + quoted(entry.key) + " (first at " + std::to_string(first.line) + ":" +
+          "duplicate key " + quote_text(entry.key) + " (first at " + std::to_string(first.line) + ":" +
               std::to_string(first.column) + "); the later value wins",
           Severity::kWarning);
       warning.key_path = key_path();
@@ -1061,181 +1030,18 @@ bool XmlReader::decode_pcdata(const char* p, std::size_t plain, std::size_t offs
   return true;
 }
 
-// <integer>: optional sign, then decimal digits or 0x and hex digits (as CoreFoundation reads it),
-// over -2^63 .. 2^64-1. Surrounding whitespace is allowed, as plistlib allows it.
-bool XmlReader::parse_integer(const Text& text, std::size_t element_offset, Integer* out) {
-  std::size_t lead = 0;
-  std::string_view s = trim(text.value, &lead);
-  std::size_t at = text.exact ? text.offset + lead : element_offset;
-  if (s.empty()) return fail(element_offset, "empty <integer>: expected a number");
-  std::size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-' || s[0] == '+') {
-    negative = s[0] == '-';
-    ++i;
-  }
-  unsigned base = 10;
-  if (s.size() - i >= 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
-    base = 16;
-    i += 2;
-  }
-  bool overflow = false;
-  std::uint64_t magnitude = 0;
-  bool any = false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    unsigned d;
-    if (c >= '0' && c <= '9') {
-      d = static_cast<unsigned>(c - '0');
-    } else if (base == 16 && c >= 'a' && c <= 'f') {
-      d = static_cast<unsigned>(c - 'a' + 10);
-    } else if (base == 16 && c >= 'A' && c <= 'F') {
-      d = static_cast<unsigned>(c - 'A' + 10);
-    } else {
-      any = false;
-      break;
-    }
-    any = true;
-    if (magnitude > (UINT64_MAX - d) / base) overflow = true;
-    magnitude = magnitude * base + d;
-  }
-  if (!any) {
-    return fail(at, "malformed <integer> " + quoted(s) +
-                        ": expected decimal digits or 0x and hex digits, with an optional sign");
-  }
-  constexpr std::uint64_t kMinMagnitude = std::uint64_t{1} << 63;  // |INT64_MIN|
-  if (overflow || (negative && magnitude > kMinMagnitude)) {
-    return fail(at, "<integer> " + quoted(s) +
-                        " is out of range (-9223372036854775808 to 18446744073709551615)");
-  }
-  if (negative) {
-    *out = magnitude == kMinMagnitude ? Integer(INT64_MIN)
-                                      : Integer(-static_cast<std::int64_t>(magnitude));
-  } else {
-    *out = Integer::from_unsigned(magnitude);
-  }
-  return true;
-}
-
-// <real>: a decimal number with optional fraction and exponent, or nan / inf / infinity with an
-// optional sign (any case), which is what CoreFoundation and plistlib both accept.
-bool XmlReader::parse_real(const Text& text, std::size_t element_offset, double* out) {
-  std::size_t lead = 0;
-  std::string_view s = trim(text.value, &lead);
-  std::size_t at = text.exact ? text.offset + lead : element_offset;
-  if (s.empty()) return fail(element_offset, "empty <real>: expected a number");
-  std::string_view body = s;
-  bool negative = false;
-  if (body[0] == '-' || body[0] == '+') {
-    negative = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  auto equals_lower = [](std::string_view a, std::string_view lower) {
-    if (a.size() != lower.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      char c = a[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != lower[i]) return false;
-    }
-    return true;
-  };
-  if (equals_lower(body, "nan")) {
-    *out = std::numeric_limits<double>::quiet_NaN();
+// A scalar's text through the one grammar (plist/scalar.h). Its error offset counts into the
+// decoded text, which sits at the same input offsets only when nothing was decoded; otherwise
+// the error points at the element.
+template <typename T>
+bool XmlReader::parse_scalar(const Parsed<T>& parsed, const Text& text, std::size_t element_offset,
+                             T* out) {
+  if (parsed.ok()) {
+    *out = parsed.value();
     return true;
   }
-  if (equals_lower(body, "inf") || equals_lower(body, "infinity")) {
-    *out = negative ? -std::numeric_limits<double>::infinity()
-                    : std::numeric_limits<double>::infinity();
-    return true;
-  }
-  // Check the grammar ourselves: from_chars and strtod accept forms plists do not (hex floats).
-  std::size_t i = 0;
-  std::size_t int_digits = 0, frac_digits = 0;
-  while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++int_digits;
-  if (i < body.size() && body[i] == '.') {
-    ++i;
-    while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++frac_digits;
-  }
-  bool ok = int_digits + frac_digits > 0;
-  if (ok && i < body.size() && (body[i] == 'e' || body[i] == 'E')) {
-    ++i;
-    if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
-    std::size_t exp_digits = 0;
-    while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++exp_digits;
-    ok = exp_digits > 0;
-  }
-  if (!ok || i != body.size()) {
-    return fail(at, "malformed <real> " + quoted(s) +
-                        ": expected a decimal number (1.5, -2e10), nan or inf");
-  }
-  // from_chars reads '-' but not '+', so parse the unsigned body and apply the sign.
-  double v = 0;
-  auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), v);
-  if (ec == std::errc::result_out_of_range) {
-    // Overflow becomes infinity and underflow zero, as strtod (and plistlib's float()) give.
-    v = std::strtod(std::string(body).c_str(), nullptr);
-  } else if (ec != std::errc() || end != body.data() + body.size()) {
-    return fail(at, "malformed <real> " + quoted(s) +
-                        ": expected a decimal number (1.5, -2e10), nan or inf");
-  }
-  *out = negative ? -v : v;
-  return true;
-}
-
-// <date>: YYYY-MM-DDTHH:MM:SSZ in UTC. Like plistlib, the time may be cut short after the day,
-// hour or minute (2020-01-01Z, 2020-01-01T10Z, 2020-01-01T10:30Z); nothing may follow the Z.
-bool XmlReader::parse_date(const Text& text, std::size_t element_offset, Date* out) {
-  std::string_view s = text.value;
-  std::size_t at = text.exact ? text.offset : element_offset;
-  auto malformed = [&] {
-    return fail(at, "malformed <date> " + quoted(s) + ": expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  };
-  if (s.empty()) return fail(element_offset, "empty <date>: expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  std::size_t i = 0;
-  auto number = [&](int digits, int* v) {
-    if (i + static_cast<std::size_t>(digits) > s.size()) return false;
-    int n = 0;
-    for (int k = 0; k < digits; ++k) {
-      char c = s[i + static_cast<std::size_t>(k)];
-      if (c < '0' || c > '9') return false;
-      n = n * 10 + (c - '0');
-    }
-    i += static_cast<std::size_t>(digits);
-    *v = n;
-    return true;
-  };
-  auto expect = [&](char c) {
-    if (i < s.size() && s[i] == c) {
-      ++i;
-      return true;
-    }
-    return false;
-  };
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!number(4, &year) || !expect('-') || !number(2, &month) || !expect('-') ||
-      !number(2, &day)) {
-    return malformed();
-  }
-  if (expect('T')) {
-    if (!number(2, &hour)) return malformed();
-    if (expect(':')) {
-      if (!number(2, &minute)) return malformed();
-      if (expect(':') && !number(2, &second)) return malformed();
-    }
-  }
-  if (!expect('Z') || i != s.size()) return malformed();
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] ||
-      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59) {
-    return fail(at, "<date> " + quoted(s) + " is not a valid date and time");
-  }
-  std::int64_t unix_seconds = days_from_civil(year, static_cast<unsigned>(month),
-                                              static_cast<unsigned>(day)) *
-                                  86400 +
-                              hour * 3600 + minute * 60 + second;
-  *out = Date::from_unix(unix_seconds);
-  return true;
+  const ScalarError& e = parsed.error();
+  return fail(text.exact ? text.offset + e.offset : element_offset, e.message);
 }
 
 bool XmlReader::parse_data(const Text& text, std::size_t element_offset, Data* out) {

@@ -155,13 +155,13 @@ TEST(Template, ExpressionErrorsPointAtTheCharacterInTheSource) {
   std::string src = plist_xml(
       "<dict>\n  <key>A</key>\n  <string>x &amp; {{ n +  }}</string>\n</dict>");
   EXPECT_EQ(error_text(src),
-            "t.mobileconfig:5:24: error: unexpected character '+'\n"
+            "t.mobileconfig:5:24: error: unexpected character '+' (at A)\n"
             "  <string>x &amp; {{ n +  }}</string>\n"
             "                       ^\n");
   std::string undefined = plist_xml("<dict>\n<key cmdm:if=\"facts.os_vers &gt; '1'\">A</key><true/>\n</dict>");
   EXPECT_EQ(error_text(undefined),
             "t.mobileconfig:4:15: error: undefined name 'facts.os_vers'; did you mean "
-            "'facts.os_version'?\n"
+            "'facts.os_version'? (at A)\n"
             "<key cmdm:if=\"facts.os_vers &gt; '1'\">A</key><true/>\n"
             "              ^\n");
 }
@@ -177,7 +177,7 @@ TEST(Template, StructuralErrorsAreReported) {
                 .find("cannot be used on a dict value"),
             std::string::npos);
   EXPECT_NE(error_text(plist_xml("<dict><key>A</key><integer>{{ org }}</integer></dict>"))
-                .find("'Example & Co' is not an integer"),
+                .find("malformed <integer> \"Example & Co\": expected decimal digits"),
             std::string::npos);
   EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string>{{ team_ids }}</string></dict>"))
                 .find("cannot use an array as <string>"),
@@ -220,7 +220,7 @@ TEST(Template, JsonDirectives) {
 
 TEST(Template, JsonErrorsCarryLineAndColumn) {
   EXPECT_EQ(error_text("{\n  \"a\": 1,\n  \"b\": \"{{ nn }}\"\n}\n", "p.json"),
-            "p.json:3:12: error: undefined name 'nn'; did you mean 'n'?\n"
+            "p.json:3:12: error: undefined name 'nn'; did you mean 'n'? (at b)\n"
             "  \"b\": \"{{ nn }}\"\n"
             "           ^\n");
   std::string malformed = error_text("{\n  \"a\": 1,\n}\n", "p.json");
@@ -263,7 +263,7 @@ TEST(Template, YamlFollowsTheCoreSchemaForPlainScalars) {
 
 TEST(Template, YamlErrorsCarryLineAndColumn) {
   EXPECT_EQ(error_text("A: 1\nB: '{{ m }}'\n", "p.yaml"),
-            "p.yaml:2:8: error: undefined name 'm'; did you mean 'n'?\n"
+            "p.yaml:2:8: error: undefined name 'm'; did you mean 'n'? (at B)\n"
             "B: '{{ m }}'\n"
             "       ^\n");
   std::string malformed = error_text("A: [1, 2\nB: 3\n", "p.yaml");

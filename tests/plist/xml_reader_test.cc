@@ -528,20 +528,20 @@ TEST(XmlReaderErrors, IntegersOutOfRangeOrMalformed) {
             "<plist><integer> -9223372036854775809</integer></plist>\n"
             "                 ^\n");
   EXPECT_EQ(error_of("<plist><integer>12a</integer></plist>"),
-            "t.plist:1:17: error: malformed <integer> \"12a\": expected decimal digits or 0x and "
+            "t.plist:1:19: error: malformed <integer> \"12a\": expected decimal digits or 0x and "
             "hex digits, with an optional sign\n"
             "<plist><integer>12a</integer></plist>\n"
-            "                ^\n");
+            "                  ^\n");
   EXPECT_EQ(error_of("<plist><integer>1.0</integer></plist>"),
-            "t.plist:1:17: error: malformed <integer> \"1.0\": expected decimal digits or 0x and "
+            "t.plist:1:18: error: malformed <integer> \"1.0\": expected decimal digits or 0x and "
             "hex digits, with an optional sign\n"
             "<plist><integer>1.0</integer></plist>\n"
-            "                ^\n");
+            "                 ^\n");
   EXPECT_EQ(error_of("<plist><integer>0x</integer></plist>"),
-            "t.plist:1:17: error: malformed <integer> \"0x\": expected decimal digits or 0x and "
+            "t.plist:1:19: error: malformed <integer> \"0x\": expected decimal digits or 0x and "
             "hex digits, with an optional sign\n"
             "<plist><integer>0x</integer></plist>\n"
-            "                ^\n");
+            "                  ^\n");
   EXPECT_EQ(error_of("<plist><integer/></plist>"),
             "t.plist:1:8: error: empty <integer>: expected a number\n"
             "<plist><integer/></plist>\n"
@@ -550,20 +550,20 @@ TEST(XmlReaderErrors, IntegersOutOfRangeOrMalformed) {
 
 TEST(XmlReaderErrors, MalformedReals) {
   EXPECT_EQ(error_of("<plist><real>1.2.3</real></plist>"),
-            "t.plist:1:14: error: malformed <real> \"1.2.3\": expected a decimal number (1.5, "
+            "t.plist:1:17: error: malformed <real> \"1.2.3\": expected a decimal number (1.5, "
             "-2e10), nan or inf\n"
             "<plist><real>1.2.3</real></plist>\n"
-            "             ^\n");
+            "                ^\n");
   EXPECT_EQ(error_of("<plist><real>0x1p3</real></plist>"),
-            "t.plist:1:14: error: malformed <real> \"0x1p3\": expected a decimal number (1.5, "
+            "t.plist:1:15: error: malformed <real> \"0x1p3\": expected a decimal number (1.5, "
             "-2e10), nan or inf\n"
             "<plist><real>0x1p3</real></plist>\n"
-            "             ^\n");
+            "              ^\n");
   EXPECT_EQ(error_of("<plist><real>1e</real></plist>"),
-            "t.plist:1:14: error: malformed <real> \"1e\": expected a decimal number (1.5, "
+            "t.plist:1:16: error: malformed <real> \"1e\": expected a decimal number (1.5, "
             "-2e10), nan or inf\n"
             "<plist><real>1e</real></plist>\n"
-            "             ^\n");
+            "               ^\n");
   EXPECT_EQ(error_of("<plist><real></real></plist>"),
             "t.plist:1:8: error: empty <real>: expected a number\n"
             "<plist><real></real></plist>\n"
@@ -572,28 +572,30 @@ TEST(XmlReaderErrors, MalformedReals) {
 
 TEST(XmlReaderErrors, MalformedDates) {
   EXPECT_EQ(error_of("<plist><date>2026-01-01 00:00:00</date></plist>"),
-            "t.plist:1:14: error: malformed <date> \"2026-01-01 00:00:00\": expected "
+            "t.plist:1:24: error: malformed <date> \"2026-01-01 00:00:00\": expected "
             "YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
             "<plist><date>2026-01-01 00:00:00</date></plist>\n"
-            "             ^\n");
+            "                       ^\n");
   EXPECT_EQ(error_of("<plist><date>2026-01-01T00:00:00Zjunk</date></plist>"),
-            "t.plist:1:14: error: malformed <date> \"2026-01-01T00:00:00Zjunk\": expected "
+            "t.plist:1:34: error: malformed <date> \"2026-01-01T00:00:00Zjunk\": expected "
             "YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
             "<plist><date>2026-01-01T00:00:00Zjunk</date></plist>\n"
-            "             ^\n");
+            "                                 ^\n");
   EXPECT_EQ(error_of("<plist><date>2026-01Z</date></plist>"),
-            "t.plist:1:14: error: malformed <date> \"2026-01Z\": expected YYYY-MM-DDTHH:MM:SSZ "
+            "t.plist:1:21: error: malformed <date> \"2026-01Z\": expected YYYY-MM-DDTHH:MM:SSZ "
             "(UTC)\n"
             "<plist><date>2026-01Z</date></plist>\n"
-            "             ^\n");
+            "                    ^\n");
   EXPECT_EQ(error_of("<plist><date>2023-02-29T00:00:00Z</date></plist>"),
-            "t.plist:1:14: error: <date> \"2023-02-29T00:00:00Z\" is not a valid date and time\n"
+            "t.plist:1:22: error: <date> \"2023-02-29T00:00:00Z\" is not a valid date and time: "
+            "day 29 is not 01 to 28 (February 2023)\n"
             "<plist><date>2023-02-29T00:00:00Z</date></plist>\n"
-            "             ^\n");
+            "                     ^\n");
   EXPECT_EQ(error_of("<plist><date>2023-01-01T24:00:00Z</date></plist>"),
-            "t.plist:1:14: error: <date> \"2023-01-01T24:00:00Z\" is not a valid date and time\n"
+            "t.plist:1:25: error: <date> \"2023-01-01T24:00:00Z\" is not a valid date and time: "
+            "hour 24 is not 00 to 23\n"
             "<plist><date>2023-01-01T24:00:00Z</date></plist>\n"
-            "             ^\n");
+            "                        ^\n");
   EXPECT_EQ(error_of("<plist><date/></plist>"),
             "t.plist:1:8: error: empty <date>: expected YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
             "<plist><date/></plist>\n"
