@@ -7,16 +7,17 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
-#include "plist/scalar.h"
 #include "plist/file_io.h"
+#include "plist/scalar.h"
 #include "signer/signer.h"
 
 namespace cmdm::cli {
 
 namespace {
 
-// --at accepts Unix seconds, or a date in the plist grammar (plist/scalar.h): "2026-04-01T12:00:00Z",
-// "2026-04-01Z", or a bare day "2026-04-01" for its midnight UTC. The error says what was wrong.
+// --at accepts Unix seconds, or a date in the plist grammar (plist/scalar.h):
+// "2026-04-01T12:00:00Z", "2026-04-01Z", or a bare day "2026-04-01" for its midnight UTC. The error
+// says what was wrong.
 plist::Parsed<std::int64_t> parse_time(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
     std::int64_t seconds = 0;

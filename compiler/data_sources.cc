@@ -1,12 +1,12 @@
 // Loads JSON (nlohmann-json) and YAML (yaml-cpp) sources into the template tree. Both map onto
 // the plist model: {"$data": base64} and {"$date": ISO 8601} carry the two types they lack, and
 // directives are dict keys ("cmdm:if", "cmdm:each" with "cmdm:item", "cmdm:value").
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "compiler/template.h"
@@ -123,8 +123,8 @@ bool apply_dict_directives(const SourceText& source, TNode& node, bool* template
     result = std::move(*item);
   } else if (value) {
     if (!keys.empty()) {
-      *error = data_error(source, offset,
-                          "a dict with cmdm:value holds only cmdm:if and cmdm:value");
+      *error =
+          data_error(source, offset, "a dict with cmdm:value holds only cmdm:if and cmdm:value");
       return false;
     }
     result.kind = TNode::Kind::kLiteral;
@@ -152,8 +152,8 @@ bool apply_dict_directives(const SourceText& source, TNode& node, bool* template
 // cmdm:each is only meaningful on array elements; the root takes no directives.
 bool check_placement(const SourceText& source, const TNode& node, bool in_array, Error* error) {
   if (node.each && !in_array) {
-    *error = data_error(source, node.offset,
-                        "cmdm:each repeats array elements; it cannot be used here");
+    *error =
+        data_error(source, node.offset, "cmdm:each repeats array elements; it cannot be used here");
     return false;
   }
   for (const TNode& child : node.items) {
@@ -479,7 +479,8 @@ class YamlBuilder {
     if (plain) {
       bool is_null = false;
       plist::Value v = yaml_plain_scalar(s, &is_null);
-      if (is_null) return fail(out->offset, "null has no property-list equivalent; leave the key out");
+      if (is_null)
+        return fail(out->offset, "null has no property-list equivalent; leave the key out");
       if (!v.is_string()) {
         out->kind = TNode::Kind::kLiteral;
         v.set_offset(out->offset);

@@ -12,12 +12,12 @@ namespace cmdm::compiler {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
-                        s.back() == '\r')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -26,8 +26,8 @@ std::string_view trim(std::string_view s) {
 // One piece of a text: literal text or a placeholder's expression.
 struct Piece {
   bool placeholder = false;
-  std::string_view text;   // literal text, or the expression between the braces
-  std::size_t begin = 0;   // where `text` starts in the whole text
+  std::string_view text;  // literal text, or the expression between the braces
+  std::size_t begin = 0;  // where `text` starts in the whole text
 };
 
 // Splits text into literal and placeholder pieces. A "}}" inside a quoted string of the
@@ -122,7 +122,8 @@ class Expander {
 
   std::string key_path() const {
     plist::KeyPath p;
-    for (const PathPart& part : path_) p = part.key ? p.key(*part.key) : p.index(part.items->size());
+    for (const PathPart& part : path_)
+      p = part.key ? p.key(*part.key) : p.index(part.items->size());
     return p.str();
   }
 
@@ -138,8 +139,7 @@ class Expander {
     values_ += cost.values;
     bytes_ += cost.bytes;
     if (values_ > limits_.max_values) {
-      return fail_at(at, "the template expands to more than " +
-                             std::to_string(limits_.max_values) +
+      return fail_at(at, "the template expands to more than " + std::to_string(limits_.max_values) +
                              " values (cmdm:each repeated too often)");
     }
     if (bytes_ > limits_.max_bytes) return too_many_bytes(at);
@@ -158,7 +158,8 @@ class Expander {
   // Evaluates the expression held at text[begin, begin+len) of a text with `span`.
   bool eval(std::string_view expr, Span span, std::size_t begin, plist::Value* out) {
     Expression e = Expression::parse(expr);
-    if (!e.ok()) return fail_at(map_offset(source_, span, begin + e.error().pos), e.error().message);
+    if (!e.ok())
+      return fail_at(map_offset(source_, span, begin + e.error().pos), e.error().message);
     Expression::Outcome o = e.evaluate(context_);
     if (o.error) return fail_at(map_offset(source_, span, begin + o.error->pos), o.error->message);
     *out = std::move(o.value);
@@ -188,7 +189,8 @@ class Expander {
     std::vector<Piece> pieces;
     std::size_t bad = 0;
     if (!split_placeholders(t.text, &pieces, &bad)) {
-      return fail_at(map_offset(source_, t.span, bad), "unterminated placeholder: '{{' without '}}'");
+      return fail_at(map_offset(source_, t.span, bad),
+                     "unterminated placeholder: '{{' without '}}'");
     }
     int placeholders = 0;
     bool only_space_around = true;
@@ -215,10 +217,12 @@ class Expander {
       std::string text;
       if (!to_text(v, &text)) {
         if (is_whole) continue;  // the caller uses *whole
-        return fail_at(map_offset(source_, t.span, p.begin),
-                       a_type(v.type()) + " has no text form; use cmdm:value to insert it as a value");
+        return fail_at(
+            map_offset(source_, t.span, p.begin),
+            a_type(v.type()) + " has no text form; use cmdm:value to insert it as a value");
       }
-      if (!append_within_limit(text, map_offset(source_, t.span, p.begin), out)) return false;
+      // p.begin is just past the "{{": the limit error points at the placeholder's start.
+      if (!append_within_limit(text, map_offset(source_, t.span, p.begin - 2), out)) return false;
     }
     return true;
   }
@@ -260,8 +264,8 @@ class Expander {
       *out = std::move(parsed).value();
       return true;
     }
-    return fail_at(at, "cannot use " + a_type(v.type()) + " as <" +
-                           std::string(plist::type_name(type)) + ">");
+    return fail_at(
+        at, "cannot use " + a_type(v.type()) + " as <" + std::string(plist::type_name(type)) + ">");
   }
 
   // Where byte `index` of a scalar's text sits in the source (the element, when unknown).
@@ -319,9 +323,9 @@ class Expander {
     } else if (items.is_dict()) {
       for (const plist::DictEntry& e : items.as_dict()) list.push_back(plist::Value(e.key));
     } else {
-      return fail_at(map_offset(source_, d.span, d.expr_begin),
-                     "cmdm:each needs an array (or a dict, for its keys), not " +
-                         a_type(items.type()));
+      return fail_at(
+          map_offset(source_, d.span, d.expr_begin),
+          "cmdm:each needs an array (or a dict, for its keys), not " + a_type(items.type()));
     }
     // Bind the loop variable in the working context, restoring what it shadowed afterwards.
     std::optional<plist::Value> shadowed;

@@ -271,7 +271,8 @@ class BinaryReader {
         std::memcpy(&d, &bits, sizeof d);
         if (!std::isfinite(d)) return fail("date is not a finite number");
         // Years 0001-9999: what an XML <date> can say, so every date read can be written back.
-        if (d < -63113904000.0 || d >= 252423993600.0) return fail("date outside the years 0001-9999");
+        if (d < -63113904000.0 || d >= 252423993600.0)
+          return fail("date outside the years 0001-9999");
         *out = Value(Date{d});
         return true;
       }
@@ -486,8 +487,7 @@ Result<Document> read_binary(std::string_view bytes, const ReadOptions& options)
   BinaryReader reader(bytes, options.max_depth);
   if (!reader.read(&doc.root)) {
     if (!reader.refused()) {
-      return Error::make(ExitCode::kDataError, name,
-                         "malformed binary plist: " + reader.message());
+      return Error::make(ExitCode::kDataError, name, "malformed binary plist: " + reader.message());
     }
     Diagnostic d;
     d.file = name;

@@ -107,9 +107,9 @@ std::size_t scan_date(std::string_view s, DateForms forms, DateFields* f) {
   return i == s.size() ? std::string_view::npos : i;
 }
 
-constexpr const char* kMonthNames[] = {"January", "February", "March",     "April",
-                                       "May",     "June",     "July",      "August",
-                                       "September", "October", "November", "December"};
+constexpr const char* kMonthNames[] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
 
 int days_in_month(int year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -175,8 +175,7 @@ Parsed<Integer> parse_integer(std::string_view text) {
     magnitude = magnitude * base + d;
   }
   if (i != s.size() || i == first_digit) {
-    return ScalarError{lead + i,
-                       "malformed <integer> " + quote_text(s) + ": " + kIntegerExpected};
+    return ScalarError{lead + i, "malformed <integer> " + quote_text(s) + ": " + kIntegerExpected};
   }
   constexpr std::uint64_t kMinMagnitude = std::uint64_t{1} << 63;  // |INT64_MIN|
   if (overflow || (negative && magnitude > kMinMagnitude)) {
@@ -206,7 +205,8 @@ Parsed<double> parse_real(std::string_view text) {
   }
   RealScan scan = scan_decimal_real(body);
   if (!scan.ok) {
-    return ScalarError{body_at + scan.end, "malformed <real> " + quote_text(s) + ": " + kRealExpected};
+    return ScalarError{body_at + scan.end,
+                       "malformed <real> " + quote_text(s) + ": " + kRealExpected};
   }
   // from_chars reads '-' but not '+', so parse the unsigned body and apply the sign.
   double v = 0;
@@ -239,11 +239,10 @@ Parsed<Date> parse_date(std::string_view text, DateForms forms) {
         "<date> " + quote_text(text) + " is not a valid date and time: " + invalid.message;
     return invalid;
   }
-  return Date::from_unix(unix_seconds_of(f.value[0], static_cast<unsigned>(f.value[1]),
-                                         static_cast<unsigned>(f.value[2]),
-                                         static_cast<unsigned>(f.value[3]),
-                                         static_cast<unsigned>(f.value[4]),
-                                         static_cast<unsigned>(f.value[5])));
+  return Date::from_unix(
+      unix_seconds_of(f.value[0], static_cast<unsigned>(f.value[1]),
+                      static_cast<unsigned>(f.value[2]), static_cast<unsigned>(f.value[3]),
+                      static_cast<unsigned>(f.value[4]), static_cast<unsigned>(f.value[5])));
 }
 
 std::string quote_text(std::string_view s) {

@@ -26,7 +26,7 @@ struct ScalarError {
 template <typename T>
 class [[nodiscard]] Parsed {
  public:
-  Parsed(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
+  Parsed(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
   Parsed(ScalarError error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

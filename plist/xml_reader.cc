@@ -206,11 +206,11 @@ constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
 inline __m128i special_in_16(__m128i v) {
   // Signed compare: non-ASCII bytes are negative, so "< 0x20" catches them with the controls.
   __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-  __m128i space = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-  __m128i markup = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+  __m128i space = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+  __m128i markup =
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')), _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
   return _mm_or_si128(_mm_andnot_si128(space, low), markup);
 }
 inline std::uint32_t special_mask(const unsigned char* p) {
@@ -273,9 +273,9 @@ std::optional<BadInput> check_characters(std::string_view s, MarkupSeen* seen) {
     if (c < 0x20) {
       if (c == 0) return BadInput{i, "NUL byte inside the document (allowed only after the end)"};
       char buf[96];
-      std::snprintf(buf, sizeof buf,
-                    "control character U+%04X is not allowed in XML (binary content goes in <data>)",
-                    c);
+      std::snprintf(
+          buf, sizeof buf,
+          "control character U+%04X is not allowed in XML (binary content goes in <data>)", c);
       return BadInput{i, buf};
     }
     // Multi-byte sequence: the lead byte fixes the length and the range of the second byte.
@@ -626,7 +626,8 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
     if (tag == Tag::kUnknown) return unknown_element(root, true);
     return read_value(root, tag, offset_of(root), 0, out);
   }
-  // <plist version="..."> holds exactly one value; the version is not checked, as in CoreFoundation.
+  // <plist version="..."> holds exactly one value; the version is not checked, as in
+  // CoreFoundation.
   pugi::xml_node value;
   if (!check_embedded_text(root, "plist", "one value element")) return false;
   for (pugi::xml_node child = root.first_child(); child; child = child.next_sibling()) {
@@ -640,7 +641,8 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
     }
     if (type != pugi::node_element) continue;
     if (value) {
-      return fail(offset_of(child), "more than one value in <plist> (a plist holds one root value)");
+      return fail(offset_of(child),
+                  "more than one value in <plist> (a plist holds one root value)");
     }
     value = child;
   }
@@ -721,9 +723,9 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
       if (!read_text(element, offset, &scratch_)) return false;
       std::size_t at = first_non_space(scratch_.value);
       if (at != std::string_view::npos) {
-        return fail(scratch_.exact ? scratch_.offset + at : offset,
-                    std::string("unexpected text in <") + element.name() +
-                        "/>: expected an empty element");
+        return fail(
+            scratch_.exact ? scratch_.offset + at : offset,
+            std::string("unexpected text in <") + element.name() + "/>: expected an empty element");
       }
       *out = Value(tag == Tag::kTrue);
       break;
@@ -829,8 +831,8 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
       path_.push_back({&entry.key, 0});
       Diagnostic warning = Diagnostic::at(
           source_, key_offset,
-          "duplicate key " + quote_text(entry.key) + " (first at " + std::to_string(first.line) + ":" +
-              std::to_string(first.column) + "); the later value wins",
+          "duplicate key " + quote_text(entry.key) + " (first at " + std::to_string(first.line) +
+              ":" + std::to_string(first.column) + "); the later value wins",
           Severity::kWarning);
       warning.key_path = key_path();
       path_.pop_back();
@@ -982,7 +984,8 @@ bool XmlReader::decode_pcdata(const char* p, std::size_t plain, std::size_t offs
       bool hex = name.size() > 1 && name[1] == 'x';
       std::string_view digits = name.substr(hex ? 2 : 1);
       std::uint32_t cp = 0;
-      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+      auto [end, ec] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
       if (digits.empty() || digits[0] == '-' || digits[0] == '+' || ec != std::errc() ||
           end != digits.data() + digits.size()) {
         return fail(offset + i, "malformed character reference " + std::string(ref) +

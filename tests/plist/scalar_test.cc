@@ -30,8 +30,7 @@ TEST(ScalarInteger, ReadsDecimalAndHexWithSignAndSurroundingWhitespace) {
 
 TEST(ScalarInteger, CoversTheSignedAndUnsigned64BitRange) {
   EXPECT_EQ(parse_integer("-9223372036854775808").value(), Integer(INT64_MIN));
-  EXPECT_EQ(parse_integer("18446744073709551615").value(),
-            Integer::from_unsigned(UINT64_MAX));
+  EXPECT_EQ(parse_integer("18446744073709551615").value(), Integer::from_unsigned(UINT64_MAX));
   EXPECT_EQ(parse_integer("0xFFFFFFFFFFFFFFFF").value(), Integer::from_unsigned(UINT64_MAX));
   EXPECT_EQ(refusal(parse_integer("18446744073709551616")),
             "0: <integer> \"18446744073709551616\" is out of range (-9223372036854775808 to "
@@ -90,7 +89,8 @@ TEST(ScalarReal, RefusesHexFloatsAndOtherSpellingsStrtodTakes) {
 TEST(ScalarBoolean, ReadsExactlyTrueAndFalse) {
   EXPECT_TRUE(parse_boolean("true").value());
   EXPECT_FALSE(parse_boolean("false").value());
-  EXPECT_EQ(refusal(parse_boolean("True")), "0: malformed boolean \"True\": expected true or false");
+  EXPECT_EQ(refusal(parse_boolean("True")),
+            "0: malformed boolean \"True\": expected true or false");
   EXPECT_EQ(refusal(parse_boolean("1")), "0: malformed boolean \"1\": expected true or false");
   EXPECT_EQ(refusal(parse_boolean(" true")),
             "0: malformed boolean \" true\": expected true or false");
@@ -152,8 +152,7 @@ TEST(ScalarDate, RefusesOtherLayoutsAtTheFirstByteThatDoesNotFit) {
             "19: malformed <date> \"2026-01-01T00:00:00.5Z\"" + expected);
   EXPECT_EQ(refusal(parse_date("2026-01-01T00:00:00+01:00")),
             "19: malformed <date> \"2026-01-01T00:00:00+01:00\"" + expected);
-  EXPECT_EQ(refusal(parse_date(" 2026-01-01Z")),
-            "0: malformed <date> \" 2026-01-01Z\"" + expected);
+  EXPECT_EQ(refusal(parse_date(" 2026-01-01Z")), "0: malformed <date> \" 2026-01-01Z\"" + expected);
   EXPECT_EQ(refusal(parse_date("2026-01-01")), "10: malformed <date> \"2026-01-01\"" + expected);
   EXPECT_EQ(refusal(parse_date("")), "0: empty <date>" + expected);
 }
