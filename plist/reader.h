@@ -39,6 +39,12 @@ struct Document {
   std::shared_ptr<const SourceText> source;
 };
 
+// The whole-input check read_xml makes before it parses markup: well-formed UTF-8, and no
+// character XML 1.0 forbids (control characters other than tab, LF and CR; NUL before the
+// padding at the end). The template loader runs it too, so XML that uses templates is refused
+// for the same bytes with the same message.
+Status check_xml_characters(const SourceText& source);
+
 // U+0000 inside a string or key: XML cannot write it in any spelling (not even &#0;), so a value
 // holding one would become a plist that neither cmdm nor CoreFoundation reads back. Every reader
 // (XML, binary, JSON, YAML) refuses it when reading, with this wording: "a string holds a NUL

@@ -1071,6 +1071,31 @@ unsigned whitespace_flag(const MarkupSeen& seen, bool starts_with_declaration) {
 
 }  // namespace
 
+namespace {
+
+// NUL bytes and whitespace after the document are ignored: some tools pad files with NULs.
+std::string_view without_padding(std::string_view bytes) {
+  std::size_t end = bytes.size();
+  while (end > 0 && (bytes[end - 1] == '\0' || is_xml_space(bytes[end - 1]))) --end;
+  return bytes.substr(0, end);
+}
+
+Error character_error(const SourceText& source, const BadInput& bad) {
+  Diagnostic d = Diagnostic::at(source, bad.offset, bad.message);
+  d.source_line = printable_utf8(d.source_line);
+  return Error(ExitCode::kDataError, std::move(d));
+}
+
+}  // namespace
+
+Status check_xml_characters(const SourceText& source) {
+  MarkupSeen unused;
+  if (std::optional<BadInput> bad = check_characters(without_padding(source.text()), &unused)) {
+    return character_error(source, *bad);
+  }
+  return Ok{};
+}
+
 Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   std::string name = source_name(options);
   if (bytes.size() > options.max_bytes) {
@@ -1082,10 +1107,8 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
     return Error::make(ExitCode::kDataError, name,
                        "UTF-16 input is not supported: convert it to UTF-8 (plutil -convert xml1)");
   }
-  // NUL bytes and whitespace after the document are ignored: some tools pad files with NULs.
-  std::size_t end = bytes.size();
-  while (end > 0 && (bytes[end - 1] == '\0' || is_xml_space(bytes[end - 1]))) --end;
-  std::string_view body = bytes.substr(0, end);
+  std::string_view body = without_padding(bytes);
+  const std::size_t end = body.size();
   std::size_t content = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   std::size_t start = first_non_space(body.substr(content));
   if (start == std::string_view::npos) {
@@ -1098,9 +1121,7 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   const SourceText& source = *doc.source;
   MarkupSeen seen;
   if (std::optional<BadInput> bad = check_characters(body, &seen)) {
-    Diagnostic d = Diagnostic::at(source, bad->offset, bad->message);
-    d.source_line = printable_utf8(d.source_line);
-    return Error(ExitCode::kDataError, std::move(d));
+    return character_error(source, *bad);
   }
 
   // pugixml parses a copy in place; names and text stay at their input offsets because the

@@ -316,6 +316,28 @@ TEST(Template, JsonAndYamlRefuseANulInAStringOrKey) {
             "  ^\n");
 }
 
+// The template loader makes the plain reader's whole-input check, so bytes XML forbids get the
+// reader's error whether or not the file uses templates.
+TEST(Template, ForbiddenBytesGetThePlainReadersErrorAlsoWithTemplates) {
+  for (std::string bad : {std::string("a\x01"
+                                      "b"),
+                          std::string("a\xFF"
+                                      "b"),
+                          std::string("a\0b", 3)}) {
+    std::string plain = plist_xml("<dict><key>A</key><string>" + bad + "</string></dict>");
+    std::string templated =
+        plist_xml("<dict><key>A</key><string>" + bad + " {{ n }}</string></dict>");
+    Result<plist::Document> doc = plist::read_xml(plain, {.file_name = "t.mobileconfig"});
+    ASSERT_FALSE(doc.ok());
+    // The first line (position and message); the echoed source lines differ by the placeholder.
+    std::string reader_error = doc.error().format();
+    reader_error = reader_error.substr(0, reader_error.find('\n'));
+    std::string template_error = error_text(templated);
+    EXPECT_EQ(template_error.substr(0, template_error.find('\n')), reader_error);
+    EXPECT_NE(reader_error.find("t.mobileconfig:3:28: error: "), std::string::npos) << reader_error;
+  }
+}
+
 // Expands an XML template with the given limits; the error text, or "(expanded)".
 std::string expansion_error(const std::string& xml, const ExpandLimits& limits,
                             const Context& context = vars()) {
