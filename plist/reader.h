@@ -39,10 +39,12 @@ struct Document {
   std::shared_ptr<const SourceText> source;
 };
 
-// The whole-input check read_xml makes before it parses markup: well-formed UTF-8, and no
-// character XML 1.0 forbids (control characters other than tab, LF and CR; NUL before the
-// padding at the end). The template loader runs it too, so XML that uses templates is refused
-// for the same bytes with the same message.
+// What read_xml refuses in the characters of a document, without reading it as a plist:
+// malformed UTF-8, characters XML 1.0 forbids (control characters other than tab, LF and CR;
+// NUL before the padding at the end), and in text a bare '&', an unknown entity or a character
+// reference to a forbidden character (&#0;). The template loader, which reads XML with pugixml's
+// own decoding, runs it first, so XML that uses templates is refused for the same bytes with
+// the same message.
 Status check_xml_characters(const SourceText& source);
 
 // U+0000 inside a string or key: XML cannot write it in any spelling (not even &#0;), so a value

@@ -486,6 +486,78 @@ Diagnostic markup_error(const pugi::xml_parse_result& result, std::string_view t
   return Diagnostic::at(source, offset, std::move(message));
 }
 
+// The reference at p[i] == '&' in text of n bytes: one of the five entities or a numeric
+// character reference to a character XML allows. Appends its character to *out and returns the
+// index of its ';', or sets *message and returns npos. The reader decodes text with it and the
+// template loader checks text with it, so both refuse the same references in the same words.
+// Inlined: text with entities decodes one reference after another through it.
+[[gnu::always_inline]] inline std::size_t decode_reference(const char* p, std::size_t i,
+                                                           std::size_t n, std::string* out,
+                                                           std::string* message) {
+  std::size_t semi = i + 1;
+  while (semi < n && semi - i <= 32 && p[semi] != ';' && p[semi] != '&' && p[semi] != '<' &&
+         !is_xml_space(p[semi])) {
+    ++semi;
+  }
+  if (semi >= n || p[semi] != ';') {
+    *message = "'&' must be written as &amp; in text";
+    return std::string_view::npos;
+  }
+  std::string_view name(p + i + 1, semi - i - 1);
+  std::string_view ref(p + i, semi - i + 1);
+  if (!name.empty() && name[0] == '#') {
+    bool hex = name.size() > 1 && name[1] == 'x';
+    std::string_view digits = name.substr(hex ? 2 : 1);
+    std::uint32_t cp = 0;
+    auto [end, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+    if (digits.empty() || digits[0] == '-' || digits[0] == '+' || ec != std::errc() ||
+        end != digits.data() + digits.size()) {
+      *message =
+          "malformed character reference " + std::string(ref) + " (expected &#DIGITS; or &#xHEX;)";
+      return std::string_view::npos;
+    }
+    bool valid = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+                 (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+    if (!valid) {
+      *message = "character reference " + std::string(ref) +
+                 " is not a character XML allows (binary content goes in <data>)";
+      return std::string_view::npos;
+    }
+    std::string& s = *out;
+    if (cp < 0x80) {
+      s += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      s += static_cast<char>(0xE0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      s += static_cast<char>(0xF0 | (cp >> 18));
+      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  } else if (name == "lt") {
+    *out += '<';
+  } else if (name == "gt") {
+    *out += '>';
+  } else if (name == "amp") {
+    *out += '&';
+  } else if (name == "quot") {
+    *out += '"';
+  } else if (name == "apos") {
+    *out += '\'';
+  } else {
+    *message = "unknown entity " + std::string(ref) +
+               " (plists know only &lt; &gt; &amp; &quot; &apos; and &#N;)";
+    return std::string_view::npos;
+  }
+  return semi;
+}
+
 // ---- The tree walk ----
 
 // Element text after decoding, and where it came from. The text is decoded straight into the
@@ -956,6 +1028,7 @@ bool XmlReader::append_pcdata(const char* p, std::size_t offset, Text* out) {
 bool XmlReader::decode_pcdata(const char* p, std::size_t plain, std::size_t offset, Text* out) {
   out->exact = false;
   std::size_t n = plain + std::strlen(p + plain);
+  std::string message;
   for (std::size_t i = plain; i < n; ++i) {
     char c = p[i];
     if (c == '\r') {
@@ -970,64 +1043,8 @@ bool XmlReader::decode_pcdata(const char* p, std::size_t plain, std::size_t offs
       i += run - 1;
       continue;
     }
-    std::size_t semi = i + 1;
-    while (semi < n && semi - i <= 32 && p[semi] != ';' && p[semi] != '&' && p[semi] != '<' &&
-           !is_xml_space(p[semi])) {
-      ++semi;
-    }
-    if (semi >= n || p[semi] != ';') {
-      return fail(offset + i, "'&' must be written as &amp; in text");
-    }
-    std::string_view name(p + i + 1, semi - i - 1);
-    std::string_view ref(p + i, semi - i + 1);
-    if (!name.empty() && name[0] == '#') {
-      bool hex = name.size() > 1 && name[1] == 'x';
-      std::string_view digits = name.substr(hex ? 2 : 1);
-      std::uint32_t cp = 0;
-      auto [end, ec] =
-          std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-      if (digits.empty() || digits[0] == '-' || digits[0] == '+' || ec != std::errc() ||
-          end != digits.data() + digits.size()) {
-        return fail(offset + i, "malformed character reference " + std::string(ref) +
-                                    " (expected &#DIGITS; or &#xHEX;)");
-      }
-      bool valid = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
-                   (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
-      if (!valid) {
-        return fail(offset + i, "character reference " + std::string(ref) +
-                                    " is not a character XML allows (binary content goes in "
-                                    "<data>)");
-      }
-      std::string& s = out->value;
-      if (cp < 0x80) {
-        s += static_cast<char>(cp);
-      } else if (cp < 0x800) {
-        s += static_cast<char>(0xC0 | (cp >> 6));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-      } else if (cp < 0x10000) {
-        s += static_cast<char>(0xE0 | (cp >> 12));
-        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-      } else {
-        s += static_cast<char>(0xF0 | (cp >> 18));
-        s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-      }
-    } else if (name == "lt") {
-      out->value += '<';
-    } else if (name == "gt") {
-      out->value += '>';
-    } else if (name == "amp") {
-      out->value += '&';
-    } else if (name == "quot") {
-      out->value += '"';
-    } else if (name == "apos") {
-      out->value += '\'';
-    } else {
-      return fail(offset + i, "unknown entity " + std::string(ref) +
-                                  " (plists know only &lt; &gt; &amp; &quot; &apos; and &#N;)");
-    }
+    std::size_t semi = decode_reference(p, i, n, &out->value, &message);
+    if (semi == std::string_view::npos) return fail(offset + i, std::move(message));
     i = semi;
   }
   return true;
@@ -1088,10 +1105,49 @@ Error character_error(const SourceText& source, const BadInput& bad) {
 
 }  // namespace
 
+// The references in the document's text, checked as the reader decodes them. Comments, CDATA
+// sections, processing instructions, the DOCTYPE and tags (whose attributes plists ignore) are
+// skipped.
+std::optional<BadInput> check_references(std::string_view s) {
+  std::string scratch, message;
+  std::size_t i = 0;
+  auto skip_past = [&](std::string_view end) {
+    std::size_t at = s.find(end, i);
+    i = at == std::string_view::npos ? s.size() : at + end.size();
+  };
+  while ((i = s.find_first_of("<&", i)) != std::string_view::npos) {
+    std::string_view rest = s.substr(i);
+    if (s[i] == '&') {
+      scratch.clear();
+      std::size_t semi = decode_reference(s.data(), i, s.size(), &scratch, &message);
+      if (semi == std::string_view::npos) return BadInput{i, std::move(message)};
+      i = semi + 1;
+    } else if (rest.starts_with("<!--")) {
+      skip_past("-->");
+    } else if (rest.starts_with("<![CDATA[")) {
+      skip_past("]]>");
+    } else if (rest.starts_with("<?")) {
+      skip_past("?>");
+    } else if (rest.starts_with("<!")) {
+      skip_past(">");
+    } else {
+      char quote = 0;
+      for (++i; i < s.size() && (quote || s[i] != '>'); ++i) {
+        if (quote ? s[i] == quote : s[i] == '"' || s[i] == '\'') quote = quote ? 0 : s[i];
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 Status check_xml_characters(const SourceText& source) {
   MarkupSeen unused;
-  if (std::optional<BadInput> bad = check_characters(without_padding(source.text()), &unused)) {
+  std::string_view body = without_padding(source.text());
+  if (std::optional<BadInput> bad = check_characters(body, &unused)) {
     return character_error(source, *bad);
+  }
+  if (std::optional<BadInput> bad = check_references(body)) {
+    return Error(ExitCode::kDataError, Diagnostic::at(source, bad->offset, bad->message));
   }
   return Ok{};
 }
