@@ -1,44 +1,36 @@
 // `cmdm verify`: check signed profiles (signature, content digest, optionally the chain to --ca)
 // and say who signed them, when, with what, and through which certificates.
 #include <charconv>
-#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
-#include "plist/calendar.h"
 #include "plist/file_io.h"
+#include "plist/scalar.h"
 #include "signer/signer.h"
 
 namespace cmdm::cli {
 
 namespace {
 
-// --at accepts Unix seconds or an ISO 8601 UTC date ("2026-04-01" or "2026-04-01T12:00:00Z").
-std::optional<std::int64_t> parse_time(const std::string& text) {
+// --at accepts Unix seconds, or a date in the plist grammar (plist/scalar.h):
+// "2026-04-01T12:00:00Z", "2026-04-01Z", or a bare day "2026-04-01" for its midnight UTC. The error
+// says what was wrong.
+plist::Parsed<std::int64_t> parse_time(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
     std::int64_t seconds = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      return plist::ScalarError{0, "Unix seconds " + plist::quote_text(text) + " are out of range"};
+    }
     return seconds;
   }
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail = 0;
-  const int n =
-      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail);
-  static constexpr int kDaysIn[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (!(n == 3 || (n == 7 && tail == 'Z')) || y < 1 || mo < 1 || mo > 12 || d < 1 ||
-      d > kDaysIn[mo - 1] || h > 23 || mi > 59 || s > 59 || h < 0 || mi < 0 || s < 0) {
-    return std::nullopt;
-  }
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (mo == 2 && d == 29 && !leap) return std::nullopt;
-  return plist::unix_seconds_of(y, static_cast<unsigned>(mo), static_cast<unsigned>(d),
-                               static_cast<unsigned>(h), static_cast<unsigned>(mi), static_cast<unsigned>(s));
+  plist::Parsed<plist::Date> date = plist::parse_date(text, plist::DateForms::kPlistOrBareDay);
+  if (!date) return date.error();
+  return date.value().unix_seconds();
 }
-
 nlohmann::json cert_json(const signer::CertInfo& c) {
   return {{"subject", c.subject},
           {"issuer", c.issuer},
@@ -114,9 +106,14 @@ int run_verify(const Args& args) {
   }
   if (files.empty()) return usage_error("verify", "no input files");
   signer::VerifyOptions verify_options;
-  verify_options.at_time =
-      at.empty() ? std::optional<std::int64_t>(std::time(nullptr)) : parse_time(at);
-  if (!verify_options.at_time) return usage_error("verify", "cannot read --at '" + at + "'");
+  if (at.empty()) {
+    verify_options.at_time = std::time(nullptr);
+  } else if (plist::Parsed<std::int64_t> t = parse_time(at)) {
+    verify_options.at_time = t.value();
+  } else {
+    return usage_error("verify", "cannot read --at '" + at + "' (Unix seconds or " +
+                                     "YYYY-MM-DD[THH:MM:SSZ]): " + t.error().message);
+  }
   for (const std::string& path : anchors) {
     Result<std::string> bytes = read_file(path);
     if (!bytes) return report(bytes.error());

@@ -1,16 +1,17 @@
 // Loads JSON (nlohmann-json) and YAML (yaml-cpp) sources into the template tree. Both map onto
 // the plist model: {"$data": base64} and {"$date": ISO 8601} carry the two types they lack, and
 // directives are dict keys ("cmdm:if", "cmdm:each" with "cmdm:item", "cmdm:value").
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "compiler/template.h"
 #include "plist/reader.h"
+#include "plist/scalar.h"
 #include "plist/suggest.h"
 
 namespace cmdm::compiler {
@@ -122,8 +123,8 @@ bool apply_dict_directives(const SourceText& source, TNode& node, bool* template
     result = std::move(*item);
   } else if (value) {
     if (!keys.empty()) {
-      *error = data_error(source, offset,
-                          "a dict with cmdm:value holds only cmdm:if and cmdm:value");
+      *error =
+          data_error(source, offset, "a dict with cmdm:value holds only cmdm:if and cmdm:value");
       return false;
     }
     result.kind = TNode::Kind::kLiteral;
@@ -151,8 +152,8 @@ bool apply_dict_directives(const SourceText& source, TNode& node, bool* template
 // cmdm:each is only meaningful on array elements; the root takes no directives.
 bool check_placement(const SourceText& source, const TNode& node, bool in_array, Error* error) {
   if (node.each && !in_array) {
-    *error = data_error(source, node.offset,
-                        "cmdm:each repeats array elements; it cannot be used here");
+    *error =
+        data_error(source, node.offset, "cmdm:each repeats array elements; it cannot be used here");
     return false;
   }
   for (const TNode& child : node.items) {
@@ -233,6 +234,7 @@ class JsonBuilder : public nlohmann::json_sax<nlohmann::json> {
     n.offset = next_offset();
     n.text.text = v;
     n.text.span = Span{n.offset + 1, Escaping::kJson};
+    if (!refuse_nul(n.text, nullptr)) return false;
     return add(std::move(n));
   }
   bool binary(binary_t&) override { return false; }
@@ -240,7 +242,9 @@ class JsonBuilder : public nlohmann::json_sax<nlohmann::json> {
   bool key(string_t& k) override {
     std::uint32_t at = next_offset();
     TNode* top = stack_.back();
-    top->keys.push_back(TText{k, Span{at + 1, Escaping::kJson}});
+    TText key{k, Span{at + 1, Escaping::kJson}};
+    if (!refuse_nul(key, &k)) return false;
+    top->keys.push_back(std::move(key));
     return true;
   }
   bool end_object() override { return close(); }
@@ -264,6 +268,34 @@ class JsonBuilder : public nlohmann::json_sax<nlohmann::json> {
  private:
   std::uint32_t next_offset() {
     return index_ < offsets_.size() ? offsets_[index_++] : plist::kNoOffset;
+  }
+
+  // The key path to the value being read: each open container's current key or index (the
+  // innermost array's next index), then `key` when it is the key being read.
+  std::string key_path(const std::string* key) const {
+    plist::KeyPath p;
+    for (std::size_t i = 0; i < stack_.size(); ++i) {
+      const TNode* c = stack_[i];
+      bool innermost = i + 1 == stack_.size();
+      if (c->kind == TNode::Kind::kDict) {
+        if (!c->keys.empty() && !(innermost && key)) p = p.key(c->keys.back().text);
+      } else {
+        p = p.index(c->items.size() - (innermost ? 0 : 1));
+      }
+    }
+    if (key) p = p.key(plist::printable_key(*key));
+    return p.str();
+  }
+
+  // A string or key holding "\u0000" is refused where the escape stands (plist/reader.h).
+  bool refuse_nul(const TText& text, const std::string* key) {
+    std::size_t nul = text.text.find('\0');
+    if (nul == std::string::npos) return true;
+    Diagnostic d = Diagnostic::at(source_, map_offset(source_, text.span, nul),
+                                  plist::nul_character_message(key != nullptr));
+    d.key_path = key_path(key);
+    error_ = Error(ExitCode::kDataError, std::move(d));
+    return false;
   }
 
   bool literal(plist::Value v) {
@@ -318,7 +350,9 @@ class JsonBuilder : public nlohmann::json_sax<nlohmann::json> {
 
 // ---- YAML ----
 
-// YAML 1.2 core schema for plain (unquoted) scalars.
+// YAML 1.2 core schema for plain (unquoted) scalars. The schema decides which spellings are
+// numbers; the plist scalar grammar turns those it shares (decimal and 0x integers, decimal
+// reals) into values, so YAML and XML read the same digits the same way.
 plist::Value yaml_plain_scalar(const std::string& s, bool* is_null) {
   static const std::regex kInt("[-+]?[0-9]+");
   static const std::regex kHex("0x[0-9a-fA-F]+");
@@ -331,33 +365,21 @@ plist::Value yaml_plain_scalar(const std::string& s, bool* is_null) {
     *is_null = true;
     return plist::Value();
   }
-  if (std::regex_match(s, kInt)) {
-    errno = 0;
-    if (s[0] != '-') {
-      unsigned long long u = std::strtoull(s.c_str() + (s[0] == '+'), nullptr, 10);
-      if (errno == 0) {
-        return u > static_cast<unsigned long long>(INT64_MAX)
-                   ? plist::Value(plist::Integer::from_unsigned(u))
-                   : plist::Value(static_cast<std::int64_t>(u));
-      }
-    } else {
-      long long v = std::strtoll(s.c_str(), nullptr, 10);
-      if (errno == 0) return plist::Value(static_cast<std::int64_t>(v));
-    }
-    return plist::Value(s);  // out of range: keep the text
+  // Numbers too large for a plist integer or a double stay text.
+  if (std::regex_match(s, kInt) || std::regex_match(s, kHex)) {
+    plist::Parsed<plist::Integer> i = plist::parse_integer(s);
+    return i ? plist::Value(i.value()) : plist::Value(s);
   }
-  // Numbers too large for a plist integer or a double stay text, as out-of-range decimals do.
-  if (std::regex_match(s, kHex) || std::regex_match(s, kOct)) {
+  if (std::regex_match(s, kOct)) {
     errno = 0;
-    unsigned long long u = std::strtoull(s.c_str() + 2, nullptr, s[1] == 'x' ? 16 : 8);
+    unsigned long long u = std::strtoull(s.c_str() + 2, nullptr, 8);
     if (errno == 0) return plist::Value(plist::Integer::from_unsigned(u));
     return plist::Value(s);
   }
   if (std::regex_match(s, kFloat)) {
-    errno = 0;
-    double d = std::strtod(s.c_str(), nullptr);
-    if (errno == ERANGE && std::isinf(d)) return plist::Value(s);
-    return plist::Value(d);
+    plist::Parsed<double> d = plist::parse_real(s);
+    if (!d || std::isinf(d.value())) return plist::Value(s);
+    return plist::Value(d.value());
   }
   if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") return plist::Value(HUGE_VAL);
   if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return plist::Value(-HUGE_VAL);
@@ -387,8 +409,10 @@ class YamlBuilder {
       case YAML::NodeType::Sequence:
         out->kind = TNode::Kind::kArray;
         for (const YAML::Node& c : n) {
+          path_.push_back(path_.back().index(out->items.size()));
           out->items.emplace_back();
           if (!build(c, depth + 1, &out->items.back())) return false;
+          path_.pop_back();
         }
         return true;
       case YAML::NodeType::Map:
@@ -397,9 +421,15 @@ class YamlBuilder {
           if (!kv.first.IsScalar()) {
             return fail(offset_of(kv.first), "dict keys must be strings");
           }
-          out->keys.push_back(TText{kv.first.Scalar(), span_of(kv.first)});
+          const std::string& key = kv.first.Scalar();
+          path_.push_back(path_.back().key(plist::printable_key(key)));
+          if (key.find('\0') != std::string::npos) {
+            return fail(offset_of(kv.first), plist::nul_character_message(true));
+          }
+          out->keys.push_back(TText{key, span_of(kv.first)});
           out->items.emplace_back();
           if (!build(kv.second, depth + 1, &out->items.back())) return false;
+          path_.pop_back();
         }
         return true;
       case YAML::NodeType::Scalar:
@@ -426,12 +456,16 @@ class YamlBuilder {
 
   bool fail(std::uint32_t offset, std::string message) {
     error_ = data_error(source_, offset, std::move(message));
+    error_.diagnostics.front().key_path = path_.back().str();
     return false;
   }
 
   bool scalar(const YAML::Node& n, TNode* out) {
     const std::string& tag = n.Tag();
     const std::string& s = n.Scalar();
+    if (s.find('\0') != std::string::npos) {
+      return fail(out->offset, plist::nul_character_message(false));
+    }
     if (tag == "tag:yaml.org,2002:binary" || tag == "!!binary") {
       out->kind = TNode::Kind::kScalar;
       out->type = plist::Type::kData;
@@ -445,7 +479,8 @@ class YamlBuilder {
     if (plain) {
       bool is_null = false;
       plist::Value v = yaml_plain_scalar(s, &is_null);
-      if (is_null) return fail(out->offset, "null has no property-list equivalent; leave the key out");
+      if (is_null)
+        return fail(out->offset, "null has no property-list equivalent; leave the key out");
       if (!v.is_string()) {
         out->kind = TNode::Kind::kLiteral;
         v.set_offset(out->offset);
@@ -463,6 +498,8 @@ class YamlBuilder {
   static constexpr std::size_t kMaxNodes = 100000;
   const SourceText& source_;
   std::size_t nodes_ = 0;
+  // The key path of the node being built: the root's (empty) first, one entry per level.
+  std::vector<plist::KeyPath> path_{plist::KeyPath()};
 };
 
 }  // namespace

@@ -1,24 +1,23 @@
 // Expands a template tree with variables: evaluates placeholders and directives, converts text
-// to the element's type, and records source offsets on the values for later diagnostics.
+// to the element's type through the one scalar grammar (plist/scalar.h), records source offsets
+// on the values for later diagnostics, and keeps the output within ExpandLimits.
 #include <cmath>
-#include <cstdlib>
 
 #include "compiler/expr.h"
 #include "compiler/template.h"
 #include "plist/base64.h"
-#include "plist/calendar.h"
 
 namespace cmdm::compiler {
 
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
-                        s.back() == '\r')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -27,8 +26,8 @@ std::string_view trim(std::string_view s) {
 // One piece of a text: literal text or a placeholder's expression.
 struct Piece {
   bool placeholder = false;
-  std::string_view text;   // literal text, or the expression between the braces
-  std::size_t begin = 0;   // where `text` starts in the whole text
+  std::string_view text;  // literal text, or the expression between the braces
+  std::size_t begin = 0;  // where `text` starts in the whole text
 };
 
 // Splits text into literal and placeholder pieces. A "}}" inside a quoted string of the
@@ -69,10 +68,40 @@ bool split_placeholders(std::string_view text, std::vector<Piece>* out, std::siz
   return true;
 }
 
+// What a value adds to the output: itself and every value inside it, and the bytes of its
+// strings, keys and data.
+struct Cost {
+  std::size_t values = 0;
+  std::size_t bytes = 0;
+};
+
+void add_cost(const plist::Value& v, Cost* cost) {
+  ++cost->values;
+  switch (v.type()) {
+    case plist::Type::kString:
+      cost->bytes += v.as_string().size();
+      break;
+    case plist::Type::kData:
+      cost->bytes += v.as_data().size();
+      break;
+    case plist::Type::kArray:
+      for (const plist::Value& item : v.as_array()) add_cost(item, cost);
+      break;
+    case plist::Type::kDict:
+      for (const plist::DictEntry& e : v.as_dict()) {
+        cost->bytes += e.key.size();
+        add_cost(e.value, cost);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
 class Expander {
  public:
-  Expander(const TemplateSource& tmpl, const plist::Dict& context)
-      : tmpl_(tmpl), source_(*tmpl.source), context_(context) {}
+  Expander(const TemplateSource& tmpl, const plist::Dict& context, const ExpandLimits& limits)
+      : tmpl_(tmpl), source_(*tmpl.source), context_(context), limits_(limits) {}
 
   bool run(plist::Value* out) {
     std::vector<plist::Value> values;
@@ -84,15 +113,53 @@ class Expander {
   Error error_;
 
  private:
+  // One step of the path to the value being expanded: a dict key as the template spells it, or
+  // the array being filled (the value's index is the array's size until it is added).
+  struct PathPart {
+    const std::string* key = nullptr;
+    const std::vector<plist::Value>* items = nullptr;
+  };
+
+  std::string key_path() const {
+    plist::KeyPath p;
+    for (const PathPart& part : path_)
+      p = part.key ? p.key(*part.key) : p.index(part.items->size());
+    return p.str();
+  }
+
   bool fail_at(std::uint32_t offset, std::string message) {
-    error_ = Error(ExitCode::kDataError, Diagnostic::at(source_, offset, std::move(message)));
+    Diagnostic d = Diagnostic::at(source_, offset, std::move(message));
+    d.key_path = key_path();
+    error_ = Error(ExitCode::kDataError, std::move(d));
     return false;
+  }
+
+  // Counts a produced value against the limits; `at` is where the template made it.
+  bool charge(const Cost& cost, std::uint32_t at) {
+    values_ += cost.values;
+    bytes_ += cost.bytes;
+    if (values_ > limits_.max_values) {
+      return fail_at(at, "the template expands to more than " + std::to_string(limits_.max_values) +
+                             " values (cmdm:each repeated too often)");
+    }
+    if (bytes_ > limits_.max_bytes) return too_many_bytes(at);
+    return true;
+  }
+  bool charge_value(const plist::Value& v, std::uint32_t at) {
+    Cost cost;
+    add_cost(v, &cost);
+    return charge(cost, at);
+  }
+  bool too_many_bytes(std::uint32_t at) {
+    return fail_at(at, "the template expands to more than " + std::to_string(limits_.max_bytes) +
+                           " bytes of text and data (a large value inserted too often)");
   }
 
   // Evaluates the expression held at text[begin, begin+len) of a text with `span`.
   bool eval(std::string_view expr, Span span, std::size_t begin, plist::Value* out) {
     Expression e = Expression::parse(expr);
-    if (!e.ok()) return fail_at(map_offset(source_, span, begin + e.error().pos), e.error().message);
+    if (!e.ok())
+      return fail_at(map_offset(source_, span, begin + e.error().pos), e.error().message);
     Expression::Outcome o = e.evaluate(context_);
     if (o.error) return fail_at(map_offset(source_, span, begin + o.error->pos), o.error->message);
     *out = std::move(o.value);
@@ -122,7 +189,8 @@ class Expander {
     std::vector<Piece> pieces;
     std::size_t bad = 0;
     if (!split_placeholders(t.text, &pieces, &bad)) {
-      return fail_at(map_offset(source_, t.span, bad), "unterminated placeholder: '{{' without '}}'");
+      return fail_at(map_offset(source_, t.span, bad),
+                     "unterminated placeholder: '{{' without '}}'");
     }
     int placeholders = 0;
     bool only_space_around = true;
@@ -133,10 +201,11 @@ class Expander {
         only_space_around = false;
       }
     }
+    const bool is_whole = placeholders == 1 && only_space_around;
     out->clear();
     for (const Piece& p : pieces) {
       if (!p.placeholder) {
-        out->append(p.text);
+        if (!append_within_limit(p.text, map_offset(source_, t.span, p.begin), out)) return false;
         continue;
       }
       if (trim(p.text).empty()) {
@@ -144,17 +213,27 @@ class Expander {
       }
       plist::Value v;
       if (!eval(p.text, t.span, p.begin, &v)) return false;
-      if (placeholders == 1 && only_space_around) {
-        *whole = v;
-      }
+      if (is_whole) *whole = v;
       std::string text;
       if (!to_text(v, &text)) {
-        if (placeholders == 1 && only_space_around) continue;  // the caller uses *whole
-        return fail_at(map_offset(source_, t.span, p.begin),
-                       a_type(v.type()) + " has no text form; use cmdm:value to insert it as a value");
+        if (is_whole) continue;  // the caller uses *whole
+        return fail_at(
+            map_offset(source_, t.span, p.begin),
+            a_type(v.type()) + " has no text form; use cmdm:value to insert it as a value");
       }
-      out->append(text);
+      // p.begin is just past the "{{": the limit error points at the placeholder's start.
+      if (!append_within_limit(text, map_offset(source_, t.span, p.begin - 2), out)) return false;
     }
+    return true;
+  }
+
+  // One text can hold many placeholders: the byte limit is checked as it grows, before the
+  // finished value is charged.
+  bool append_within_limit(std::string_view piece, std::uint32_t at, std::string* out) {
+    if (out->size() + piece.size() > limits_.max_bytes - std::min(bytes_, limits_.max_bytes)) {
+      return too_many_bytes(at);
+    }
+    out->append(piece);
     return true;
   }
 
@@ -180,37 +259,44 @@ class Expander {
     std::string text;
     if (v.is_string() || (type == plist::Type::kString && to_text(v, &text))) {
       if (v.is_string()) text = v.as_string();
-      std::string problem;
-      std::optional<plist::Value> parsed = parse_typed_text(type, text, &problem);
-      if (!parsed) return fail_at(at, problem);
-      *out = std::move(*parsed);
+      plist::Parsed<plist::Value> parsed = parse_typed_text(type, text);
+      if (!parsed) return fail_at(at, parsed.error().message);
+      *out = std::move(parsed).value();
       return true;
     }
-    return fail_at(at, "cannot use " + a_type(v.type()) + " as <" +
-                           std::string(plist::type_name(type)) + ">");
+    return fail_at(
+        at, "cannot use " + a_type(v.type()) + " as <" + std::string(plist::type_name(type)) + ">");
+  }
+
+  // Where byte `index` of a scalar's text sits in the source (the element, when unknown).
+  std::uint32_t text_offset(const TNode& n, std::size_t index) const {
+    return n.text.span.raw == plist::kNoOffset ? n.offset : map_offset(source_, n.text.span, index);
   }
 
   bool scalar(const TNode& n, plist::Value* out) {
     std::string text;
     std::optional<plist::Value> whole;
     if (!interpolate(n.text, &text, &whole)) return false;
-    std::uint32_t at = map_offset(source_, n.text.span, 0);
     if (whole) {
       if (n.dynamic_type) {
         *out = std::move(*whole);
         return true;
       }
-      return convert(n.type, *whole, n.text.span.raw == plist::kNoOffset ? n.offset : at, out);
+      return convert(n.type, *whole, text_offset(n, 0), out);
     }
     if (n.type == plist::Type::kString) {
       *out = plist::Value(std::move(text));
       return true;
     }
-    std::string problem;
-    std::optional<plist::Value> parsed = parse_typed_text(n.type, text, &problem);
-    if (!parsed) return fail_at(n.text.span.raw == plist::kNoOffset ? n.offset : at, problem);
-    *out = std::move(*parsed);
-    return true;
+    plist::Parsed<plist::Value> parsed = parse_typed_text(n.type, text);
+    if (parsed) {
+      *out = std::move(parsed).value();
+      return true;
+    }
+    // Text without placeholders is the source's own, so the error points at its exact byte, as
+    // the plist reader's does; expanded text points at its start.
+    std::size_t index = has_placeholder(n.text.text) ? 0 : parsed.error().offset;
+    return fail_at(text_offset(n, index), parsed.error().message);
   }
 
   // Expands one node into zero or more values (cmdm:if drops it; cmdm:each repeats it).
@@ -233,13 +319,13 @@ class Expander {
     }
     plist::Array list;
     if (items.is_array()) {
-      list = items.as_array();
+      list = std::move(items.as_array());
     } else if (items.is_dict()) {
       for (const plist::DictEntry& e : items.as_dict()) list.push_back(plist::Value(e.key));
     } else {
-      return fail_at(map_offset(source_, d.span, d.expr_begin),
-                     "cmdm:each needs an array (or a dict, for its keys), not " +
-                         a_type(items.type()));
+      return fail_at(
+          map_offset(source_, d.span, d.expr_begin),
+          "cmdm:each needs an array (or a dict, for its keys), not " + a_type(items.type()));
     }
     // Bind the loop variable in the working context, restoring what it shadowed afterwards.
     std::optional<plist::Value> shadowed;
@@ -271,143 +357,127 @@ class Expander {
   bool single(const TNode& n, plist::Value* out) {
     if (n.value) {
       const Directive& d = *n.value;
-      if (!eval(d.expr, d.span, 0, out)) return false;
+      if (!eval(d.expr, d.span, 0, out) || !charge_value(*out, n.offset)) return false;
       out->set_offset(n.offset);
       return true;
     }
     switch (n.kind) {
       case TNode::Kind::kLiteral:
         *out = n.literal;
-        out->set_offset(n.offset);
-        return true;
+        break;
       case TNode::Kind::kScalar:
         if (!scalar(n, out)) return false;
-        out->set_offset(n.offset);
-        return true;
-      case TNode::Kind::kArray: {
-        plist::Array items;
-        items.reserve(n.items.size());
-        for (const TNode& c : n.items) {
-          if (!node(c, &items)) return false;
-        }
-        *out = plist::Value(std::move(items));
-        out->set_offset(n.offset);
-        return true;
-      }
-      case TNode::Kind::kDict: {
-        plist::Dict dict;
-        for (std::size_t i = 0; i < n.items.size(); ++i) {
-          const TNode& c = n.items[i];
-          std::vector<plist::Value> values;
-          if (!node(c, &values)) return false;
-          if (values.empty()) continue;
-          std::string key;
-          std::optional<plist::Value> whole;
-          if (!interpolate(n.keys[i], &key, &whole)) return false;
-          if (whole && !whole->is_string() && !to_text(*whole, &key)) {
-            return fail_at(map_offset(source_, n.keys[i].span, 0),
-                           "a key must be text, not " + a_type(whole->type()));
-          }
-          if (dict.contains(key)) {
-            return fail_at(n.keys[i].span.raw == plist::kNoOffset
-                               ? c.offset
-                               : map_offset(source_, n.keys[i].span, 0),
-                           "duplicate key '" + key + "' in the expanded dict");
-          }
-          dict.append(std::move(key), std::move(values.front()));
-          dict.entries().back().key_offset =
-              n.keys[i].span.raw == plist::kNoOffset ? c.offset : map_offset(source_, n.keys[i].span, 0);
-        }
-        *out = plist::Value(std::move(dict));
-        out->set_offset(n.offset);
-        return true;
-      }
+        break;
+      case TNode::Kind::kArray:
+        if (!array(n, out)) return false;
+        break;
+      case TNode::Kind::kDict:
+        if (!dict(n, out)) return false;
+        break;
     }
-    return false;
+    // A container's items were charged as they were made; a scalar (or a value a placeholder
+    // gave) is charged whole.
+    bool container = n.kind == TNode::Kind::kArray || n.kind == TNode::Kind::kDict;
+    if (!(container ? charge(Cost{1, 0}, n.offset) : charge_value(*out, n.offset))) return false;
+    out->set_offset(n.offset);
+    return true;
+  }
+
+  bool array(const TNode& n, plist::Value* out) {
+    plist::Array items;
+    items.reserve(n.items.size());
+    path_.push_back({nullptr, &items});
+    for (const TNode& c : n.items) {
+      if (!node(c, &items)) return false;
+    }
+    path_.pop_back();
+    *out = plist::Value(std::move(items));
+    return true;
+  }
+
+  bool dict(const TNode& n, plist::Value* out) {
+    plist::Dict dict;
+    for (std::size_t i = 0; i < n.items.size(); ++i) {
+      const TNode& c = n.items[i];
+      path_.push_back({&n.keys[i].text, nullptr});
+      std::vector<plist::Value> values;
+      if (!node(c, &values)) return false;
+      if (!values.empty()) {
+        std::uint32_t key_at = n.keys[i].span.raw == plist::kNoOffset
+                                   ? c.offset
+                                   : map_offset(source_, n.keys[i].span, 0);
+        std::string key;
+        if (!expand_key(n.keys[i], key_at, &key) || !charge(Cost{0, key.size()}, key_at)) {
+          return false;
+        }
+        if (dict.contains(key)) {
+          return fail_at(key_at, "duplicate key '" + key + "' in the expanded dict");
+        }
+        dict.append(std::move(key), std::move(values.front()));
+        dict.entries().back().key_offset = key_at;
+      }
+      path_.pop_back();
+    }
+    *out = plist::Value(std::move(dict));
+    return true;
+  }
+
+  bool expand_key(const TText& t, std::uint32_t at, std::string* key) {
+    std::optional<plist::Value> whole;
+    if (!interpolate(t, key, &whole)) return false;
+    if (whole && !whole->is_string() && !to_text(*whole, key)) {
+      return fail_at(at, "a key must be text, not " + a_type(whole->type()));
+    }
+    return true;
   }
 
   const TemplateSource& tmpl_;
   const SourceText& source_;
   plist::Dict context_;
+  const ExpandLimits& limits_;
+  std::vector<PathPart> path_;
+  std::size_t values_ = 0;  // values made so far
+  std::size_t bytes_ = 0;   // bytes of strings, keys and data made so far
 };
 
 }  // namespace
 
-std::optional<plist::Value> parse_typed_text(plist::Type type, std::string_view raw,
-                                             std::string* error) {
-  std::string_view text = type == plist::Type::kString ? raw : trim(raw);
+namespace {
+
+template <typename T>
+plist::Parsed<plist::Value> as_value(plist::Parsed<T> parsed) {
+  if (!parsed) return parsed.error();
+  return plist::Value(std::move(parsed).value());
+}
+
+}  // namespace
+
+plist::Parsed<plist::Value> parse_typed_text(plist::Type type, std::string_view text) {
   switch (type) {
     case plist::Type::kString:
-      return plist::Value(std::string(raw));
-    case plist::Type::kInteger: {
-      std::string s(text);
-      bool negative = !s.empty() && s[0] == '-';
-      std::size_t start = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-      int base = 10;
-      if (s.size() > start + 2 && s[start] == '0' && (s[start + 1] == 'x' || s[start + 1] == 'X')) {
-        base = 16;
-        start += 2;
-      }
-      bool digits = s.size() > start;
-      for (std::size_t i = start; i < s.size() && digits; ++i) {
-        char c = s[i];
-        digits = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
-                            : (c >= '0' && c <= '9');
-      }
-      if (!digits) {
-        *error = "'" + std::string(text) + "' is not an integer";
-        return std::nullopt;
-      }
-      errno = 0;
-      unsigned long long magnitude = std::strtoull(s.c_str() + start, nullptr, base);
-      if (errno != 0 || (negative && magnitude > 9223372036854775808ull)) {
-        *error = "integer '" + std::string(text) + "' is out of range";
-        return std::nullopt;
-      }
-      if (negative) return plist::Value(static_cast<std::int64_t>(0ull - magnitude));
-      return plist::Value(plist::Integer::from_unsigned(magnitude));
-    }
-    case plist::Type::kReal: {
-      std::string s(text);
-      char* end = nullptr;
-      double d = std::strtod(s.c_str(), &end);
-      if (s.empty() || end != s.c_str() + s.size()) {
-        *error = "'" + s + "' is not a real number";
-        return std::nullopt;
-      }
-      return plist::Value(d);
-    }
-    case plist::Type::kDate: {
-      // YYYY-MM-DDTHH:MM:SSZ, as plists write dates.
-      std::string s(text);
-      int y, mo, d, h, mi, sec;
-      char tail = 0;
-      if (s.size() != 20 ||
-          std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail) != 7 ||
-          tail != 'Z' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
-        *error = "'" + s + "' is not a date (YYYY-MM-DDTHH:MM:SSZ)";
-        return std::nullopt;
-      }
-      std::int64_t days = plist::days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-      return plist::Value(plist::Date::from_unix(days * 86400 + h * 3600 + mi * 60 + sec));
-    }
+      return plist::Value(std::string(text));
+    case plist::Type::kInteger:
+      return as_value(plist::parse_integer(text));
+    case plist::Type::kReal:
+      return as_value(plist::parse_real(text));
+    case plist::Type::kBoolean:
+      return as_value(plist::parse_boolean(text));
+    case plist::Type::kDate:
+      return as_value(plist::parse_date(text));
     case plist::Type::kData: {
-      plist::Base64Error b64;
-      std::optional<plist::Data> bytes = plist::base64_decode(text, &b64);
-      if (!bytes) {
-        *error = "malformed base64 in <data>: " + b64.message;
-        return std::nullopt;
-      }
+      plist::Base64Error error;
+      std::optional<plist::Data> bytes = plist::base64_decode(text, &error);
+      if (!bytes) return plist::ScalarError{error.offset, "malformed <data>: " + error.message};
       return plist::Value(std::move(*bytes));
     }
     default:
-      *error = "no text form for " + std::string(plist::type_name(type));
-      return std::nullopt;
+      return plist::ScalarError{0, "no text form for " + std::string(plist::type_name(type))};
   }
 }
 
-Result<plist::Value> expand(const TemplateSource& tmpl, const plist::Dict& context) {
-  Expander e(tmpl, context);
+Result<plist::Value> expand(const TemplateSource& tmpl, const plist::Dict& context,
+                            const ExpandLimits& limits) {
+  Expander e(tmpl, context, limits);
   plist::Value out;
   if (!e.run(&out)) return std::move(e.error_);
   return out;

@@ -50,16 +50,12 @@ std::map<std::string, PlatformSupport> read_support(const YAML::Node& n) {
 
 // Converts a YAML scalar in a rangelist to the key's type; text that does not parse stays text.
 plist::Value typed_scalar(const std::string& type, const std::string& text) {
-  std::string ignored;
-  if (type == "integer") {
-    if (auto v = parse_typed_text(plist::Type::kInteger, text, &ignored)) return *v;
-  } else if (type == "real") {
-    if (auto v = parse_typed_text(plist::Type::kReal, text, &ignored)) return *v;
-  } else if (type == "boolean") {
-    if (text == "true") return plist::Value(true);
-    if (text == "false") return plist::Value(false);
-  }
-  return plist::Value(text);
+  plist::Type as = type == "integer"   ? plist::Type::kInteger
+                   : type == "real"    ? plist::Type::kReal
+                   : type == "boolean" ? plist::Type::kBoolean
+                                       : plist::Type::kString;
+  plist::Parsed<plist::Value> v = parse_typed_text(as, text);
+  return v ? std::move(v).value() : plist::Value(text);
 }
 
 class Converter {
@@ -123,7 +119,8 @@ std::string scan_payload_type(const std::string& text) {
   std::size_t end = text.find('\n', at);
   std::string v = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
   v.erase(0, v.find_first_not_of(" '\""));
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\'' || v.back() == '"' || v.back() == '\r')) {
+  while (!v.empty() &&
+         (v.back() == ' ' || v.back() == '\'' || v.back() == '"' || v.back() == '\r')) {
     v.pop_back();
   }
   return v;
@@ -177,7 +174,8 @@ struct Schema::Impl {
     for (const std::string& path : f->second) {
       Result<std::string> text = read_file(path);
       if (!text) {
-        errors.insert(errors.end(), text.error().diagnostics.begin(), text.error().diagnostics.end());
+        errors.insert(errors.end(), text.error().diagnostics.begin(),
+                      text.error().diagnostics.end());
         continue;
       }
       Result<std::unique_ptr<PayloadSchema>> parsed = parse_schema_yaml(*text, path, arena);
@@ -203,7 +201,8 @@ struct Schema::Impl {
       for (const auto& [platform, support] : (*parsed)->support) {
         auto [it, added] = schema->support.emplace(platform, support);
         if (added || !support.has_multiple) continue;
-        it->second.multiple = it->second.has_multiple ? it->second.multiple || support.multiple : support.multiple;
+        it->second.multiple =
+            it->second.has_multiple ? it->second.multiple || support.multiple : support.multiple;
         it->second.has_multiple = true;
       }
     }

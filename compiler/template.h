@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "plist/diagnostic.h"
+#include "plist/scalar.h"
 #include "plist/value.h"
 
 namespace cmdm::compiler {
@@ -40,7 +41,7 @@ struct TText {
 struct Directive {
   std::string expr;
   Span span;
-  std::string loop_var;  // cmdm:each only: the name before " in "
+  std::string loop_var;        // cmdm:each only: the name before " in "
   std::size_t expr_begin = 0;  // cmdm:each: where the iterable expression starts in `expr`
 };
 
@@ -51,12 +52,12 @@ struct TNode {
   // kScalar from JSON/YAML strings: a string that is exactly one placeholder takes the
   // expression's own type (in XML the element's type decides).
   bool dynamic_type = false;
-  TText text;            // kScalar
-  plist::Value literal;  // kLiteral
+  TText text;                               // kScalar
+  plist::Value literal;                     // kLiteral
   std::uint32_t offset = plist::kNoOffset;  // the element, for diagnostics
-  std::vector<TNode> items;  // kArray items; kDict values
-  std::vector<TText> keys;   // kDict keys, parallel to items
-  std::vector<Directive> conditions;  // cmdm:if (a key's, then the element's own)
+  std::vector<TNode> items;                 // kArray items; kDict values
+  std::vector<TText> keys;                  // kDict keys, parallel to items
+  std::vector<Directive> conditions;        // cmdm:if (a key's, then the element's own)
   std::optional<Directive> each;
   std::optional<Directive> value;
 };
@@ -83,13 +84,23 @@ inline bool has_placeholder(std::string_view text) {
   return text.find("{{") != std::string_view::npos;
 }
 
-// Applies variables: placeholders, directives, typed conversion. The context is copied once
-// (loop variables are bound in the copy).
-Result<plist::Value> expand(const TemplateSource& tmpl, const plist::Dict& context);
+// Bounds on what one expansion may make, so a small hostile template (cmdm:each nested over
+// long lists, a large variable inserted many times) is refused with the place where it ran out
+// instead of exhausting memory. Counted over the output: every value (containers included), and
+// the bytes of its strings, keys and data. Defaults (docs/templates.md "Limits"): 2,000,000
+// values and 64 MiB, far above any real profile (a large one holds a few thousand values).
+struct ExpandLimits {
+  std::size_t max_values = 2'000'000;
+  std::size_t max_bytes = 64u * 1024 * 1024;
+};
 
-// Typed parsing of element text as a plist reader does it ("42", "0x2A", "2026-01-01T00:00:00Z",
-// base64). Returns an error message when the text does not parse.
-std::optional<plist::Value> parse_typed_text(plist::Type type, std::string_view text,
-                                             std::string* error);
+// Applies variables: placeholders, directives, typed conversion. The context is copied once
+// (loop variables are bound in the copy). Errors carry file:line:col and the key path.
+Result<plist::Value> expand(const TemplateSource& tmpl, const plist::Dict& context,
+                            const ExpandLimits& limits = {});
+
+// Element text as its type, through the one scalar grammar (plist/scalar.h) and base64 for data:
+// exactly what the plist reader accepts. The error offset counts into `text`.
+plist::Parsed<plist::Value> parse_typed_text(plist::Type type, std::string_view text);
 
 }  // namespace cmdm::compiler

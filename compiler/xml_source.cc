@@ -1,10 +1,9 @@
 // Loads an XML plist into the template tree with pugixml, keeping the cmdm:if / cmdm:each /
 // cmdm:value attributes (a plain plist reader ignores attributes) and raw offsets for positions.
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <pugixml.hpp>
 
 #include "compiler/template.h"
 #include "plist/reader.h"
@@ -24,6 +23,7 @@ class XmlLoader {
       : source_(std::move(source)), buffer_(source_->text()) {}
 
   Result<TemplateSource> load() {
+    if (Status s = plist::check_xml_characters(*source_); !s) return std::move(s.error());
     pugi::xml_document doc;
     pugi::xml_parse_result r = doc.load_buffer_inplace(
         buffer_.data(), buffer_.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
@@ -48,7 +48,8 @@ class XmlLoader {
     out.source = source_;
     if (!node(root, 0, &out.root)) return std::move(error_);
     if (!out.root.conditions.empty() || out.root.each || out.root.value) {
-      return error_at(out.root.offset, "the root element cannot carry cmdm:if, cmdm:each or cmdm:value");
+      return error_at(out.root.offset,
+                      "the root element cannot carry cmdm:if, cmdm:each or cmdm:value");
     }
     out.has_template_syntax = templated_;
     return out;
@@ -74,7 +75,7 @@ class XmlLoader {
   std::uint32_t pointer_offset(const char* p) const {
     std::ptrdiff_t d = p - buffer_.data();
     return d >= 0 && static_cast<std::size_t>(d) <= buffer_.size() ? static_cast<std::uint32_t>(d)
-                                                                  : plist::kNoOffset;
+                                                                   : plist::kNoOffset;
   }
 
   Error error_at(std::uint32_t offset, std::string message) const {
@@ -129,8 +130,8 @@ class XmlLoader {
       } else if (name == "cmdm:value" && !on_key) {
         out->value = std::move(d);
       } else if (on_key && (name == "cmdm:each" || name == "cmdm:value")) {
-        return fail(element_offset(n), std::string(name) +
-                                           " belongs on the value element, not on <key>");
+        return fail(element_offset(n),
+                    std::string(name) + " belongs on the value element, not on <key>");
       } else {
         std::string message = "unknown directive '" + std::string(name) + "'";
         std::vector<std::string> close =
@@ -145,7 +146,8 @@ class XmlLoader {
   bool node(pugi::xml_node n, int depth, TNode* out) {
     out->offset = element_offset(n);
     if (depth > plist::kMaxDepth) {
-      return fail(out->offset, "nesting deeper than " + std::to_string(plist::kMaxDepth) + " levels");
+      return fail(out->offset,
+                  "nesting deeper than " + std::to_string(plist::kMaxDepth) + " levels");
     }
     if (!directives(n, out, false)) return false;
     std::string_view name = n.name();
@@ -153,8 +155,8 @@ class XmlLoader {
       out->kind = TNode::Kind::kDict;
       for (pugi::xml_node c = first_element(n); c; c = next_element(c)) {
         if (std::strcmp(c.name(), "key") != 0) {
-          return fail(element_offset(c), "expected <key> in <dict>, found <" +
-                                             std::string(c.name()) + ">");
+          return fail(element_offset(c),
+                      "expected <key> in <dict>, found <" + std::string(c.name()) + ">");
         }
         TNode value_node;
         if (!directives(c, &value_node, true)) return false;
@@ -165,7 +167,8 @@ class XmlLoader {
         value_node.conditions.clear();
         if (!node(v, depth + 1, &value_node)) return false;
         if (value_node.each) {
-          return fail(value_node.offset, "cmdm:each repeats array elements; it cannot be used on a dict value");
+          return fail(value_node.offset,
+                      "cmdm:each repeats array elements; it cannot be used on a dict value");
         }
         key_conditions.insert(key_conditions.end(), value_node.conditions.begin(),
                               value_node.conditions.end());
@@ -191,13 +194,20 @@ class XmlLoader {
       return true;
     }
     plist::Type type;
-    if (name == "string") type = plist::Type::kString;
-    else if (name == "integer") type = plist::Type::kInteger;
-    else if (name == "real") type = plist::Type::kReal;
-    else if (name == "date") type = plist::Type::kDate;
-    else if (name == "data") type = plist::Type::kData;
-    else if (name == "key") return fail(out->offset, "<key> outside a <dict>");
-    else return fail(out->offset, "unknown element <" + std::string(name) + ">");
+    if (name == "string")
+      type = plist::Type::kString;
+    else if (name == "integer")
+      type = plist::Type::kInteger;
+    else if (name == "real")
+      type = plist::Type::kReal;
+    else if (name == "date")
+      type = plist::Type::kDate;
+    else if (name == "data")
+      type = plist::Type::kData;
+    else if (name == "key")
+      return fail(out->offset, "<key> outside a <dict>");
+    else
+      return fail(out->offset, "unknown element <" + std::string(name) + ">");
     out->kind = TNode::Kind::kScalar;
     out->type = type;
     out->text = text_of(n);

@@ -39,11 +39,35 @@ class BinaryReader {
     return parse_object(top_object_, 0, root);
   }
   const std::string& message() const { return message_; }
+  // Set when the input is a well-formed bplist that holds what cmdm refuses (a NUL in a string or
+  // key); the message then says so instead of calling the file malformed.
+  bool refused() const { return refused_; }
+  const std::string& key_path() const { return key_path_; }
 
  private:
+  // One step of the key path to the value being read: a dict key or an array index.
+  struct Step {
+    const std::string* key;
+    std::size_t index;
+  };
+
   bool fail(std::string message) {
     message_ = std::move(message);
     return false;
+  }
+
+  // Refuses a string or key holding U+0000 (plist/reader.h says why), naming its path and the
+  // byte offset of its object. `key` is the refused key itself, or null for a string value.
+  bool refuse_nul(std::size_t object_offset, const std::string* key) {
+    KeyPath path;
+    for (const Step& step : steps_) {
+      path = step.key ? path.key(printable_key(*step.key)) : path.index(step.index);
+    }
+    if (key) path = path.key(printable_key(*key));
+    key_path_ = path.str();
+    refused_ = true;
+    return fail(nul_character_message(key != nullptr) + " (object at byte " +
+                std::to_string(object_offset) + ")");
   }
 
   std::uint64_t read_be(std::size_t pos, unsigned size) const {
@@ -182,7 +206,9 @@ class BinaryReader {
     unsigned char marker = static_cast<unsigned char>(b_[pos]);
     if ((marker & 0xF0) != 0x50 && (marker & 0xF0) != 0x60)
       return fail("dictionary key is not a string");
-    return parse_string(pos + 1, marker, key);
+    if (!parse_string(pos + 1, marker, key)) return false;
+    if (key->find('\0') != std::string::npos) return refuse_nul(pos, key);
+    return true;
   }
 
   bool parse_object(std::uint64_t ref, int depth, Value* out) {
@@ -245,7 +271,8 @@ class BinaryReader {
         std::memcpy(&d, &bits, sizeof d);
         if (!std::isfinite(d)) return fail("date is not a finite number");
         // Years 0001-9999: what an XML <date> can say, so every date read can be written back.
-        if (d < -63113904000.0 || d >= 252423993600.0) return fail("date outside the years 0001-9999");
+        if (d < -63113904000.0 || d >= 252423993600.0)
+          return fail("date outside the years 0001-9999");
         *out = Value(Date{d});
         return true;
       }
@@ -262,6 +289,7 @@ class BinaryReader {
       case 0x60: {
         std::string s;
         if (!parse_string(pos, marker, &s)) return false;
+        if (s.find('\0') != std::string::npos) return refuse_nul(pos - 1, nullptr);
         *out = Value(std::move(s));
         return true;
       }
@@ -276,9 +304,11 @@ class BinaryReader {
         items.reserve(count);
         for (std::uint64_t i = 0; i < count; ++i) {
           items.emplace_back();
+          steps_.push_back({nullptr, static_cast<std::size_t>(i)});
           if (!parse_object(read_be(pos + i * ref_size_, ref_size_), depth + 1, &items.back())) {
             return false;
           }
+          steps_.pop_back();
         }
         *out = Value(std::move(items));
         path_.pop_back();
@@ -296,8 +326,10 @@ class BinaryReader {
           std::string key;
           if (!parse_key(read_be(pos + i * ref_size_, ref_size_), &key)) return false;
           Value v;
+          steps_.push_back({&key, 0});
           if (!parse_object(read_be(values + i * ref_size_, ref_size_), depth + 1, &v))
             return false;
+          steps_.pop_back();
           dict.set(std::move(key), std::move(v));  // a repeated key: the later value wins, as in CF
         }
         *out = Value(std::move(dict));
@@ -331,6 +363,9 @@ class BinaryReader {
   std::string_view b_;
   int max_depth_;
   std::string message_;
+  bool refused_ = false;
+  std::string key_path_;
+  std::vector<Step> steps_;
   std::vector<std::uint64_t> path_;
   unsigned offset_size_ = 0;
   unsigned ref_size_ = 0;
@@ -451,7 +486,14 @@ Result<Document> read_binary(std::string_view bytes, const ReadOptions& options)
   Document doc;
   BinaryReader reader(bytes, options.max_depth);
   if (!reader.read(&doc.root)) {
-    return Error::make(ExitCode::kDataError, name, "malformed binary plist: " + reader.message());
+    if (!reader.refused()) {
+      return Error::make(ExitCode::kDataError, name, "malformed binary plist: " + reader.message());
+    }
+    Diagnostic d;
+    d.file = name;
+    d.key_path = reader.key_path();
+    d.message = reader.message();
+    return Error(ExitCode::kDataError, std::move(d));
   }
   doc.format = Format::kBinary;
   // Binary input has no lines to point into; diagnostics name the file and the key path.

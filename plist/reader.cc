@@ -51,6 +51,23 @@ bool is_cms_signed(std::string_view bytes) {
 
 }  // namespace
 
+std::string nul_character_message(bool in_key) {
+  return std::string(in_key ? "a key" : "a string") +
+         " holds a NUL character (U+0000), which an XML property list cannot hold";
+}
+
+std::string printable_key(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '\0') {
+      out += "\\0";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 Format sniff_format(std::string_view bytes) {
   // "bplist" covers bplist00 and the later versions, which the binary reader then names.
   if (bytes.starts_with("bplist")) return Format::kBinary;

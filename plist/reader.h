@@ -39,6 +39,22 @@ struct Document {
   std::shared_ptr<const SourceText> source;
 };
 
+// What read_xml refuses in the characters of a document, without reading it as a plist:
+// malformed UTF-8, characters XML 1.0 forbids (control characters other than tab, LF and CR;
+// NUL before the padding at the end), and in text a bare '&', an unknown entity or a character
+// reference to a forbidden character (&#0;). The template loader, which reads XML with pugixml's
+// own decoding, runs it first, so XML that uses templates is refused for the same bytes with
+// the same message.
+Status check_xml_characters(const SourceText& source);
+
+// U+0000 inside a string or key: XML cannot write it in any spelling (not even &#0;), so a value
+// holding one would become a plist that neither cmdm nor CoreFoundation reads back. Every reader
+// (XML, binary, JSON, YAML) refuses it when reading, with this wording: "a string holds a NUL
+// character (U+0000), ..." or "a key holds ...".
+std::string nul_character_message(bool in_key);
+// A key as a key path shows it, with each NUL written \0 so the diagnostic stays readable text.
+std::string printable_key(std::string_view key);
+
 // Guesses the format from the leading bytes: "bplist00" → binary; a DER/BER SEQUENCE holding the
 // pkcs7-signedData OID → CMS; otherwise XML.
 Format sniff_format(std::string_view bytes);

@@ -12,9 +12,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,8 +23,8 @@
 #include <vector>
 
 #include "plist/base64.h"
-#include "plist/calendar.h"
 #include "plist/reader.h"
+#include "plist/scalar.h"
 #include "plist/suggest.h"
 
 namespace cmdm::plist {
@@ -176,41 +174,6 @@ std::size_t first_non_space(std::string_view s) {
   return std::string_view::npos;
 }
 
-std::string_view trim(std::string_view s, std::size_t* leading = nullptr) {
-  std::size_t b = 0;
-  while (b < s.size() && is_xml_space(s[b])) ++b;
-  std::size_t e = s.size();
-  while (e > b && is_xml_space(s[e - 1])) --e;
-  if (leading) *leading = b;
-  return s.substr(b, e - b);
-}
-
-// Shows element text inside a message: quoted, cut at 40 bytes (on a character boundary), with
-// line breaks and tabs escaped so the message stays on one line.
-std::string quoted(std::string_view s) {
-  constexpr std::size_t kMax = 40;
-  bool cut = s.size() > kMax;
-  if (cut) {
-    std::size_t n = kMax;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-    s = s.substr(0, n);
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else {
-      out += c;
-    }
-  }
-  out += cut ? "...\"" : "\"";
-  return out;
-}
-
 std::string hex_byte(unsigned char c) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "0x%02X", c);
@@ -243,11 +206,11 @@ constexpr std::array<std::uint8_t, 256> kSpecialByte = [] {
 inline __m128i special_in_16(__m128i v) {
   // Signed compare: non-ASCII bytes are negative, so "< 0x20" catches them with the controls.
   __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-  __m128i space = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-  __m128i markup = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+  __m128i space = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+  __m128i markup =
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')), _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
   return _mm_or_si128(_mm_andnot_si128(space, low), markup);
 }
 inline std::uint32_t special_mask(const unsigned char* p) {
@@ -310,9 +273,9 @@ std::optional<BadInput> check_characters(std::string_view s, MarkupSeen* seen) {
     if (c < 0x20) {
       if (c == 0) return BadInput{i, "NUL byte inside the document (allowed only after the end)"};
       char buf[96];
-      std::snprintf(buf, sizeof buf,
-                    "control character U+%04X is not allowed in XML (binary content goes in <data>)",
-                    c);
+      std::snprintf(
+          buf, sizeof buf,
+          "control character U+%04X is not allowed in XML (binary content goes in <data>)", c);
       return BadInput{i, buf};
     }
     // Multi-byte sequence: the lead byte fixes the length and the range of the second byte.
@@ -523,6 +486,78 @@ Diagnostic markup_error(const pugi::xml_parse_result& result, std::string_view t
   return Diagnostic::at(source, offset, std::move(message));
 }
 
+// The reference at p[i] == '&' in text of n bytes: one of the five entities or a numeric
+// character reference to a character XML allows. Appends its character to *out and returns the
+// index of its ';', or sets *message and returns npos. The reader decodes text with it and the
+// template loader checks text with it, so both refuse the same references in the same words.
+// Inlined: text with entities decodes one reference after another through it.
+[[gnu::always_inline]] inline std::size_t decode_reference(const char* p, std::size_t i,
+                                                           std::size_t n, std::string* out,
+                                                           std::string* message) {
+  std::size_t semi = i + 1;
+  while (semi < n && semi - i <= 32 && p[semi] != ';' && p[semi] != '&' && p[semi] != '<' &&
+         !is_xml_space(p[semi])) {
+    ++semi;
+  }
+  if (semi >= n || p[semi] != ';') {
+    *message = "'&' must be written as &amp; in text";
+    return std::string_view::npos;
+  }
+  std::string_view name(p + i + 1, semi - i - 1);
+  std::string_view ref(p + i, semi - i + 1);
+  if (!name.empty() && name[0] == '#') {
+    bool hex = name.size() > 1 && name[1] == 'x';
+    std::string_view digits = name.substr(hex ? 2 : 1);
+    std::uint32_t cp = 0;
+    auto [end, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+    if (digits.empty() || digits[0] == '-' || digits[0] == '+' || ec != std::errc() ||
+        end != digits.data() + digits.size()) {
+      *message =
+          "malformed character reference " + std::string(ref) + " (expected &#DIGITS; or &#xHEX;)";
+      return std::string_view::npos;
+    }
+    bool valid = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+                 (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+    if (!valid) {
+      *message = "character reference " + std::string(ref) +
+                 " is not a character XML allows (binary content goes in <data>)";
+      return std::string_view::npos;
+    }
+    std::string& s = *out;
+    if (cp < 0x80) {
+      s += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      s += static_cast<char>(0xE0 | (cp >> 12));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      s += static_cast<char>(0xF0 | (cp >> 18));
+      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  } else if (name == "lt") {
+    *out += '<';
+  } else if (name == "gt") {
+    *out += '>';
+  } else if (name == "amp") {
+    *out += '&';
+  } else if (name == "quot") {
+    *out += '"';
+  } else if (name == "apos") {
+    *out += '\'';
+  } else {
+    *message = "unknown entity " + std::string(ref) +
+               " (plists know only &lt; &gt; &amp; &quot; &apos; and &#N;)";
+    return std::string_view::npos;
+  }
+  return semi;
+}
+
 // ---- The tree walk ----
 
 // Element text after decoding, and where it came from. The text is decoded straight into the
@@ -609,9 +644,8 @@ class XmlReader {
     return check_container_text(element.value(), false, container, expected);
   }
   bool unknown_element(pugi::xml_node element, bool root);
-  bool parse_integer(const Text& text, std::size_t element_offset, Integer* out);
-  bool parse_real(const Text& text, std::size_t element_offset, double* out);
-  bool parse_date(const Text& text, std::size_t element_offset, Date* out);
+  template <typename T>
+  bool parse_scalar(const Parsed<T>& parsed, const Text& text, std::size_t element_offset, T* out);
   bool parse_data(const Text& text, std::size_t element_offset, Data* out);
 
   const SourceText& source_;
@@ -664,7 +698,8 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
     if (tag == Tag::kUnknown) return unknown_element(root, true);
     return read_value(root, tag, offset_of(root), 0, out);
   }
-  // <plist version="..."> holds exactly one value; the version is not checked, as in CoreFoundation.
+  // <plist version="..."> holds exactly one value; the version is not checked, as in
+  // CoreFoundation.
   pugi::xml_node value;
   if (!check_embedded_text(root, "plist", "one value element")) return false;
   for (pugi::xml_node child = root.first_child(); child; child = child.next_sibling()) {
@@ -678,7 +713,8 @@ bool XmlReader::read_document(pugi::xml_node document, Value* out) {
     }
     if (type != pugi::node_element) continue;
     if (value) {
-      return fail(offset_of(child), "more than one value in <plist> (a plist holds one root value)");
+      return fail(offset_of(child),
+                  "more than one value in <plist> (a plist holds one root value)");
     }
     value = child;
   }
@@ -738,7 +774,8 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
     }
     case Tag::kInteger: {
       Integer v;
-      if (!read_text(element, offset, &scratch_) || !parse_integer(scratch_, offset, &v)) {
+      if (!read_text(element, offset, &scratch_) ||
+          !parse_scalar(parse_integer(scratch_.value), scratch_, offset, &v)) {
         return false;
       }
       *out = Value(v);
@@ -746,7 +783,10 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
     }
     case Tag::kReal: {
       double v = 0;
-      if (!read_text(element, offset, &scratch_) || !parse_real(scratch_, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) ||
+          !parse_scalar(parse_real(scratch_.value), scratch_, offset, &v)) {
+        return false;
+      }
       *out = Value(v);
       break;
     }
@@ -755,16 +795,19 @@ bool XmlReader::read_value(pugi::xml_node element, Tag tag, std::size_t offset, 
       if (!read_text(element, offset, &scratch_)) return false;
       std::size_t at = first_non_space(scratch_.value);
       if (at != std::string_view::npos) {
-        return fail(scratch_.exact ? scratch_.offset + at : offset,
-                    std::string("unexpected text in <") + element.name() +
-                        "/>: expected an empty element");
+        return fail(
+            scratch_.exact ? scratch_.offset + at : offset,
+            std::string("unexpected text in <") + element.name() + "/>: expected an empty element");
       }
       *out = Value(tag == Tag::kTrue);
       break;
     }
     case Tag::kDate: {
       Date v;
-      if (!read_text(element, offset, &scratch_) || !parse_date(scratch_, offset, &v)) return false;
+      if (!read_text(element, offset, &scratch_) ||
+          !parse_scalar(parse_date(scratch_.value), scratch_, offset, &v)) {
+        return false;
+      }
       *out = Value(v);
       break;
     }
@@ -860,8 +903,8 @@ bool XmlReader::read_dict(pugi::xml_node element, int depth, Value* out) {
       path_.push_back({&entry.key, 0});
       Diagnostic warning = Diagnostic::at(
           source_, key_offset,
-          "duplicate key " + quoted(entry.key) + " (first at " + std::to_string(first.line) + ":" +
-              std::to_string(first.column) + "); the later value wins",
+          "duplicate key " + quote_text(entry.key) + " (first at " + std::to_string(first.line) +
+              ":" + std::to_string(first.column) + "); the later value wins",
           Severity::kWarning);
       warning.key_path = key_path();
       path_.pop_back();
@@ -985,6 +1028,7 @@ bool XmlReader::append_pcdata(const char* p, std::size_t offset, Text* out) {
 bool XmlReader::decode_pcdata(const char* p, std::size_t plain, std::size_t offset, Text* out) {
   out->exact = false;
   std::size_t n = plain + std::strlen(p + plain);
+  std::string message;
   for (std::size_t i = plain; i < n; ++i) {
     char c = p[i];
     if (c == '\r') {
@@ -999,243 +1043,25 @@ bool XmlReader::decode_pcdata(const char* p, std::size_t plain, std::size_t offs
       i += run - 1;
       continue;
     }
-    std::size_t semi = i + 1;
-    while (semi < n && semi - i <= 32 && p[semi] != ';' && p[semi] != '&' && p[semi] != '<' &&
-           !is_xml_space(p[semi])) {
-      ++semi;
-    }
-    if (semi >= n || p[semi] != ';') {
-      return fail(offset + i, "'&' must be written as &amp; in text");
-    }
-    std::string_view name(p + i + 1, semi - i - 1);
-    std::string_view ref(p + i, semi - i + 1);
-    if (!name.empty() && name[0] == '#') {
-      bool hex = name.size() > 1 && name[1] == 'x';
-      std::string_view digits = name.substr(hex ? 2 : 1);
-      std::uint32_t cp = 0;
-      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-      if (digits.empty() || digits[0] == '-' || digits[0] == '+' || ec != std::errc() ||
-          end != digits.data() + digits.size()) {
-        return fail(offset + i, "malformed character reference " + std::string(ref) +
-                                    " (expected &#DIGITS; or &#xHEX;)");
-      }
-      bool valid = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
-                   (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
-      if (!valid) {
-        return fail(offset + i, "character reference " + std::string(ref) +
-                                    " is not a character XML allows (binary content goes in "
-                                    "<data>)");
-      }
-      std::string& s = out->value;
-      if (cp < 0x80) {
-        s += static_cast<char>(cp);
-      } else if (cp < 0x800) {
-        s += static_cast<char>(0xC0 | (cp >> 6));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-      } else if (cp < 0x10000) {
-        s += static_cast<char>(0xE0 | (cp >> 12));
-        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-      } else {
-        s += static_cast<char>(0xF0 | (cp >> 18));
-        s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-      }
-    } else if (name == "lt") {
-      out->value += '<';
-    } else if (name == "gt") {
-      out->value += '>';
-    } else if (name == "amp") {
-      out->value += '&';
-    } else if (name == "quot") {
-      out->value += '"';
-    } else if (name == "apos") {
-      out->value += '\'';
-    } else {
-      return fail(offset + i, "unknown entity " + std::string(ref) +
-                                  " (plists know only &lt; &gt; &amp; &quot; &apos; and &#N;)");
-    }
+    std::size_t semi = decode_reference(p, i, n, &out->value, &message);
+    if (semi == std::string_view::npos) return fail(offset + i, std::move(message));
     i = semi;
   }
   return true;
 }
 
-// <integer>: optional sign, then decimal digits or 0x and hex digits (as CoreFoundation reads it),
-// over -2^63 .. 2^64-1. Surrounding whitespace is allowed, as plistlib allows it.
-bool XmlReader::parse_integer(const Text& text, std::size_t element_offset, Integer* out) {
-  std::size_t lead = 0;
-  std::string_view s = trim(text.value, &lead);
-  std::size_t at = text.exact ? text.offset + lead : element_offset;
-  if (s.empty()) return fail(element_offset, "empty <integer>: expected a number");
-  std::size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-' || s[0] == '+') {
-    negative = s[0] == '-';
-    ++i;
-  }
-  unsigned base = 10;
-  if (s.size() - i >= 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
-    base = 16;
-    i += 2;
-  }
-  bool overflow = false;
-  std::uint64_t magnitude = 0;
-  bool any = false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    unsigned d;
-    if (c >= '0' && c <= '9') {
-      d = static_cast<unsigned>(c - '0');
-    } else if (base == 16 && c >= 'a' && c <= 'f') {
-      d = static_cast<unsigned>(c - 'a' + 10);
-    } else if (base == 16 && c >= 'A' && c <= 'F') {
-      d = static_cast<unsigned>(c - 'A' + 10);
-    } else {
-      any = false;
-      break;
-    }
-    any = true;
-    if (magnitude > (UINT64_MAX - d) / base) overflow = true;
-    magnitude = magnitude * base + d;
-  }
-  if (!any) {
-    return fail(at, "malformed <integer> " + quoted(s) +
-                        ": expected decimal digits or 0x and hex digits, with an optional sign");
-  }
-  constexpr std::uint64_t kMinMagnitude = std::uint64_t{1} << 63;  // |INT64_MIN|
-  if (overflow || (negative && magnitude > kMinMagnitude)) {
-    return fail(at, "<integer> " + quoted(s) +
-                        " is out of range (-9223372036854775808 to 18446744073709551615)");
-  }
-  if (negative) {
-    *out = magnitude == kMinMagnitude ? Integer(INT64_MIN)
-                                      : Integer(-static_cast<std::int64_t>(magnitude));
-  } else {
-    *out = Integer::from_unsigned(magnitude);
-  }
-  return true;
-}
-
-// <real>: a decimal number with optional fraction and exponent, or nan / inf / infinity with an
-// optional sign (any case), which is what CoreFoundation and plistlib both accept.
-bool XmlReader::parse_real(const Text& text, std::size_t element_offset, double* out) {
-  std::size_t lead = 0;
-  std::string_view s = trim(text.value, &lead);
-  std::size_t at = text.exact ? text.offset + lead : element_offset;
-  if (s.empty()) return fail(element_offset, "empty <real>: expected a number");
-  std::string_view body = s;
-  bool negative = false;
-  if (body[0] == '-' || body[0] == '+') {
-    negative = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  auto equals_lower = [](std::string_view a, std::string_view lower) {
-    if (a.size() != lower.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      char c = a[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != lower[i]) return false;
-    }
-    return true;
-  };
-  if (equals_lower(body, "nan")) {
-    *out = std::numeric_limits<double>::quiet_NaN();
+// A scalar's text through the one grammar (plist/scalar.h). Its error offset counts into the
+// decoded text, which sits at the same input offsets only when nothing was decoded; otherwise
+// the error points at the element.
+template <typename T>
+bool XmlReader::parse_scalar(const Parsed<T>& parsed, const Text& text, std::size_t element_offset,
+                             T* out) {
+  if (parsed.ok()) {
+    *out = parsed.value();
     return true;
   }
-  if (equals_lower(body, "inf") || equals_lower(body, "infinity")) {
-    *out = negative ? -std::numeric_limits<double>::infinity()
-                    : std::numeric_limits<double>::infinity();
-    return true;
-  }
-  // Check the grammar ourselves: from_chars and strtod accept forms plists do not (hex floats).
-  std::size_t i = 0;
-  std::size_t int_digits = 0, frac_digits = 0;
-  while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++int_digits;
-  if (i < body.size() && body[i] == '.') {
-    ++i;
-    while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++frac_digits;
-  }
-  bool ok = int_digits + frac_digits > 0;
-  if (ok && i < body.size() && (body[i] == 'e' || body[i] == 'E')) {
-    ++i;
-    if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
-    std::size_t exp_digits = 0;
-    while (i < body.size() && body[i] >= '0' && body[i] <= '9') ++i, ++exp_digits;
-    ok = exp_digits > 0;
-  }
-  if (!ok || i != body.size()) {
-    return fail(at, "malformed <real> " + quoted(s) +
-                        ": expected a decimal number (1.5, -2e10), nan or inf");
-  }
-  // from_chars reads '-' but not '+', so parse the unsigned body and apply the sign.
-  double v = 0;
-  auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), v);
-  if (ec == std::errc::result_out_of_range) {
-    // Overflow becomes infinity and underflow zero, as strtod (and plistlib's float()) give.
-    v = std::strtod(std::string(body).c_str(), nullptr);
-  } else if (ec != std::errc() || end != body.data() + body.size()) {
-    return fail(at, "malformed <real> " + quoted(s) +
-                        ": expected a decimal number (1.5, -2e10), nan or inf");
-  }
-  *out = negative ? -v : v;
-  return true;
-}
-
-// <date>: YYYY-MM-DDTHH:MM:SSZ in UTC. Like plistlib, the time may be cut short after the day,
-// hour or minute (2020-01-01Z, 2020-01-01T10Z, 2020-01-01T10:30Z); nothing may follow the Z.
-bool XmlReader::parse_date(const Text& text, std::size_t element_offset, Date* out) {
-  std::string_view s = text.value;
-  std::size_t at = text.exact ? text.offset : element_offset;
-  auto malformed = [&] {
-    return fail(at, "malformed <date> " + quoted(s) + ": expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  };
-  if (s.empty()) return fail(element_offset, "empty <date>: expected YYYY-MM-DDTHH:MM:SSZ (UTC)");
-  std::size_t i = 0;
-  auto number = [&](int digits, int* v) {
-    if (i + static_cast<std::size_t>(digits) > s.size()) return false;
-    int n = 0;
-    for (int k = 0; k < digits; ++k) {
-      char c = s[i + static_cast<std::size_t>(k)];
-      if (c < '0' || c > '9') return false;
-      n = n * 10 + (c - '0');
-    }
-    i += static_cast<std::size_t>(digits);
-    *v = n;
-    return true;
-  };
-  auto expect = [&](char c) {
-    if (i < s.size() && s[i] == c) {
-      ++i;
-      return true;
-    }
-    return false;
-  };
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!number(4, &year) || !expect('-') || !number(2, &month) || !expect('-') ||
-      !number(2, &day)) {
-    return malformed();
-  }
-  if (expect('T')) {
-    if (!number(2, &hour)) return malformed();
-    if (expect(':')) {
-      if (!number(2, &minute)) return malformed();
-      if (expect(':') && !number(2, &second)) return malformed();
-    }
-  }
-  if (!expect('Z') || i != s.size()) return malformed();
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] ||
-      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59) {
-    return fail(at, "<date> " + quoted(s) + " is not a valid date and time");
-  }
-  std::int64_t unix_seconds = days_from_civil(year, static_cast<unsigned>(month),
-                                              static_cast<unsigned>(day)) *
-                                  86400 +
-                              hour * 3600 + minute * 60 + second;
-  *out = Date::from_unix(unix_seconds);
-  return true;
+  const ScalarError& e = parsed.error();
+  return fail(text.exact ? text.offset + e.offset : element_offset, e.message);
 }
 
 bool XmlReader::parse_data(const Text& text, std::size_t element_offset, Data* out) {
@@ -1262,6 +1088,70 @@ unsigned whitespace_flag(const MarkupSeen& seen, bool starts_with_declaration) {
 
 }  // namespace
 
+namespace {
+
+// NUL bytes and whitespace after the document are ignored: some tools pad files with NULs.
+std::string_view without_padding(std::string_view bytes) {
+  std::size_t end = bytes.size();
+  while (end > 0 && (bytes[end - 1] == '\0' || is_xml_space(bytes[end - 1]))) --end;
+  return bytes.substr(0, end);
+}
+
+Error character_error(const SourceText& source, const BadInput& bad) {
+  Diagnostic d = Diagnostic::at(source, bad.offset, bad.message);
+  d.source_line = printable_utf8(d.source_line);
+  return Error(ExitCode::kDataError, std::move(d));
+}
+
+}  // namespace
+
+// The references in the document's text, checked as the reader decodes them. Comments, CDATA
+// sections, processing instructions, the DOCTYPE and tags (whose attributes plists ignore) are
+// skipped.
+std::optional<BadInput> check_references(std::string_view s) {
+  std::string scratch, message;
+  std::size_t i = 0;
+  auto skip_past = [&](std::string_view end) {
+    std::size_t at = s.find(end, i);
+    i = at == std::string_view::npos ? s.size() : at + end.size();
+  };
+  while ((i = s.find_first_of("<&", i)) != std::string_view::npos) {
+    std::string_view rest = s.substr(i);
+    if (s[i] == '&') {
+      scratch.clear();
+      std::size_t semi = decode_reference(s.data(), i, s.size(), &scratch, &message);
+      if (semi == std::string_view::npos) return BadInput{i, std::move(message)};
+      i = semi + 1;
+    } else if (rest.starts_with("<!--")) {
+      skip_past("-->");
+    } else if (rest.starts_with("<![CDATA[")) {
+      skip_past("]]>");
+    } else if (rest.starts_with("<?")) {
+      skip_past("?>");
+    } else if (rest.starts_with("<!")) {
+      skip_past(">");
+    } else {
+      char quote = 0;
+      for (++i; i < s.size() && (quote || s[i] != '>'); ++i) {
+        if (quote ? s[i] == quote : s[i] == '"' || s[i] == '\'') quote = quote ? 0 : s[i];
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+Status check_xml_characters(const SourceText& source) {
+  MarkupSeen unused;
+  std::string_view body = without_padding(source.text());
+  if (std::optional<BadInput> bad = check_characters(body, &unused)) {
+    return character_error(source, *bad);
+  }
+  if (std::optional<BadInput> bad = check_references(body)) {
+    return Error(ExitCode::kDataError, Diagnostic::at(source, bad->offset, bad->message));
+  }
+  return Ok{};
+}
+
 Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   std::string name = source_name(options);
   if (bytes.size() > options.max_bytes) {
@@ -1273,10 +1163,8 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
     return Error::make(ExitCode::kDataError, name,
                        "UTF-16 input is not supported: convert it to UTF-8 (plutil -convert xml1)");
   }
-  // NUL bytes and whitespace after the document are ignored: some tools pad files with NULs.
-  std::size_t end = bytes.size();
-  while (end > 0 && (bytes[end - 1] == '\0' || is_xml_space(bytes[end - 1]))) --end;
-  std::string_view body = bytes.substr(0, end);
+  std::string_view body = without_padding(bytes);
+  const std::size_t end = body.size();
   std::size_t content = body.starts_with("\xEF\xBB\xBF") ? 3 : 0;
   std::size_t start = first_non_space(body.substr(content));
   if (start == std::string_view::npos) {
@@ -1289,9 +1177,7 @@ Result<Document> read_xml(std::string_view bytes, const ReadOptions& options) {
   const SourceText& source = *doc.source;
   MarkupSeen seen;
   if (std::optional<BadInput> bad = check_characters(body, &seen)) {
-    Diagnostic d = Diagnostic::at(source, bad->offset, bad->message);
-    d.source_line = printable_utf8(d.source_line);
-    return Error(ExitCode::kDataError, std::move(d));
+    return character_error(source, *bad);
   }
 
   // pugixml parses a copy in place; names and text stay at their input offsets because the

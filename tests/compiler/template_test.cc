@@ -1,5 +1,7 @@
 // Templates on the parsed tree: placeholders, typed placeholders, cmdm:if / cmdm:each /
 // cmdm:value in XML, JSON and YAML, pass-through of MDM variables, and error positions.
+#include "compiler/template.h"
+
 #include <gtest/gtest.h>
 
 #include "compiler/compiler.h"
@@ -10,7 +12,8 @@ namespace {
 
 Context vars() {
   Context c;
-  c.set("team_ids", plist::Value(plist::Array{plist::Value("ABCDE12345"), plist::Value("FGHIJ67890")}));
+  c.set("team_ids",
+        plist::Value(plist::Array{plist::Value("ABCDE12345"), plist::Value("FGHIJ67890")}));
   c.set("n", plist::Value(7));
   c.set("digits", plist::Value("42"));
   c.set("org", plist::Value("Example & Co"));
@@ -48,22 +51,22 @@ std::string error_text(const std::string& text, const std::string& name = "t.mob
 }
 
 TEST(Template, PlaceholderInStringAndKeyText) {
-  plist::Value v = ok(plist_xml(
-      "<dict><key>Org</key><string>by {{ org }}, n={{ n }}</string>"
-      "<key>k_{{ n }}</key><true/></dict>"));
+  plist::Value v =
+      ok(plist_xml("<dict><key>Org</key><string>by {{ org }}, n={{ n }}</string>"
+                   "<key>k_{{ n }}</key><true/></dict>"));
   EXPECT_EQ(*v.get_string("Org"), "by Example & Co, n=7");
   EXPECT_EQ(*v.get("k_7"), plist::Value(true));
 }
 
 TEST(Template, WholePlaceholderTakesTheElementType) {
-  plist::Value v = ok(plist_xml(
-      "<dict><key>a</key><integer>{{ n }}</integer>"
-      "<key>b</key><integer> {{ digits }} </integer>"
-      "<key>c</key><real>{{ n }}</real>"
-      "<key>d</key><string>{{ n }}</string>"
-      "<key>e</key><date>{{ '2026-01-01T00:00:00Z' }}</date>"
-      "<key>f</key><data>{{ 'aGk=' }}</data>"
-      "<key>g</key><integer>1{{ n }}</integer></dict>"));
+  plist::Value v =
+      ok(plist_xml("<dict><key>a</key><integer>{{ n }}</integer>"
+                   "<key>b</key><integer> {{ digits }} </integer>"
+                   "<key>c</key><real>{{ n }}</real>"
+                   "<key>d</key><string>{{ n }}</string>"
+                   "<key>e</key><date>{{ '2026-01-01T00:00:00Z' }}</date>"
+                   "<key>f</key><data>{{ 'aGk=' }}</data>"
+                   "<key>g</key><integer>1{{ n }}</integer></dict>"));
   EXPECT_EQ(*v.get("a"), plist::Value(7));
   EXPECT_EQ(*v.get("b"), plist::Value(42));
   EXPECT_EQ(*v.get("c"), plist::Value(7.0));
@@ -103,12 +106,13 @@ TEST(Template, IfOnArrayElementsAndPayloadDicts) {
 }
 
 TEST(Template, EachRepeatsAnArrayElementPerItem) {
-  plist::Value v = ok(plist_xml(
-      "<dict><key>AllowedTeamIdentifiers</key><array>"
-      "<string>FIRST</string>"
-      "<string cmdm:each=\"t in team_ids\">{{ t }}</string>"
-      "<dict cmdm:each=\"t in team_ids\" cmdm:if=\"t != 'FGHIJ67890'\"><key>id</key><string>{{ t }}</string></dict>"
-      "</array></dict>"));
+  plist::Value v =
+      ok(plist_xml("<dict><key>AllowedTeamIdentifiers</key><array>"
+                   "<string>FIRST</string>"
+                   "<string cmdm:each=\"t in team_ids\">{{ t }}</string>"
+                   "<dict cmdm:each=\"t in team_ids\" cmdm:if=\"t != "
+                   "'FGHIJ67890'\"><key>id</key><string>{{ t }}</string></dict>"
+                   "</array></dict>"));
   const plist::Array& a = v.get("AllowedTeamIdentifiers")->as_array();
   ASSERT_EQ(a.size(), 4u);
   EXPECT_EQ(a[1], plist::Value("ABCDE12345"));
@@ -117,10 +121,10 @@ TEST(Template, EachRepeatsAnArrayElementPerItem) {
 }
 
 TEST(Template, ValueReplacesAnElementWithATypedValue) {
-  plist::Value v = ok(plist_xml(
-      "<dict><key>Teams</key><array cmdm:value=\"team_ids\"/>"
-      "<key>Dock</key><dict cmdm:value=\"dock\"/>"
-      "<key>N</key><string cmdm:value=\"n\"/></dict>"));
+  plist::Value v =
+      ok(plist_xml("<dict><key>Teams</key><array cmdm:value=\"team_ids\"/>"
+                   "<key>Dock</key><dict cmdm:value=\"dock\"/>"
+                   "<key>N</key><string cmdm:value=\"n\"/></dict>"));
   EXPECT_EQ(v.get("Teams")->as_array().size(), 2u);
   EXPECT_EQ(*v.get("Dock")->get("tilesize"), plist::Value(48));
   EXPECT_EQ(*v.get("N"), plist::Value(7));
@@ -152,16 +156,17 @@ TEST(Template, SourceWithoutTemplateSyntaxCompilesToItself) {
 }
 
 TEST(Template, ExpressionErrorsPointAtTheCharacterInTheSource) {
-  std::string src = plist_xml(
-      "<dict>\n  <key>A</key>\n  <string>x &amp; {{ n +  }}</string>\n</dict>");
+  std::string src =
+      plist_xml("<dict>\n  <key>A</key>\n  <string>x &amp; {{ n +  }}</string>\n</dict>");
   EXPECT_EQ(error_text(src),
-            "t.mobileconfig:5:24: error: unexpected character '+'\n"
+            "t.mobileconfig:5:24: error: unexpected character '+' (at A)\n"
             "  <string>x &amp; {{ n +  }}</string>\n"
             "                       ^\n");
-  std::string undefined = plist_xml("<dict>\n<key cmdm:if=\"facts.os_vers &gt; '1'\">A</key><true/>\n</dict>");
+  std::string undefined =
+      plist_xml("<dict>\n<key cmdm:if=\"facts.os_vers &gt; '1'\">A</key><true/>\n</dict>");
   EXPECT_EQ(error_text(undefined),
             "t.mobileconfig:4:15: error: undefined name 'facts.os_vers'; did you mean "
-            "'facts.os_version'?\n"
+            "'facts.os_version'? (at A)\n"
             "<key cmdm:if=\"facts.os_vers &gt; '1'\">A</key><true/>\n"
             "              ^\n");
 }
@@ -173,11 +178,13 @@ TEST(Template, StructuralErrorsAreReported) {
   EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string cmdm:iff=\"n\">x</string></dict>"))
                 .find("unknown directive 'cmdm:iff'; did you mean 'cmdm:if'?"),
             std::string::npos);
-  EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string cmdm:each=\"t in team_ids\">x</string></dict>"))
-                .find("cannot be used on a dict value"),
-            std::string::npos);
+  EXPECT_NE(
+      error_text(
+          plist_xml("<dict><key>A</key><string cmdm:each=\"t in team_ids\">x</string></dict>"))
+          .find("cannot be used on a dict value"),
+      std::string::npos);
   EXPECT_NE(error_text(plist_xml("<dict><key>A</key><integer>{{ org }}</integer></dict>"))
-                .find("'Example & Co' is not an integer"),
+                .find("malformed <integer> \"Example & Co\": expected decimal digits"),
             std::string::npos);
   EXPECT_NE(error_text(plist_xml("<dict><key>A</key><string>{{ team_ids }}</string></dict>"))
                 .find("cannot use an array as <string>"),
@@ -192,7 +199,8 @@ TEST(Template, JsonKeepsIntegersAndRealsAndTypedPlaceholders) {
     "I": 5, "R": 5.0, "B": true, "S": "x",
     "Teams": "{{ team_ids }}", "N": "{{ n }}", "Text": "n={{ n }}",
     "D": {"$data": "aGk="}, "T": {"$date": "2026-01-01T00:00:00Z"}
-  })", "p.json");
+  })",
+                      "p.json");
   EXPECT_EQ(*v.get("I"), plist::Value(5));
   EXPECT_EQ(*v.get("R"), plist::Value(5.0));
   EXPECT_EQ(*v.get("B"), plist::Value(true));
@@ -210,7 +218,8 @@ TEST(Template, JsonDirectives) {
     "Teams": [{"cmdm:each": "t in team_ids", "cmdm:item": "{{ t }}"}, "LAST"],
     "Dock": {"cmdm:value": "dock"},
     "Payloads": [{"cmdm:if": "n > 5", "PayloadType": "com.apple.dock"}]
-  })", "p.json");
+  })",
+                      "p.json");
   EXPECT_EQ(*v.get("Skip"), plist::Value(true));
   EXPECT_FALSE(v.get("Gone"));
   EXPECT_EQ(v.get("Teams")->as_array().size(), 3u);
@@ -220,7 +229,7 @@ TEST(Template, JsonDirectives) {
 
 TEST(Template, JsonErrorsCarryLineAndColumn) {
   EXPECT_EQ(error_text("{\n  \"a\": 1,\n  \"b\": \"{{ nn }}\"\n}\n", "p.json"),
-            "p.json:3:12: error: undefined name 'nn'; did you mean 'n'?\n"
+            "p.json:3:12: error: undefined name 'nn'; did you mean 'n'? (at b)\n"
             "  \"b\": \"{{ nn }}\"\n"
             "           ^\n");
   std::string malformed = error_text("{\n  \"a\": 1,\n}\n", "p.json");
@@ -231,22 +240,24 @@ TEST(Template, JsonErrorsCarryLineAndColumn) {
 
 TEST(Template, ChefOsxProfileHashCompilesAsIs) {
   // What Chef's osx_profile resource gets from `profile` as a Ruby hash, serialised with to_json.
-  plist::Value v = ok(R"({"PayloadIdentifier":"com.example.screensaver","PayloadType":"Configuration",
+  plist::Value v =
+      ok(R"({"PayloadIdentifier":"com.example.screensaver","PayloadType":"Configuration",
     "PayloadVersion":1,"PayloadUUID":"8B1B8DA4-2F4C-4E4B-9A36-3E7E3E1F0C11",
     "PayloadContent":[{"PayloadType":"com.apple.screensaver","PayloadVersion":1,
       "PayloadIdentifier":"com.example.screensaver.1","PayloadUUID":"D4B9E3E2-7A3A-4D8C-8E3C-1F2B3C4D5E6F",
-      "idleTime":600,"askForPassword":true}]})", "chef.json");
+      "idleTime":600,"askForPassword":true}]})",
+         "chef.json");
   EXPECT_EQ(*v.get("PayloadContent")->as_array()[0].get("idleTime"), plist::Value(600));
 }
 
 TEST(Template, YamlFollowsTheCoreSchemaForPlainScalars) {
-  plist::Value v = ok(
-      "I: 5\nR: 5.5\nB: true\nV: 10.13.4\nQ: '10'\nS: hello\nH: 0x1F\n"
-      "Teams: '{{ team_ids }}'\nN: '{{ n }}'\n"
-      "Items:\n  - cmdm:each: t in team_ids\n    cmdm:item: '{{ t }}'\n"
-      "Skip:\n  cmdm:if: facts.os_version >= '10.13.4'\n  cmdm:item: false\n"
-      "D: {$data: aGk=}\n",
-      "p.yaml");
+  plist::Value v =
+      ok("I: 5\nR: 5.5\nB: true\nV: 10.13.4\nQ: '10'\nS: hello\nH: 0x1F\n"
+         "Teams: '{{ team_ids }}'\nN: '{{ n }}'\n"
+         "Items:\n  - cmdm:each: t in team_ids\n    cmdm:item: '{{ t }}'\n"
+         "Skip:\n  cmdm:if: facts.os_version >= '10.13.4'\n  cmdm:item: false\n"
+         "D: {$data: aGk=}\n",
+         "p.yaml");
   EXPECT_EQ(*v.get("I"), plist::Value(5));
   EXPECT_EQ(*v.get("R"), plist::Value(5.5));
   EXPECT_EQ(*v.get("B"), plist::Value(true));
@@ -263,7 +274,7 @@ TEST(Template, YamlFollowsTheCoreSchemaForPlainScalars) {
 
 TEST(Template, YamlErrorsCarryLineAndColumn) {
   EXPECT_EQ(error_text("A: 1\nB: '{{ m }}'\n", "p.yaml"),
-            "p.yaml:2:8: error: undefined name 'm'; did you mean 'n'?\n"
+            "p.yaml:2:8: error: undefined name 'm'; did you mean 'n'? (at B)\n"
             "B: '{{ m }}'\n"
             "       ^\n");
   std::string malformed = error_text("A: [1, 2\nB: 3\n", "p.yaml");
@@ -278,6 +289,129 @@ TEST(Template, YamlAliasBombIsRefused) {
     doc += "]\n";
   }
   EXPECT_NE(error_text(doc, "bomb.yaml").find("expands to more than"), std::string::npos);
+}
+
+// XML cannot write U+0000, so a NUL read from JSON or YAML would become a profile that neither
+// cmdm nor CoreFoundation reads back: each reader refuses it, with the key path.
+TEST(Template, JsonAndYamlRefuseANulInAStringOrKey) {
+  EXPECT_EQ(error_text("{\"A\": {\"B\": [\"x\", \"a\\u0000b\"]}}", "s.json"),
+            "s.json:1:21: error: a string holds a NUL character (U+0000), which an XML property "
+            "list cannot hold (at A.B[1])\n"
+            "{\"A\": {\"B\": [\"x\", \"a\\u0000b\"]}}\n"
+            "                    ^\n");
+  EXPECT_EQ(error_text("{\"A\": [{\"k\\u0000\": 1}]}", "k.json"),
+            "k.json:1:11: error: a key holds a NUL character (U+0000), which an XML property list "
+            "cannot hold (at A[0].k\\0)\n"
+            "{\"A\": [{\"k\\u0000\": 1}]}\n"
+            "          ^\n");
+  EXPECT_EQ(error_text("A:\n  - x\n  - \"a\\0b\"\n", "s.yaml"),
+            "s.yaml:3:5: error: a string holds a NUL character (U+0000), which an XML property "
+            "list cannot hold (at A[1])\n"
+            "  - \"a\\0b\"\n"
+            "    ^\n");
+  EXPECT_EQ(error_text("A:\n  \"k\\0\": 1\n", "k.yaml"),
+            "k.yaml:2:3: error: a key holds a NUL character (U+0000), which an XML property list "
+            "cannot hold (at A.k\\0)\n"
+            "  \"k\\0\": 1\n"
+            "  ^\n");
+}
+
+// The template loader makes the plain reader's character checks, so bytes and references XML
+// forbids (a NUL, raw or as &#0;) get the reader's error whether or not the file uses templates.
+TEST(Template, ForbiddenBytesGetThePlainReadersErrorAlsoWithTemplates) {
+  for (std::string bad : {std::string("a\x01"
+                                      "b"),
+                          std::string("a\xFF"
+                                      "b"),
+                          std::string("a\0b", 3), std::string("a&#0;b"), std::string("a&#x1;b"),
+                          std::string("a&copy;b"), std::string("a&b")}) {
+    std::string plain = plist_xml("<dict><key>A</key><string>" + bad + "</string></dict>");
+    std::string templated =
+        plist_xml("<dict><key>A</key><string>" + bad + " {{ n }}</string></dict>");
+    Result<plist::Document> doc = plist::read_xml(plain, {.file_name = "t.mobileconfig"});
+    ASSERT_FALSE(doc.ok());
+    // The position and message. The echoed source lines differ by the placeholder, and the
+    // template loader checks references before it knows the key path, so that is left out.
+    std::string reader_error = doc.error().format();
+    reader_error = reader_error.substr(0, reader_error.find('\n'));
+    reader_error = reader_error.substr(0, reader_error.find(" (at A)"));
+    std::string template_error = error_text(templated);
+    EXPECT_EQ(template_error.substr(0, template_error.find('\n')), reader_error);
+    EXPECT_NE(reader_error.find("t.mobileconfig:3:28: error: "), std::string::npos) << reader_error;
+  }
+}
+
+// Expands an XML template with the given limits; the error text, or "(expanded)".
+std::string expansion_error(const std::string& xml, const ExpandLimits& limits,
+                            const Context& context = vars()) {
+  auto source = std::make_shared<const SourceText>("t.mobileconfig", xml);
+  Result<TemplateSource> t = load_xml_template(source);
+  if (!t) return t.error().format();
+  Result<plist::Value> v = expand(*t, context.values, limits);
+  return v ? "(expanded)" : v.error().format();
+}
+
+Context ten_items() {
+  Context c = vars();
+  plist::Array ten;
+  for (int i = 0; i < 10; ++i) ten.push_back(plist::Value(i));
+  c.set("l", plist::Value(std::move(ten)));
+  c.set("s", plist::Value(std::string(1000, 's')));
+  return c;
+}
+
+TEST(Template, NestedEachStopsAtTheValueLimitWhereItRunsOut) {
+  std::string src = plist_xml(
+      "<array><array cmdm:each=\"a in l\"><array cmdm:each=\"b in l\">\n"
+      "<string cmdm:each=\"c in l\">x</string></array></array></array>");
+  // 1,000 strings, 110 arrays and the root: 1,111 values.
+  EXPECT_EQ(expansion_error(src, {.max_values = 1111}, ten_items()), "(expanded)");
+  // Each inner array is counted once its strings are: the 1,001st value is [9][0][1].
+  EXPECT_EQ(expansion_error(src, {.max_values = 1000}, ten_items()),
+            "t.mobileconfig:4:1: error: the template expands to more than 1000 values (cmdm:each "
+            "repeated too often) (at [9][0][1])\n"
+            "<string cmdm:each=\"c in l\">x</string></array></array></array>\n"
+            "^\n");
+}
+
+TEST(Template, LargeValueRepeatedStopsAtTheByteLimitWhereItRunsOut) {
+  // One text with many placeholders is checked as it grows, before it is finished.
+  std::string one_text = plist_xml("<dict><key>K</key>\n<string>" + std::string(40, '-') +
+                                   "{{ s }}{{ s }}{{ s }}</string></dict>");
+  EXPECT_EQ(expansion_error(one_text, {.max_bytes = 3041}, ten_items()), "(expanded)");
+  EXPECT_EQ(
+      expansion_error(one_text, {.max_bytes = 2500}, ten_items()),
+      "t.mobileconfig:4:63: error: the template expands to more than 2500 bytes of text "
+      "and data (a large value inserted too often) (at K)\n"
+      "<string>----------------------------------------{{ s }}{{ s }}{{ s }}</string></dict>\n"
+      "                                                              ^\n");
+  // Many values, each under the limit, add up.
+  std::string each = plist_xml("<array><string cmdm:each=\"i in l\">{{ s }}</string></array>");
+  EXPECT_EQ(expansion_error(each, {.max_bytes = 10000}, ten_items()), "(expanded)");
+  EXPECT_EQ(expansion_error(each, {.max_bytes = 9999}, ten_items()),
+            "t.mobileconfig:3:35: error: the template expands to more than 9999 bytes of text "
+            "and data (a large value inserted too often) (at [9])\n"
+            "<array><string cmdm:each=\"i in l\">{{ s }}</string></array>\n"
+            "                                  ^\n");
+  // cmdm:value inserts a whole value: its items and bytes count too.
+  std::string value = plist_xml("<array><array cmdm:each=\"i in l\" cmdm:value=\"l\"/></array>");
+  EXPECT_EQ(expansion_error(value, {.max_values = 111}, ten_items()), "(expanded)");
+  EXPECT_EQ(expansion_error(value, {.max_values = 100}, ten_items()),
+            "t.mobileconfig:3:8: error: the template expands to more than 100 values (cmdm:each "
+            "repeated too often) (at [9])\n"
+            "<array><array cmdm:each=\"i in l\" cmdm:value=\"l\"/></array>\n"
+            "       ^\n");
+}
+
+TEST(Template, DefaultLimitsLeaveRealProfilesAlone) {
+  ExpandLimits defaults;
+  EXPECT_EQ(defaults.max_values, 2000000u);
+  EXPECT_EQ(defaults.max_bytes, 64u * 1024 * 1024);
+  // 10^4 strings of 1,000 bytes: 10 MB, well inside.
+  std::string src = plist_xml(
+      "<array><array cmdm:each=\"a in l\"><array cmdm:each=\"b in l\"><array cmdm:each=\"c in l\">"
+      "<string cmdm:each=\"d in l\">{{ s }}</string></array></array></array></array>");
+  EXPECT_EQ(expansion_error(src, defaults, ten_items()), "(expanded)");
 }
 
 }  // namespace

@@ -187,6 +187,33 @@ TEST(Binary, RejectsHostileInputWithAnErrorNotACrash) {
             "malformed binary plist: offset table lies outside the file");
 }
 
+// XML cannot write U+0000 in any spelling, so a string or key holding one would become a plist
+// that nothing reads back: refused when read, with the key path and the object's byte offset.
+TEST(Binary, RefusesANulInsideAStringOrKeyWithItsPath) {
+  ReadOptions options;
+  options.file_name = "nul.plist";
+  // Object 0: dict {1: 2}; 1: ASCII "k"; 2: array [3]; 3: ASCII "a\0b" at byte 15.
+  std::string objects = std::string("\xD1\x01\x02", 3) + "\x51k" + std::string("\xA1\x03", 2) +
+                        std::string(
+                            "\x53"
+                            "a\0b",
+                            4);
+  Result<Document> in_string = read_binary(bplist(objects, "\x08\x0B\x0D\x0F", 4), options);
+  ASSERT_FALSE(in_string.ok());
+  EXPECT_EQ(in_string.error().code, ExitCode::kDataError);
+  EXPECT_EQ(in_string.error().format(),
+            "nul.plist: error: a string holds a NUL character (U+0000), which an XML property "
+            "list cannot hold (object at byte 15) (at k[0])\n");
+  // Object 0: dict {1: 2}; 1: UTF-16 key "a\0" at byte 11; 2: true.
+  std::string key_objects =
+      std::string("\xD1\x01\x02", 3) + std::string("\x62\x00\x61\x00\x00", 5) + "\x09";
+  Result<Document> in_key = read_binary(bplist(key_objects, "\x08\x0B\x10", 3), options);
+  ASSERT_FALSE(in_key.ok());
+  EXPECT_EQ(in_key.error().format(),
+            "nul.plist: error: a key holds a NUL character (U+0000), which an XML property list "
+            "cannot hold (object at byte 11) (at a\\0)\n");
+}
+
 TEST(Binary, RejectsReferencesThatExpandExponentially) {
   // Object i is an array that lists object i+1 twice: 2^60 values from a few hundred bytes.
   std::string objects, offsets;

@@ -44,24 +44,27 @@ std::string error_of(std::string_view text, ReadOptions options = {}) {
   return doc.error().format();
 }
 
-std::string plist(std::string_view body) { return std::string("<plist>") + std::string(body) + "</plist>"; }
+std::string plist(std::string_view body) {
+  return std::string("<plist>") + std::string(body) + "</plist>";
+}
 
 // ---- Accepted forms ----
 
 TEST(XmlReader, ReadsEveryValueType) {
-  std::string text = std::string(kHeader) +
-                     "<plist version=\"1.0\">\n"
-                     "<dict>\n"
-                     "\t<key>s</key>\n\t<string>hello</string>\n"
-                     "\t<key>i</key>\n\t<integer>-42</integer>\n"
-                     "\t<key>r</key>\n\t<real>2.5</real>\n"
-                     "\t<key>t</key>\n\t<true/>\n"
-                     "\t<key>f</key>\n\t<false/>\n"
-                     "\t<key>d</key>\n\t<date>2026-01-01T00:00:00Z</date>\n"
-                     "\t<key>b</key>\n\t<data>AAEC/w==</data>\n"
-                     "\t<key>a</key>\n\t<array>\n\t\t<integer>1</integer>\n\t\t<dict/>\n\t</array>\n"
-                     "</dict>\n"
-                     "</plist>\n";
+  std::string text =
+      std::string(kHeader) +
+      "<plist version=\"1.0\">\n"
+      "<dict>\n"
+      "\t<key>s</key>\n\t<string>hello</string>\n"
+      "\t<key>i</key>\n\t<integer>-42</integer>\n"
+      "\t<key>r</key>\n\t<real>2.5</real>\n"
+      "\t<key>t</key>\n\t<true/>\n"
+      "\t<key>f</key>\n\t<false/>\n"
+      "\t<key>d</key>\n\t<date>2026-01-01T00:00:00Z</date>\n"
+      "\t<key>b</key>\n\t<data>AAEC/w==</data>\n"
+      "\t<key>a</key>\n\t<array>\n\t\t<integer>1</integer>\n\t\t<dict/>\n\t</array>\n"
+      "</dict>\n"
+      "</plist>\n";
   Value v = parse_ok(text);
   ASSERT_TRUE(v.is_dict());
   const Dict& d = v.as_dict();
@@ -100,7 +103,8 @@ TEST(XmlReader, AcceptsOptionalDeclarationDoctypeBomAndLeadingWhitespace) {
 }
 
 TEST(XmlReader, DecodesEntitiesAndCharacterReferences) {
-  Value v = parse_ok(plist("<string>&lt;a&gt; &amp; &quot;&apos; &#65;&#x42;&#xe9;&#x1F600;</string>"));
+  Value v =
+      parse_ok(plist("<string>&lt;a&gt; &amp; &quot;&apos; &#65;&#x42;&#xe9;&#x1F600;</string>"));
   EXPECT_EQ(v.as_string(), "<a> & \"' AB\xC3\xA9\xF0\x9F\x98\x80");
   EXPECT_EQ(parse_ok(plist("<string>a&#13;b&#10;c&#9;</string>")).as_string(), "a\rb\nc\t");
   Value k = parse_ok(plist("<dict><key>&amp;k</key><true/></dict>"));
@@ -109,8 +113,7 @@ TEST(XmlReader, DecodesEntitiesAndCharacterReferences) {
 
 TEST(XmlReader, KeepsCdataLiteralAlsoMixedWithText) {
   EXPECT_EQ(parse_ok(plist("<string><![CDATA[<b>&amp;]]></string>")).as_string(), "<b>&amp;");
-  EXPECT_EQ(parse_ok(plist("<string>a &amp; <![CDATA[<b>]]> c</string>")).as_string(),
-            "a & <b> c");
+  EXPECT_EQ(parse_ok(plist("<string>a &amp; <![CDATA[<b>]]> c</string>")).as_string(), "a & <b> c");
   EXPECT_EQ(parse_ok(plist("<data><![CDATA[AAEC]]>/w==</data>")).as_data(), (Data{0, 1, 2, 255}));
 }
 
@@ -139,8 +142,9 @@ TEST(XmlReader, KeepsWhitespaceInsideTextExactly) {
 }
 
 TEST(XmlReader, NormalisesCrlfAndCrLineEndsToLf) {
-  std::string text = "<?xml version=\"1.0\"?>\r\n<plist>\r\n<dict>\r\n<key>k</key>\r\n"
-                     "<string>a\r\nb\rc</string>\r\n</dict>\r\n</plist>\r\n";
+  std::string text =
+      "<?xml version=\"1.0\"?>\r\n<plist>\r\n<dict>\r\n<key>k</key>\r\n"
+      "<string>a\r\nb\rc</string>\r\n</dict>\r\n</plist>\r\n";
   EXPECT_EQ(*parse_ok(text).get_string("k"), "a\nb\nc");
   EXPECT_EQ(parse_ok(plist("<string><![CDATA[a\r\nb]]></string>")).as_string(), "a\nb");
   // After the first line end or entity, plain runs of every length are copied whole.
@@ -157,9 +161,9 @@ TEST(XmlReader, IgnoresNulBytesAndWhitespaceAfterTheEnd) {
 }
 
 TEST(XmlReader, ReadsEmptyElements) {
-  Value v = parse_ok(plist(
-      "<dict><key/><string/><key>d</key><data/><key>a</key><array></array><key>t</key><true>"
-      "</true><key>s</key><string></string><key>e</key><dict></dict></dict>"));
+  Value v = parse_ok(
+      plist("<dict><key/><string/><key>d</key><data/><key>a</key><array></array><key>t</key><true>"
+            "</true><key>s</key><string></string><key>e</key><dict></dict></dict>"));
   const Dict& d = v.as_dict();
   EXPECT_EQ(d.entries()[0].key, "");
   EXPECT_EQ(d.entries()[0].value, Value(""));
@@ -233,15 +237,17 @@ TEST(XmlReader, ReadsBase64WithLineBreaksAndIndentation) {
 }
 
 TEST(XmlReader, IgnoresAttributes) {
-  Value v = parse_ok("<plist version=\"9.9\" x='1'><dict a=\"b\"><key id=\"1\">k</key>"
-                     "<string lang=\"en\">v</string></dict></plist>");
+  Value v = parse_ok(
+      "<plist version=\"9.9\" x='1'><dict a=\"b\"><key id=\"1\">k</key>"
+      "<string lang=\"en\">v</string></dict></plist>");
   EXPECT_EQ(*v.get_string("k"), "v");
 }
 
 TEST(XmlReader, RecordsOffsetsOfElementsInTheOriginalBytes) {
   // The BOM and the leading newline must not shift offsets.
-  std::string text = "\xEF\xBB\xBF\n<plist><dict><key>k</key><array><integer>1</integer></array>"
-                     "</dict></plist>\n";
+  std::string text =
+      "\xEF\xBB\xBF\n<plist><dict><key>k</key><array><integer>1</integer></array>"
+      "</dict></plist>\n";
   Result<Document> doc = parse(text);
   ASSERT_TRUE(doc) << doc.error().format();
   const Value& root = doc->root;
@@ -277,10 +283,11 @@ TEST(XmlReader, WarnsOnDuplicateKeyAndKeepsTheLaterValueInTheFirstPlace) {
   EXPECT_EQ(d.entries()[1].key, "B");
   ASSERT_EQ(doc->warnings.size(), 1u);
   EXPECT_EQ(doc->warnings[0].severity, Severity::kWarning);
-  EXPECT_EQ(doc->warnings[0].format(),
-            "t.plist:7:2: warning: duplicate key \"A\" (first at 3:2); the later value wins (at A)\n"
-            "\t<key>A</key>\n"
-            "\t^\n");
+  EXPECT_EQ(
+      doc->warnings[0].format(),
+      "t.plist:7:2: warning: duplicate key \"A\" (first at 3:2); the later value wins (at A)\n"
+      "\t<key>A</key>\n"
+      "\t^\n");
 }
 
 TEST(XmlReader, FindsDuplicateKeysInLargeDicts) {
@@ -458,10 +465,11 @@ TEST(XmlReaderErrors, OtherMarkupErrors) {
 }
 
 TEST(XmlReaderErrors, KeyWithoutValue) {
-  EXPECT_EQ(error_of("<plist>\n<dict>\n\t<key>A</key>\n\t<key>B</key>\n\t<true/>\n</dict>\n</plist>"),
-            "t.plist:3:2: error: <key> without a value (at A)\n"
-            "\t<key>A</key>\n"
-            "\t^\n");
+  EXPECT_EQ(
+      error_of("<plist>\n<dict>\n\t<key>A</key>\n\t<key>B</key>\n\t<true/>\n</dict>\n</plist>"),
+      "t.plist:3:2: error: <key> without a value (at A)\n"
+      "\t<key>A</key>\n"
+      "\t^\n");
   EXPECT_EQ(error_of("<plist>\n<dict>\n\t<key>A</key>\n</dict>\n</plist>"),
             "t.plist:3:2: error: <key> without a value (at A)\n"
             "\t<key>A</key>\n"
@@ -469,18 +477,20 @@ TEST(XmlReaderErrors, KeyWithoutValue) {
 }
 
 TEST(XmlReaderErrors, ValueWithoutKey) {
-  EXPECT_EQ(error_of("<plist>\n<dict>\n\t<key>A</key>\n\t<true/>\n\t<string>x</string>\n</dict>\n"
-                     "</plist>"),
-            "t.plist:5:2: error: <string> without a <key> (each value in a <dict> follows its key)\n"
-            "\t<string>x</string>\n"
-            "\t^\n");
+  EXPECT_EQ(
+      error_of("<plist>\n<dict>\n\t<key>A</key>\n\t<true/>\n\t<string>x</string>\n</dict>\n"
+               "</plist>"),
+      "t.plist:5:2: error: <string> without a <key> (each value in a <dict> follows its key)\n"
+      "\t<string>x</string>\n"
+      "\t^\n");
 }
 
 TEST(XmlReaderErrors, UnknownElementsWithSuggestion) {
-  EXPECT_EQ(error_of("<plist>\n<dict>\n\t<key>N</key>\n\t<interger>1</interger>\n</dict>\n</plist>"),
-            "t.plist:4:2: error: unknown element <interger>; did you mean <integer>? (at N)\n"
-            "\t<interger>1</interger>\n"
-            "\t^\n");
+  EXPECT_EQ(
+      error_of("<plist>\n<dict>\n\t<key>N</key>\n\t<interger>1</interger>\n</dict>\n</plist>"),
+      "t.plist:4:2: error: unknown element <interger>; did you mean <integer>? (at N)\n"
+      "\t<interger>1</interger>\n"
+      "\t^\n");
   EXPECT_EQ(error_of("<plist><array><bogus/></array></plist>"),
             "t.plist:1:15: error: unknown element <bogus>: expected <dict>, <array>, <string>, "
             "<integer>, <real>, <true/>, <false/>, <date> or <data> (at [0])\n"
@@ -528,20 +538,20 @@ TEST(XmlReaderErrors, IntegersOutOfRangeOrMalformed) {
             "<plist><integer> -9223372036854775809</integer></plist>\n"
             "                 ^\n");
   EXPECT_EQ(error_of("<plist><integer>12a</integer></plist>"),
-            "t.plist:1:17: error: malformed <integer> \"12a\": expected decimal digits or 0x and "
+            "t.plist:1:19: error: malformed <integer> \"12a\": expected decimal digits or 0x and "
             "hex digits, with an optional sign\n"
             "<plist><integer>12a</integer></plist>\n"
-            "                ^\n");
+            "                  ^\n");
   EXPECT_EQ(error_of("<plist><integer>1.0</integer></plist>"),
-            "t.plist:1:17: error: malformed <integer> \"1.0\": expected decimal digits or 0x and "
+            "t.plist:1:18: error: malformed <integer> \"1.0\": expected decimal digits or 0x and "
             "hex digits, with an optional sign\n"
             "<plist><integer>1.0</integer></plist>\n"
-            "                ^\n");
+            "                 ^\n");
   EXPECT_EQ(error_of("<plist><integer>0x</integer></plist>"),
-            "t.plist:1:17: error: malformed <integer> \"0x\": expected decimal digits or 0x and "
+            "t.plist:1:19: error: malformed <integer> \"0x\": expected decimal digits or 0x and "
             "hex digits, with an optional sign\n"
             "<plist><integer>0x</integer></plist>\n"
-            "                ^\n");
+            "                  ^\n");
   EXPECT_EQ(error_of("<plist><integer/></plist>"),
             "t.plist:1:8: error: empty <integer>: expected a number\n"
             "<plist><integer/></plist>\n"
@@ -550,20 +560,20 @@ TEST(XmlReaderErrors, IntegersOutOfRangeOrMalformed) {
 
 TEST(XmlReaderErrors, MalformedReals) {
   EXPECT_EQ(error_of("<plist><real>1.2.3</real></plist>"),
-            "t.plist:1:14: error: malformed <real> \"1.2.3\": expected a decimal number (1.5, "
+            "t.plist:1:17: error: malformed <real> \"1.2.3\": expected a decimal number (1.5, "
             "-2e10), nan or inf\n"
             "<plist><real>1.2.3</real></plist>\n"
-            "             ^\n");
+            "                ^\n");
   EXPECT_EQ(error_of("<plist><real>0x1p3</real></plist>"),
-            "t.plist:1:14: error: malformed <real> \"0x1p3\": expected a decimal number (1.5, "
+            "t.plist:1:15: error: malformed <real> \"0x1p3\": expected a decimal number (1.5, "
             "-2e10), nan or inf\n"
             "<plist><real>0x1p3</real></plist>\n"
-            "             ^\n");
+            "              ^\n");
   EXPECT_EQ(error_of("<plist><real>1e</real></plist>"),
-            "t.plist:1:14: error: malformed <real> \"1e\": expected a decimal number (1.5, "
+            "t.plist:1:16: error: malformed <real> \"1e\": expected a decimal number (1.5, "
             "-2e10), nan or inf\n"
             "<plist><real>1e</real></plist>\n"
-            "             ^\n");
+            "               ^\n");
   EXPECT_EQ(error_of("<plist><real></real></plist>"),
             "t.plist:1:8: error: empty <real>: expected a number\n"
             "<plist><real></real></plist>\n"
@@ -572,28 +582,30 @@ TEST(XmlReaderErrors, MalformedReals) {
 
 TEST(XmlReaderErrors, MalformedDates) {
   EXPECT_EQ(error_of("<plist><date>2026-01-01 00:00:00</date></plist>"),
-            "t.plist:1:14: error: malformed <date> \"2026-01-01 00:00:00\": expected "
+            "t.plist:1:24: error: malformed <date> \"2026-01-01 00:00:00\": expected "
             "YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
             "<plist><date>2026-01-01 00:00:00</date></plist>\n"
-            "             ^\n");
+            "                       ^\n");
   EXPECT_EQ(error_of("<plist><date>2026-01-01T00:00:00Zjunk</date></plist>"),
-            "t.plist:1:14: error: malformed <date> \"2026-01-01T00:00:00Zjunk\": expected "
+            "t.plist:1:34: error: malformed <date> \"2026-01-01T00:00:00Zjunk\": expected "
             "YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
             "<plist><date>2026-01-01T00:00:00Zjunk</date></plist>\n"
-            "             ^\n");
+            "                                 ^\n");
   EXPECT_EQ(error_of("<plist><date>2026-01Z</date></plist>"),
-            "t.plist:1:14: error: malformed <date> \"2026-01Z\": expected YYYY-MM-DDTHH:MM:SSZ "
+            "t.plist:1:21: error: malformed <date> \"2026-01Z\": expected YYYY-MM-DDTHH:MM:SSZ "
             "(UTC)\n"
             "<plist><date>2026-01Z</date></plist>\n"
-            "             ^\n");
+            "                    ^\n");
   EXPECT_EQ(error_of("<plist><date>2023-02-29T00:00:00Z</date></plist>"),
-            "t.plist:1:14: error: <date> \"2023-02-29T00:00:00Z\" is not a valid date and time\n"
+            "t.plist:1:22: error: <date> \"2023-02-29T00:00:00Z\" is not a valid date and time: "
+            "day 29 is not 01 to 28 (February 2023)\n"
             "<plist><date>2023-02-29T00:00:00Z</date></plist>\n"
-            "             ^\n");
+            "                     ^\n");
   EXPECT_EQ(error_of("<plist><date>2023-01-01T24:00:00Z</date></plist>"),
-            "t.plist:1:14: error: <date> \"2023-01-01T24:00:00Z\" is not a valid date and time\n"
+            "t.plist:1:25: error: <date> \"2023-01-01T24:00:00Z\" is not a valid date and time: "
+            "hour 24 is not 00 to 23\n"
             "<plist><date>2023-01-01T24:00:00Z</date></plist>\n"
-            "             ^\n");
+            "                        ^\n");
   EXPECT_EQ(error_of("<plist><date/></plist>"),
             "t.plist:1:8: error: empty <date>: expected YYYY-MM-DDTHH:MM:SSZ (UTC)\n"
             "<plist><date/></plist>\n"
@@ -648,10 +660,11 @@ TEST(XmlReaderErrors, TextInsideContainers) {
 }
 
 TEST(XmlReaderErrors, ElementsInsideScalars) {
-  EXPECT_EQ(error_of("<plist><dict><key>k</key><string>a<b/>c</string></dict></plist>"),
-            "t.plist:1:35: error: unexpected element <b> inside <string>: expected text only (at k)\n"
-            "<plist><dict><key>k</key><string>a<b/>c</string></dict></plist>\n"
-            "                                  ^\n");
+  EXPECT_EQ(
+      error_of("<plist><dict><key>k</key><string>a<b/>c</string></dict></plist>"),
+      "t.plist:1:35: error: unexpected element <b> inside <string>: expected text only (at k)\n"
+      "<plist><dict><key>k</key><string>a<b/>c</string></dict></plist>\n"
+      "                                  ^\n");
   EXPECT_EQ(error_of("<plist><dict><key>k<string/></key><true/></dict></plist>"),
             "t.plist:1:20: error: unexpected element <string> inside <key>: expected text only\n"
             "<plist><dict><key>k<string/></key><true/></dict></plist>\n"
