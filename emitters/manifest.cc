@@ -1,5 +1,6 @@
-// Manifest JSON: written with keys in a fixed order (nlohmann ordered_json) so the same build
-// gives the same bytes, and read back with a type check on every field.
+// Manifest JSON: written by a small streaming writer in a fixed key order (nlohmann's dump(2)
+// layout, so the same build gives the same bytes), and read back with nlohmann and a type check on
+// every field.
 #include "emitters/manifest.h"
 
 #include <nlohmann/json.hpp>
