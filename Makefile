@@ -8,7 +8,7 @@ ifeq ($(CI),true)
   CMAKE_FLAGS += -DCMDM_WERROR=ON
 endif
 
-.PHONY: all deps build build-asan demo test test-fast test-asan bench clean golden-regen
+.PHONY: all deps build build-asan demo test test-fast test-asan bench clean golden-regen format format-check
 
 all: build
 
@@ -40,6 +40,12 @@ test: test-fast test-asan
 
 bench: build
 	@bench/run.sh
+
+format: deps
+	@scripts/check-format.sh --fix
+
+format-check: deps
+	@scripts/check-format.sh
 
 golden-regen: build
 	python3 tests/golden/run.py --cmdm build/cli/cmdm --regen testdata/golden/*/
