@@ -1,7 +1,8 @@
 #!/bin/sh
 # Side by side: `cmdm build` over the shared corpus for one target, whole process, against a Python
 # reference that does the same work per file (parse, minimal XML encode, base64, wrap in the
-# Workspace ONE body, write); then the peak memory of building 10,000 generated profiles.
+# Workspace ONE body, write), with `-j 1` as the reference is one process; then 10,000 generated
+# profiles built with `-j 1` and `-j 2`: wall time, CPU time, peak memory, and identical outputs.
 # Usage: bench/compare_build.sh [path/to/cmdm]     (exit 77 when the corpus is absent)
 set -eu
 CMDM=${1:-build/cli/cmdm}
@@ -75,7 +76,7 @@ def timed(cmd):
     return wall, ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) * 1000
 best = {"cmdm": [1e18, 1e18], "ref": [1e18, 1e18]}
 for i in range(runs):
-    for name, cmd in (("cmdm", [cmdm, "build", *dirs, "--target", target, "-o", "%s/c%d" % (base, i), "--keep-going"]),
+    for name, cmd in (("cmdm", [cmdm, "build", *dirs, "--target", target, "-o", "%s/c%d" % (base, i), "--keep-going", "-j", "1"]),
                       ("ref", ["python3", ref, "%s/p%d" % (base, i), *dirs])):
         wall, cpu = timed(cmd)
         best[name] = [min(best[name][0], wall), min(best[name][1], cpu)]
@@ -151,21 +152,29 @@ for i in range(10000):
          "PayloadType": "Configuration", "PayloadUUID": str(uuid.uuid5(uuid.NAMESPACE_DNS, ident)).upper(), "PayloadVersion": 1}
     with open(os.path.join(d, "p%05d.mobileconfig" % i), "wb") as f: plistlib.dump(p, f)
 PY
-if [ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1; then
-  /usr/bin/time -v "$CMDM" build "$GEN" --target "$TARGET" -o "$WORK/gen-out" --bundle \
-    >/dev/null 2>"$WORK/time.txt" || true
-  KB=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/time.txt")
-  WALL=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$WORK/time.txt")
-else
-  KB=$(python3 - "$CMDM" "$GEN" "$TARGET" "$WORK/gen-out" <<'PY'
-import resource, subprocess, sys
-subprocess.run([sys.argv[1], "build", sys.argv[2], "--target", sys.argv[3], "-o", sys.argv[4], "--bundle"],
-               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(r // 1024 if sys.platform == "darwin" else r)
+# Each build in a child whose own resource usage wait4 reports (wall, user + sys, peak RSS), into a
+# new directory; then the two output trees compared file by file.
+python3 - "$CMDM" "$GEN" "$TARGET" "$WORK" <<'PY'
+import filecmp, os, subprocess, sys, time
+cmdm, gen, target, work = sys.argv[1:]
+def run(jobs):
+    out = os.path.join(work, "gen-j%d" % jobs)
+    t0 = time.perf_counter()
+    p = subprocess.Popen([cmdm, "build", gen, "--target", target, "-o", out, "--bundle", "-j", str(jobs)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    rss_mb = ru.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return out, status, wall, ru.ru_utime + ru.ru_stime, rss_mb
+def same_tree(a, b):
+    left = sorted(os.path.relpath(os.path.join(d, f), a) for d, _, fs in os.walk(a) for f in fs)
+    right = sorted(os.path.relpath(os.path.join(d, f), b) for d, _, fs in os.walk(b) for f in fs)
+    if left != right: return False
+    return all(filecmp.cmp(os.path.join(a, f), os.path.join(b, f), shallow=False) for f in left)
+print("10,000 generated profiles, target %s, with bundle (wall s, cpu s, peak RSS MB):" % target)
+results = [run(j) for j in (1, 2)]
+for jobs, (out, status, wall, cpu, rss) in zip((1, 2), results):
+    print("  -j %d            %9.2f %9.2f %9.1f  exit %d" % (jobs, wall, cpu, rss, os.waitstatus_to_exitcode(status)))
+print("  speed-up        %8.2fx (wall); outputs identical: %s"
+      % (results[0][2] / results[1][2], "yes" if same_tree(results[0][0], results[1][0]) else "NO"))
 PY
-)
-  WALL="?"
-fi
-echo "10,000 generated profiles, target $TARGET, with bundle:"
-python3 -c "print('  peak RSS        %8.1f MB  (target < 200 MB), wall $WALL' % ($KB / 1024))"
