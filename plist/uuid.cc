@@ -1,11 +1,10 @@
 // UUID generation and formatting through Boost.UUID (name_generator_sha1, random_generator).
 #include "plist/uuid.h"
 
+#include <algorithm>
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid.hpp>
-
-#include <algorithm>
 #include <exception>
 
 namespace cmdm::plist {
