@@ -326,7 +326,15 @@ class Packer {
                            std::to_string(limit_) + ": divide the source into several profiles");
   }
 
-  void add_divided(Divided d) { divided_.push_back(std::move(d)); }
+  // Divided payloads are added, measured, and dropped again when dividing does not help.
+  std::size_t add_divided(Divided d) {
+    divided_.push_back(std::move(d));
+    return divided_.size() - 1;
+  }
+  void drop_last_divided() {
+    divided_.pop_back();
+    if (costs_.size() > divided_.size()) costs_.pop_back();
+  }
   const Divided& divided(std::size_t i) const { return divided_[i]; }
   const DividedCosts& costs(std::size_t i) const { return costs_[i]; }
 
@@ -420,6 +428,7 @@ class Packer {
   // closed types), the skeleton and group wrappers from parts holding one or two fragments.
   Status measure_divided(std::size_t index, std::vector<Unit>* fragments);
 
+ private:
   const plist::Value& profile_;
   const SplitOptions& options_;
   CountedLength count_;
@@ -631,8 +640,41 @@ Status settle_fit(Packer& packer, Unit& u) {
   return Ok{};
 }
 
+// The fragments of a payload that cannot fit alone, as units, when at least one of them can go
+// through the MDM; none otherwise (the payload then leaves the MDM route whole rather than as
+// several pieces). The smallest fragment decides.
+Result<std::vector<Unit>> divide_payload(Packer& packer, const plist::Value& payload,
+                                         std::size_t index, const MergeableType& mergeable,
+                                         const Unit& whole, const std::string& label) {
+  Divided d = divide(payload, index, mergeable.division);
+  if (d.fragments.size() < 2) return std::vector<Unit>();
+  std::vector<Unit> pieces(d.fragments.size());
+  for (std::size_t f = 0; f < pieces.size(); ++f) {
+    pieces[f].fragment = f;
+    pieces[f].type = whole.type;
+    pieces[f].label = label + "\n" + d.fragments[f].name + "\n";
+  }
+  const std::size_t divided = packer.add_divided(std::move(d));
+  for (Unit& piece : pieces) piece.divided = divided;
+  if (Status s = packer.measure_divided(divided, &pieces); !s) return s.error();
+  const Unit* smallest = &*std::min_element(
+      pieces.begin(), pieces.end(), [](const Unit& a, const Unit& b) { return a.alone < b.alone; });
+  Result<bool> any_fits = packer.plan_fits(smallest->alone) ? Result<bool>(true)
+                          : packer.binary_possible()        ? packer.fits_really({smallest})
+                                                            : Result<bool>(false);
+  if (!any_fits) return any_fits.error();
+  if (!*any_fits) {
+    packer.drop_last_divided();
+    return std::vector<Unit>();
+  }
+  for (Unit& piece : pieces) {
+    if (Status s = settle_fit(packer, piece); !s) return s.error();
+  }
+  return pieces;
+}
+
 // The units to pack: reference groups whole, and a mergeable payload that cannot fit alone
-// divided into its fragments when at least one of them can go through the MDM.
+// divided into its fragments (divide_payload).
 Result<std::vector<std::unique_ptr<Unit>>> make_units(Packer& packer, const plist::Array& payloads,
                                                       const SplitOptions& options) {
   std::vector<std::unique_ptr<Unit>> units;
@@ -653,44 +695,14 @@ Result<std::vector<std::unique_ptr<Unit>>> make_units(Packer& packer, const plis
     if (Status s = settle_fit(packer, *unit); !s) return s.error();
     const MergeableType* mergeable =
         members.size() == 1 ? find_mergeable(unit->type, options.optimize.schema) : nullptr;
-    if (unit->fits_alone || !mergeable) {
-      units.push_back(std::move(unit));
-      continue;
-    }
-    Divided d = divide(payloads[members.front()], members.front(), mergeable->division);
-    if (d.fragments.size() < 2) {
-      units.push_back(std::move(unit));
-      continue;
-    }
-    const std::size_t index = packer.divided_.size();
-    std::vector<Unit> pieces(d.fragments.size());
-    for (std::size_t f = 0; f < pieces.size(); ++f) {
-      pieces[f].divided = index;
-      pieces[f].fragment = f;
-      pieces[f].type = unit->type;
-      pieces[f].label = label_of(members.front()) + "\n" + d.fragments[f].name + "\n";
-    }
-    packer.add_divided(std::move(d));
-    if (Status s = packer.measure_divided(index, &pieces); !s) return s.error();
-    // Dividing helps only when some piece can go through the MDM; otherwise the payload leaves
-    // the MDM route whole rather than as several pieces. The smallest piece decides.
-    const Unit* smallest =
-        &*std::min_element(pieces.begin(), pieces.end(),
-                           [](const Unit& a, const Unit& b) { return a.alone < b.alone; });
-    Result<bool> any_fits = packer.plan_fits(smallest->alone) ? Result<bool>(true)
-                            : packer.binary_possible()        ? packer.fits_really({smallest})
-                                                              : Result<bool>(false);
-    if (!any_fits) return any_fits.error();
-    if (!*any_fits) {
-      packer.divided_.pop_back();
-      packer.costs_.pop_back();
-      units.push_back(std::move(unit));
-      continue;
-    }
-    for (Unit& piece : pieces) {
-      if (Status s = settle_fit(packer, piece); !s) return s.error();
-      units.push_back(std::make_unique<Unit>(std::move(piece)));
-    }
+    Result<std::vector<Unit>> pieces =
+        unit->fits_alone || !mergeable
+            ? Result<std::vector<Unit>>(std::vector<Unit>())
+            : divide_payload(packer, payloads[members.front()], members.front(), *mergeable, *unit,
+                             label_of(members.front()));
+    if (!pieces) return pieces.error();
+    if (pieces->empty()) units.push_back(std::move(unit));
+    for (Unit& piece : *pieces) units.push_back(std::make_unique<Unit>(std::move(piece)));
   }
   return units;
 }

@@ -71,7 +71,7 @@ struct SplitOptions {
   bool local_allowed = false;
   // Work units the splitter may spend on one profile: one per byte of XML encoded to measure a
   // part (its size before passes) and one per packing trial. Measuring is incremental, so real
-  // profiles stay far below (a 5,000-key custom-settings payload needs about 2 million); past the
+  // profiles stay far below (a 5,000-key custom-settings payload needs about 1.5 million); past the
   // budget, split() fails with a data error naming the profile instead of running for hours.
   std::size_t work_budget = kDefaultSplitWorkBudget;
 };
