@@ -822,6 +822,13 @@ Result<Part> name_part(Packer& packer, const Bin& bin, const SplitOptions& optio
             " for " + part.identifier + ", the encoded part counts " +
             std::to_string(part.optimized.command_size) + "; please report this profile");
   }
+  // A bin whose first unit fits took more only where the plan or the real encoding said it fits.
+  if (bin.units.front()->fits_alone && !part.optimized.fits) {
+    return Error::make(ExitCode::kInternal, "",
+                       packer.id() + ": " + part.identifier + " was packed to fit and counts " +
+                           std::to_string(part.optimized.command_size) + " > " +
+                           std::to_string(part.optimized.limit) + "; please report this profile");
+  }
   if (!part.optimized.fits) {
     part.reason = "needs " + std::to_string(part.optimized.command_size) +
                   " characters alone, over the limit of " + std::to_string(part.optimized.limit);
