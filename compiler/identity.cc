@@ -1,20 +1,19 @@
 // Stable identity: fills PayloadVersion, PayloadIdentifier, PayloadUUID and the top-level
 // PayloadType so that the same source always yields the same profile (DESIGN.md "Identity").
 
-#include <cstdio>
 #include <map>
 
 #include "compiler/compiler.h"
 #include "compiler/expr.h"
 #include "plist/hash.h"
+#include "plist/uuid.h"
 
 namespace cmdm::compiler {
 
 namespace {
 
 constexpr std::array<std::uint8_t, 16> kPayloadNamespace = {
-    0xB0, 0xA6, 0x13, 0xAA, 0x53, 0x87, 0x58, 0xFF,
-    0xB8, 0x30, 0x77, 0x6F, 0xC7, 0xFA, 0x19, 0x76};
+    0xB0, 0xA6, 0x13, 0xAA, 0x53, 0x87, 0x58, 0xFF, 0xB8, 0x30, 0x77, 0x6F, 0xC7, 0xFA, 0x19, 0x76};
 
 Diagnostic at_value(const SourceText* source, const plist::Value& v, std::string message) {
   if (source && v.offset() != plist::kNoOffset) return Diagnostic::at(*source, v.offset(), message);
@@ -29,16 +28,7 @@ Diagnostic at_value(const SourceText* source, const plist::Value& v, std::string
 const std::array<std::uint8_t, 16>& payload_uuid_namespace() { return kPayloadNamespace; }
 
 std::string uuid_v5(const std::array<std::uint8_t, 16>& name_space, std::string_view name) {
-  std::array<std::uint8_t, 20> hash = plist::sha1(
-      std::string_view(reinterpret_cast<const char*>(name_space.data()), name_space.size()), name);
-  hash[6] = static_cast<unsigned char>((hash[6] & 0x0F) | 0x50);  // version 5
-  hash[8] = static_cast<unsigned char>((hash[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X", hash[0],
-                hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7], hash[8], hash[9],
-                hash[10], hash[11], hash[12], hash[13], hash[14], hash[15]);
-  return out;
+  return plist::format_uuid(plist::uuid_v5(name_space, name));
 }
 
 std::string stable_payload_uuid(std::string_view identifier, const plist::Value& content) {

@@ -4,8 +4,6 @@
 // vendor documentation for each format.
 #include "emitters/targets.h"
 
-#include <openssl/rand.h>
-
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -13,6 +11,7 @@
 
 #include "plist/base64.h"
 #include "plist/suggest.h"
+#include "plist/uuid.h"
 
 namespace cmdm::emitters {
 
@@ -395,18 +394,8 @@ Result<std::vector<const Target*>> parse_target_list(std::string_view names) {
   return out;
 }
 
-std::string format_uuid_v4(std::array<std::uint8_t, 16> b) {
-  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);  // version 4
-  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 0x0F];
-  }
-  return out;
+std::string format_uuid_v4(std::array<std::uint8_t, 16> bytes) {
+  return plist::format_uuid(plist::uuid_v4(bytes));
 }
 
 namespace {
@@ -414,12 +403,10 @@ namespace {
 class SystemUuidSource final : public UuidSource {
  public:
   std::string next() override {
-    std::array<std::uint8_t, 16> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-      // The CSPRNG failing is an environment fault, not bad input; callers catch at main().
-      throw std::runtime_error("the system random generator failed (RAND_bytes)");
-    }
-    return format_uuid_v4(bytes);
+    Result<plist::UuidBytes> uuid = plist::random_uuid_v4();
+    // The system generator failing is an environment fault, not bad input; callers catch at main().
+    if (!uuid) throw std::runtime_error(uuid.error().format());
+    return plist::format_uuid(*uuid);
   }
 };
 

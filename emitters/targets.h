@@ -76,7 +76,7 @@ class UuidSource {
   virtual std::string next() = 0;
 };
 
-// UUIDs from the system's cryptographic random generator (OpenSSL RAND_bytes).
+// UUIDs from the system's random generator (plist/uuid.h: getrandom, arc4random or /dev/urandom).
 std::unique_ptr<UuidSource> system_uuid_source();
 
 // Formats 16 random bytes as a version 4, variant 1 UUID (upper case).

@@ -16,7 +16,8 @@ namespace cmdm::optimizer {
 // Nothing outside this table is split inside.
 enum class Division { kByKey, kCustomSettings, kPrivacyPreferences };
 struct MergeableType {
-  std::string_view payload_type;  // "" for the app-domain row (any PayloadType that is an app's domain)
+  std::string_view
+      payload_type;  // "" for the app-domain row (any PayloadType that is an app's domain)
   Division division;
   std::string_view reason;
   std::string_view reference;
@@ -26,15 +27,14 @@ const std::vector<MergeableType>& mergeable_types();
 // and that are not com.apple.*) take the app-domain row.
 const MergeableType* find_mergeable(std::string_view payload_type, const Schema* schema);
 
-using emitters::Route;
 
 // One payload of a part: a whole source payload, or a piece of one (some of its keys or entries).
 struct PartPayload {
-  std::string identifier;         // in the part
+  std::string identifier;  // in the part
   std::string type;
   std::string origin_identifier;  // the source payload it came from
   std::string origin_uuid;
-  std::size_t origin_index = 0;   // position in the source's PayloadContent
+  std::size_t origin_index = 0;  // position in the source's PayloadContent
   bool piece = false;
 };
 
@@ -42,24 +42,34 @@ struct Part {
   std::string identifier;  // "<profile id>.<suffix>", or the profile's own when not split
   std::string uuid;
   std::vector<PartPayload> payloads;
-  Optimized optimized;     // the part's profile, encoded and measured
-  Route route = Route::kMdm;
-  std::string reason;      // why it is not routed through the MDM
+  Optimized optimized;  // the part's profile, encoded and measured
+  // What the packer's incremental model counted for the part in its XML form: equal to
+  // optimized.command_size when the part is XML, more when the optimizer chose binary. For a
+  // source that stays one part, its optimized command size.
+  std::size_t planned_size = 0;
+  // Why the part does not fit the limit even alone ("needs 2500 characters alone, over the limit of
+  // 2000"); empty when optimized.fits. Where such a part goes is the pipeline's routing rule.
+  std::string reason;
 };
 
 struct Split {
   std::string identifier;  // the source profile's
   std::string uuid;
-  bool whole_fits = false;  // no split needed
-  std::vector<Part> parts;
-  bool all_deliverable() const;  // every part goes through the MDM
+  bool whole_fits = false;       // no split needed
+  std::vector<Part> parts;       // one part with the source's identity unless it really divides
+  std::size_t work = 0;          // work units spent (SplitOptions::work_budget)
+  bool all_fit() const;  // every part fits the limit
 };
+
+inline constexpr std::size_t kDefaultSplitWorkBudget = std::size_t{1} << 30;
 
 struct SplitOptions {
   OptimizeOptions optimize;
-  // The devices allow local installation (macOS 10.15 and older): a part that cannot fit goes
-  // `local` instead of undeliverable.
-  bool local_allowed = false;
+  // Work units the splitter may spend on one profile: one per byte of XML encoded to measure a
+  // part (its size before passes) and one per packing trial. Measuring is incremental, so real
+  // profiles stay far below (a 5,000-key custom-settings payload needs about 1.5 million); past the
+  // budget, split() fails with a data error naming the profile instead of running for hours.
+  std::size_t work_budget = kDefaultSplitWorkBudget;
 };
 
 Result<Split> split(const plist::Value& profile, const SplitOptions& options);

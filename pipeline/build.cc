@@ -127,7 +127,6 @@ optimizer::SplitOptions split_options(const BuildOptions& options) {
     if (!t->accepts_binary) oo.disable.push_back("binary-plist");
     if (!t->is_mdm) oo.disable.push_back("drop-consent-text");  // local installs show it
   }
-  so.local_allowed = options.local_allowed;
   return so;
 }
 

@@ -15,7 +15,6 @@ namespace {
 void count_parts(const plist::Value& profile, const CheckOptions& options, CheckRow& row) {
   optimizer::SplitOptions so;
   so.optimize = options.optimize;
-  so.local_allowed = options.local_allowed;
   Result<optimizer::Split> split = optimizer::split(profile, so);
   if (!split) {
     row.error = split.error();
