@@ -391,22 +391,15 @@ Result<BuildRun> run_build(const std::vector<std::string>& source_args, const st
     Result<std::string> bytes = emitters::write_bundle(run.output.artifacts);
     if (!bytes) return bytes.error();
     run.bundle_bytes = bytes->size();
-    std::string path = out_dir + "/" + std::string(emitters::kBundleFileName);
-    Result<std::string> old = read_file(path);
-    if (!old.ok() || *old != *bytes) {
-      if (Status s = write_file_atomic(path, *bytes); !s) return s.error();
-      run.bundle_written = true;
-    }
+    Result<bool> written = emitters::write_file_in(out_dir, emitters::kBundleFileName, *bytes);
+    if (!written) return written.error();
+    run.bundle_written = *written;
   }
   return run;
 }
 
 Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir) {
-  Result<std::string> bytes = read_file(bundle_path);
-  if (!bytes) return bytes.error();
-  Result<std::vector<emitters::Artifact>> artifacts = emitters::read_bundle(*bytes, bundle_path);
-  if (!artifacts) return artifacts.error();
-  return emitters::write_layout(out_dir, *artifacts);
+  return emitters::unpack_bundle(bundle_path, out_dir);
 }
 
 }  // namespace cmdm::cli
