@@ -25,22 +25,21 @@ int run_split(const Args& args) {
   LocalInstallArgs local;
   add_optimizer_options(options, opt, "target whose limit the parts must fit");
   add_local_install_options(options, local);
-  options.add_options()("output,o", po::value(&out),
-                        "output directory (profiles/ and manifest.json)")(
-      "files", po::value(&files), "profile sources");
+  options.add_options()
+      ("output,o", po::value(&out), "output directory (profiles/ and manifest.json)")
+      ("files", po::value(&files), "profile sources");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
-  if (auto code = parse_options("split", "SRC... --target T [--level L] -o OUT", options,
-                                positional, args, vm)) {
+  if (auto code = parse_options("split", "SRC... --target T [--level L] -o OUT", options, positional,
+                                args, vm)) {
     return *code;
   }
   if (files.empty()) return usage_error("split", "no input files");
   if (out.empty()) return usage_error("split", "no output directory given (-o OUT)");
   Result<optimizer::Prepared> prepared = optimizer::prepare(s);
   if (!prepared) return report(prepared.error());
-  Result<compiler::Context> context =
-      optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
+  Result<compiler::Context> context = optimizer::make_context(opt.vars, opt.vars_files, opt.facts_files);
   if (!context) return report(context.error());
   optimizer::SplitOptions split_options;
   split_options.optimize = prepared->options;
@@ -66,16 +65,14 @@ int run_split(const Args& args) {
     entry.path = file;
     entry.sha256 = plist::sha256_hex(*bytes);
     entry.bytes = bytes->size();
-    if (const std::string* name = source->profile.get_string("PayloadDisplayName"))
-      entry.display_name = *name;
+    if (const std::string* name = source->profile.get_string("PayloadDisplayName")) entry.display_name = *name;
     for (std::size_t i = 0; i < split->parts.size(); ++i) {
       const optimizer::Part& part = split->parts[i];
       std::string path = emitters::profile_path(part.identifier);
       entry.parts[i].profile = path;
       artifacts.push_back({path, part.optimized.bytes});
-      std::cout << file << ": " << part.identifier << "  " << part.payloads.size()
-                << " payload(s)  " << part.optimized.command_size << " characters  "
-                << optimizer::route_name(part.route)
+      std::cout << file << ": " << part.identifier << "  " << part.payloads.size() << " payload(s)  "
+                << part.optimized.command_size << " characters  " << optimizer::route_name(part.route)
                 << (part.reason.empty() ? "" : " (" + part.reason + ")") << '\n';
       if (part.route == optimizer::Route::kUndeliverable) {
         status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));

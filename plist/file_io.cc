@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 
 namespace cmdm {
 
@@ -25,13 +26,12 @@ Error io_error(const std::string& path, const std::string& what) {
 
 std::string shown_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
 
-// A size in the unit people set limits in: "64 MiB (67108864 bytes)".
-std::string describe_limit(std::size_t bytes) {
-  std::string exact = std::to_string(bytes) + " bytes";
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) {
-    return std::to_string(bytes / (1024 * 1024)) + " MiB (" + exact + ")";
-  }
-  return exact;
+// The plist reader's wording ("input is N bytes, over the limit of M bytes"); a stream has no
+// size to give.
+Error too_large(const std::string& shown, std::optional<std::uint64_t> size, std::size_t limit) {
+  std::string what = size ? "input is " + std::to_string(*size) + " bytes, over" : "input is over";
+  return Error::make(ExitCode::kDataError, shown,
+                     what + " the limit of " + std::to_string(limit) + " bytes");
 }
 
 // Lock-free, so the signal handler may touch them.
@@ -66,16 +66,13 @@ Result<int> open_for_reading(const std::string& path) {
 }
 
 Result<std::string> read_all(int fd, const std::string& shown, std::size_t max_bytes) {
-  auto too_large = [&] {
-    return Error::make(ExitCode::kDataError, shown,
-                       "input is larger than the limit of " + describe_limit(max_bytes));
-  };
   std::string out;
   // A regular file says its size up front: refuse it unread, or read it into one allocation.
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return too_large();
-    out.reserve(static_cast<std::size_t>(st.st_size));
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size > max_bytes) return too_large(shown, size, max_bytes);
+    out.reserve(static_cast<std::size_t>(size));
   }
   // Anything else (a device, a FIFO, standard input) is read until one byte past the limit.
   char buf[65536];
@@ -89,7 +86,7 @@ Result<std::string> read_all(int fd, const std::string& shown, std::size_t max_b
     }
     if (n == 0) return out;
     out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > max_bytes) return too_large();
+    if (out.size() > max_bytes) return too_large(shown, std::nullopt, max_bytes);
   }
 }
 

@@ -19,7 +19,8 @@ inline constexpr std::size_t kMaxInputFileBytes = plist::kMaxInputBytes;
 
 // Reads a whole file; "-" reads standard input. At most `max_bytes` + 1 bytes are read, whatever
 // the file is (a device, a FIFO, endless standard input): a larger input is ExitCode::kDataError
-// naming the limit. Errors opening or reading are ExitCode::kIoError.
+// naming the limit (a regular file larger than it is refused unread). Errors opening or reading are
+// ExitCode::kIoError.
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes = kMaxInputFileBytes);
 
 // Reads the rest of the open descriptor `fd` under the same limit as read_file; errors name
