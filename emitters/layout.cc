@@ -530,7 +530,12 @@ Status LayoutWriter::Impl::make_staging() {
     std::string name = prefix + std::to_string(counter++);
     if (::mkdirat(stage_holder_, name.c_str(), 0777) != 0) {
       if (errno == EEXIST) continue;
-      return sys_error(out_dir_, "cannot create a staging directory beside it", errno);
+      // OUT is writable but the directory holding it is not: stage inside OUT instead.
+      if (commit_ == Commit::kExchange && (errno == EACCES || errno == EPERM || errno == EROFS)) {
+        commit_ = Commit::kFileByFile;
+        return make_staging();
+      }
+      return sys_error(out_dir_, "cannot create a staging directory", errno);
     }
     stage_name_ = name;
     stage_.reset(open_subdir(stage_holder_, name, false));
