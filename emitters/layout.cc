@@ -418,9 +418,12 @@ class LayoutWriter::Impl {
   Status make_staging();
   Status claim(std::string_view path);
   int staging_dir_for(std::string_view path, Error* error);
-  bool keep_unchanged(std::string_view dir_rel, const std::string& name, int old_dir);
+  void keep_unchanged(std::string_view path);
+  Status link_unchanged();
+  bool already_in_place();
   Status carry_over(int from, int to, const std::string& prefix);
   Status carry_entry(int from, int to, const std::string& name, const std::string& rel);
+  Result<bool> commit_exchange();
   Result<WriteStats> commit_file_by_file();
   Error interrupted() const { return interrupted_error(out_dir_); }
 
@@ -437,6 +440,7 @@ class LayoutWriter::Impl {
   std::map<std::string, Manifest::File, std::less<>> previous_;  // what the old manifest lists
   std::set<std::string, std::less<>> produced_, produced_dirs_;
   std::vector<std::string> new_files_;  // written into staging, in order (not manifest.json)
+  std::vector<std::string> unchanged_;  // already right in OUT (exchange only)
   bool new_manifest_ = false;
   bool committed_ = false;
   WriteStats stats_;
@@ -582,18 +586,53 @@ int LayoutWriter::Impl::staging_dir_for(std::string_view path, Error* error) {
   return dir;
 }
 
-// An unchanged file stays as it is: exchanged into the new tree as a hard link to the same inode
-// (its mtime stays), or left alone when files are renamed one by one.
-bool LayoutWriter::Impl::keep_unchanged(std::string_view dir_rel, const std::string& name,
-                                        int old_dir) {
-  if (commit_ == Commit::kExchange) {
-    int dir = stage_tree_->get(dir_rel, true);
-    if (dir < 0 || ::linkat(old_dir, name.c_str(), dir, name.c_str(), 0) != 0) {
-      if (!unsupported(errno)) return false;
-      commit_ = Commit::kFileByFile;  // cannot link here; OUT's own file is already right
+// An unchanged file stays as it is. For an exchange it is hard-linked into the new tree at commit
+// (same inode, so its mtime stays), and only when something else changed; when files are renamed
+// one by one it is simply left alone.
+void LayoutWriter::Impl::keep_unchanged(std::string_view path) {
+  if (commit_ == Commit::kExchange) unchanged_.emplace_back(path);
+  ++stats_.unchanged;
+}
+
+// Links the unchanged files into the staging tree; where the file system cannot link, the commit
+// becomes file by file (OUT's own copies are already right).
+Status LayoutWriter::Impl::link_unchanged() {
+  for (const std::string& path : unchanged_) {
+    auto [dir_rel, name_view] = split_parent(path);
+    const std::string name(name_view);
+    int from = out_tree_->get(dir_rel, false);
+    int to = stage_tree_->get(dir_rel, true);
+    if (from < 0 || to < 0) return dir_error(join(out_dir_, dir_rel), errno);
+    if (::linkat(from, name.c_str(), to, name.c_str(), 0) != 0) {
+      if (!unsupported(errno))
+        return sys_error(join(out_dir_, path), "cannot link unchanged file", errno);
+      commit_ = Commit::kFileByFile;
+      return Ok{};
     }
   }
-  ++stats_.unchanged;
+  return Ok{};
+}
+
+// True when OUT already is this build: nothing written, no stale artifact to remove, no older
+// cmdm's temporary file beside an artifact. Then there is nothing to commit.
+bool LayoutWriter::Impl::already_in_place() {
+  if (stats_.written != 0) return false;
+  for (const auto& [path, listed] : previous_) {
+    if (produced_.count(path)) continue;
+    auto [dir_rel, name_view] = split_parent(path);
+    int dir = out_tree_->get(dir_rel, false);
+    if (dir >= 0 && matches_listed(dir, std::string(name_view), listed)) return false;
+  }
+  std::set<std::string> dirs(produced_dirs_.begin(), produced_dirs_.end());
+  dirs.insert("");
+  for (const std::string& dir_rel : dirs) {
+    int dir = out_tree_->get(dir_rel, false);
+    if (dir < 0) continue;
+    for (const std::string& name : list_dir(dir)) {
+      std::string base;
+      if (old_temporary_name(name, &base)) return false;
+    }
+  }
   return true;
 }
 
@@ -603,8 +642,8 @@ Status LayoutWriter::Impl::add(std::string_view path, std::string_view bytes) {
   const std::string name(name_view);
   if (out_tree_ && commit_ != Commit::kRename) {
     int old_dir = out_tree_->get(dir_rel, false);
-    if (old_dir >= 0 && same_bytes_at(old_dir, name, bytes) &&
-        keep_unchanged(dir_rel, name, old_dir)) {
+    if (old_dir >= 0 && same_bytes_at(old_dir, name, bytes)) {
+      keep_unchanged(path);
       return Ok{};
     }
   }
@@ -656,8 +695,8 @@ Status LayoutWriter::Impl::end_file() {
     if (old && same_contents(old.get(), current_.get())) {
       current_.reset();
       ::unlinkat(current_dir_, name.c_str(), 0);
-      if (keep_unchanged(dir_rel, name, old_dir)) return Ok{};
-      return sys_error(join(out_dir_, path), "cannot link unchanged file", errno);
+      keep_unchanged(path);
+      return Ok{};
     }
   }
   if (::close(current_.release()) != 0)
@@ -731,20 +770,35 @@ Result<WriteStats> LayoutWriter::Impl::commit() {
     return stats_;
   }
   if (commit_ == Commit::kExchange) {
-    const WriteStats before = stats_;
-    if (Status s = carry_over(out_.get(), stage_.get(), ""); !s) return s.error();
-    if (interrupt_signal()) return interrupted();
-    if (commit_ == Commit::kExchange && exchange_at(parent_.get(), stage_name_, out_name_) == 0) {
-      committed_ = true;
-      remove_tree_at(parent_.get(), stage_name_);  // the old tree, now under the staging name
-      return stats_;
-    }
-    if (commit_ == Commit::kExchange && !unsupported(errno)) {
-      return sys_error(out_dir_, "cannot exchange the new output with the old", errno);
-    }
-    stats_.removed = before.removed;
+    if (already_in_place()) return stats_;  // nothing to commit; the staging directory goes
+    Result<bool> exchanged = commit_exchange();
+    if (!exchanged) return exchanged.error();
+    if (*exchanged) return stats_;
   }
   return commit_file_by_file();
+}
+
+// Links what OUT keeps into the staging tree and exchanges it with OUT in one step. False when
+// this file system cannot link or exchange here: the caller then renames file by file.
+Result<bool> LayoutWriter::Impl::commit_exchange() {
+  const std::size_t removed_before = stats_.removed;
+  if (Status s = link_unchanged(); !s) return s.error();
+  if (commit_ == Commit::kExchange) {
+    if (Status s = carry_over(out_.get(), stage_.get(), ""); !s) return s.error();
+  }
+  if (interrupt_signal()) return interrupted();
+  if (commit_ == Commit::kExchange) {
+    if (exchange_at(parent_.get(), stage_name_, out_name_) == 0) {
+      committed_ = true;
+      remove_tree_at(parent_.get(), stage_name_);  // the old tree, now under the staging name
+      return true;
+    }
+    if (!unsupported(errno)) {
+      return sys_error(out_dir_, "cannot exchange the new output with the old", errno);
+    }
+  }
+  stats_.removed = removed_before;
+  return false;
 }
 
 // Where OUT cannot be exchanged: every new file is renamed into OUT (directories opened without

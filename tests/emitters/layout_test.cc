@@ -147,6 +147,31 @@ TEST_F(LayoutTest, UnchangedInputsRewriteNothingAndKeepMtime) {
   EXPECT_EQ(std::filesystem::last_write_time(dir_ + "/profiles/a.mobileconfig"), old_time);
 }
 
+TEST_F(LayoutTest, AnUnchangedRebuildLeavesTheDirectoryItselfAlone) {
+  const std::string out = dir_ + "/out";
+  ASSERT_TRUE(write_layout(out, sample()).ok());
+  struct stat before, after;
+  ASSERT_EQ(::stat(out.c_str(), &before), 0);
+  auto stats = write_layout(out, sample());
+  ASSERT_TRUE(stats.ok()) << stats.error().format();
+  ASSERT_EQ(::stat(out.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);  // not exchanged
+  EXPECT_EQ(entries(dir_), std::vector<std::string>{"out"});
+  // A changed file makes it a new directory, with the unchanged files still the same inodes.
+  ASSERT_EQ(::stat((out + "/commands/raw/a.install.plist").c_str(), &before), 0);
+  std::vector<Artifact> changed = sample();
+  changed[0].bytes = "profile-new";
+  Manifest m;
+  m.generator = "cmdm test";
+  changed.pop_back();
+  list_files(m, changed);
+  changed.push_back({"manifest.json", write_manifest(m)});
+  ASSERT_TRUE(write_layout(out, changed).ok());
+  ASSERT_EQ(::stat((out + "/commands/raw/a.install.plist").c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);
+  EXPECT_EQ(*read_file(out + "/profiles/a.mobileconfig"), "profile-new");
+}
+
 TEST_F(LayoutTest, RewritesOnlyChangedFiles) {
   ASSERT_TRUE(write_layout(dir_, sample("x")).ok());
   auto stats = write_layout(dir_, sample("y"));
