@@ -490,8 +490,14 @@ Status LayoutWriter::Impl::locate(const std::string& out_dir) {
   out_.reset(fd);
   out_tree_ = std::make_unique<DirTree>(out_.get());
   commit_ = Commit::kFileByFile;
-  // Swapping OUT moves it away from under anyone inside it; never do that to ".".
-  if (last == "." || last == "..") return Ok{};
+  // Swapping OUT moves it away from under anyone inside it; never do that to the current
+  // directory, however it is named ("." or "../out" from inside out).
+  struct stat cwd_st, here_st;
+  if (last == "." || last == ".." ||
+      (::stat(".", &cwd_st) == 0 && ::fstat(out_.get(), &here_st) == 0 &&
+       cwd_st.st_dev == here_st.st_dev && cwd_st.st_ino == here_st.st_ino)) {
+    return Ok{};
+  }
   char* real = ::realpath(path.c_str(), nullptr);
   if (real == nullptr) return Ok{};
   std::filesystem::path resolved(real);

@@ -53,8 +53,9 @@ struct WriteStats {
 //  - OUT present: the staging directory receives hard links to OUT's unchanged files and to
 //    everything in OUT this build does not own, and is exchanged with OUT in one rename
 //    (renameat2 RENAME_EXCHANGE, renamex_np RENAME_SWAP); the old tree is then deleted;
-//  - where that cannot be done (OUT is "." or a mount point, the file system cannot exchange,
-//    a file cannot be linked) new files are renamed into OUT one by one, manifest.json last.
+//  - where that cannot be done (OUT is the current directory or a mount point, the file system
+//    cannot exchange, a file cannot be linked) new files are renamed into OUT one by one,
+//    manifest.json last.
 // Inside OUT nothing is followed: each directory is opened relative to its parent with
 // O_NOFOLLOW, and a symbolic link where cmdm needs a directory is replaced (when swapping) or
 // refused. Files the previous OUT/manifest.json lists and this build does not produce are

@@ -362,6 +362,23 @@ TEST_F(LayoutTest, WritesIntoTheCurrentDirectoryFileByFile) {
             (std::vector<std::string>{"commands", "manifest.json", "profiles", "self"}));
 }
 
+TEST_F(LayoutTest, NeverSwapsTheCurrentDirectoryHoweverItIsNamed) {
+  const std::string out = dir_ + "/out";
+  ASSERT_TRUE(write_layout(out, sample("x")).ok());
+  struct stat before, after;
+  ASSERT_EQ(::stat(out.c_str(), &before), 0);
+  std::string cwd = std::filesystem::current_path();
+  std::filesystem::current_path(out);
+  auto stats = write_layout("../out", sample("y"));
+  auto bundle = write_file_in("../out", "bundle.cmdm", "b");
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(stats.ok()) << stats.error().format();
+  ASSERT_TRUE(bundle.ok()) << bundle.error().format();
+  ASSERT_EQ(::stat(out.c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino);
+  EXPECT_EQ(*read_file(out + "/profiles/a.mobileconfig"), "profile-y");
+}
+
 TEST_F(LayoutTest, FileByFileRefusesALinkWhereItNeedsADirectory) {
   const std::string out = dir_ + "/out";
   ASSERT_EQ(::mkdir(out.c_str(), 0777), 0);
