@@ -1,12 +1,38 @@
 // cmdm's entry point: hand the arguments to the subcommand table.
+#include <signal.h>
+#include <unistd.h>
+
 #include <exception>
 #include <iostream>
 
 #include "cli/command.h"
+#include "plist/file_io.h"
+
+namespace {
+
+// SIGTERM (CI cancel, `timeout`) and SIGINT (Ctrl-C): while a writer has files on disk to finish
+// or undo, it stops at its next check and cleans up; otherwise nothing needs undoing and the
+// process ends here. Either way the exit status is 128 + the signal, as a shell reports it.
+extern "C" void on_stop_signal(int sig) {
+  if (!cmdm::defer_interrupt(sig)) ::_exit(128 + sig);
+}
+
+void handle_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocked read or open returns EINTR and sees the flag
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  handle_stop_signals();
   try {
     int code = cmdm::cli::run_main(cmdm::cli::Args(argv + 1, argv + argc));
+    if (int sig = cmdm::interrupt_signal()) return 128 + sig;
     // A report that could not be written (a full disk, a closed pipe) is an I/O error.
     std::cout.flush();
     if (!std::cout) {

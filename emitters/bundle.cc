@@ -2,14 +2,21 @@
 // every length is checked against what remains before it is used.
 #include "emitters/bundle.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "emitters/layout.h"
+#include "emitters/sha256_stream.h"
+#include "plist/file_io.h"
 #include "plist/hash.h"
 
 namespace cmdm::emitters {
@@ -28,7 +35,6 @@ void put_u32(std::string& out, std::uint32_t v) {
 void put_u64(std::string& out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
-
 
 // A cursor over untrusted bytes: every read checks the remaining length first.
 class Cursor {
@@ -72,7 +78,8 @@ Result<std::string> write_bundle(const std::vector<Artifact>& artifacts) {
     }
   }
   if (!manifest) {
-    return Error::make(ExitCode::kInternal, std::string(kBundleFileName), "no manifest.json to bundle");
+    return Error::make(ExitCode::kInternal, std::string(kBundleFileName),
+                       "no manifest.json to bundle");
   }
   std::sort(sorted.begin(), sorted.end(),
             [](const Artifact* a, const Artifact* b) { return a->path < b->path; });
@@ -131,19 +138,111 @@ Result<std::string> write_bundle(const std::vector<Artifact>& artifacts) {
   return out;
 }
 
-Result<std::vector<Artifact>> read_bundle(std::string_view bytes, std::string_view file_name,
-                                          const BundleLimits& limits) {
-  auto bad = [&](const std::string& message) {
-    return Error::make(ExitCode::kDataError, std::string(file_name), message);
+namespace {
+
+// Where the bundle's bytes come from: a descriptor read in pieces, or bytes in memory.
+class Input {
+ public:
+  explicit Input(int fd) : fd_(fd) {}
+  explicit Input(std::string_view bytes) : bytes_(bytes) {}
+  // Up to `n` bytes into `buf`; 0 at the end; -1 with errno on a read error.
+  long read(char* buf, std::size_t n) {
+    if (fd_ < 0) {
+      std::size_t k = std::min(n, bytes_.size());
+      std::memcpy(buf, bytes_.data(), k);
+      bytes_.remove_prefix(k);
+      return static_cast<long>(k);
+    }
+    for (;;) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r < 0 && errno == EINTR && interrupt_signal() == 0) continue;
+      return static_cast<long>(r);
+    }
+  }
+  // The total size when it is known up front (a regular file, bytes in memory).
+  std::optional<std::uint64_t> known_size() const {
+    if (fd_ < 0) return bytes_.size();
+    struct stat st;
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode))
+      return static_cast<std::uint64_t>(st.st_size);
+    return std::nullopt;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string_view bytes_;
+};
+
+using ZstdDctx = std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)>;
+
+// The largest zstd window accepted: the writer's level 9 uses at most 2^22 bytes, so a frame
+// asking for more is not ours, and the decoder's memory stays small whatever the frame says.
+constexpr int kMaxWindowLog = 23;
+
+// Reads a bundle: the header, then the payload decompressed on demand, in order, never holding
+// more than one piece of it. Every length is checked against what remains before it is used.
+class Reader {
+ public:
+  Reader(Input& in, std::string_view file_name, const BundleLimits& limits)
+      : in_(in), name_(file_name), limits_(limits), dctx_(ZSTD_createDCtx(), ZSTD_freeDCtx) {}
+
+  Status run(BundleSink& sink);
+
+ private:
+  struct Entry {
+    std::string path;
+    std::uint64_t size = 0;
+    std::string digest;  // 32 raw bytes
   };
-  Cursor header(bytes);
+
+  Error bad(const std::string& message) const {
+    return Error::make(ExitCode::kDataError, std::string(name_), message);
+  }
+  std::uint64_t ratio() const { return std::max<std::uint64_t>(1, limits_.max_ratio); }
+  Status read_header();
+  Status fill_input();
+  Status read_payload(char* dst, std::size_t n);
+  template <typename T>
+  Status read_le(T* out);
+  Status read_table();
+  Status check_manifest(std::string_view bytes);
+  Status stream_entry(const Entry& e, BundleSink& sink, std::string* keep);
+  Status finish();
+
+  Input& in_;
+  std::string_view name_;
+  const BundleLimits& limits_;
+  ZstdDctx dctx_;
+  std::uint64_t payload_size_ = 0;
+  std::uint64_t payload_read_ = 0;  // handed out of the decompressor
+  std::uint64_t input_read_ = 0;    // bundle bytes read, header included
+  std::string in_buf_;
+  ZSTD_inBuffer zin_{nullptr, 0, 0};
+  std::string out_buf_;
+  std::size_t out_pos_ = 0, out_end_ = 0;
+  bool frame_done_ = false;
+  std::vector<Entry> entries_;
+};
+
+Status Reader::read_header() {
+  char header[kHeaderBytes];
+  std::size_t got = 0;
+  while (got < kHeaderBytes) {
+    long n = in_.read(header + got, kHeaderBytes - got);
+    if (n < 0)
+      return Error::make(ExitCode::kIoError, std::string(name_),
+                         std::string("cannot read: ") + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  input_read_ = got;
+  Cursor c(std::string_view(header, got));
   std::string_view magic;
-  if (!header.read(kBundleMagic.size(), &magic) || magic != kBundleMagic) {
+  if (!c.read(kBundleMagic.size(), &magic) || magic != kBundleMagic) {
     return bad("not a cmdm bundle (no CMDMBNDL header)");
   }
   std::uint32_t version = 0, flags = 0;
-  std::uint64_t payload_size = 0;
-  if (!header.read_le(&version) || !header.read_le(&flags) || !header.read_le(&payload_size)) {
+  if (!c.read_le(&version) || !c.read_le(&flags) || !c.read_le(&payload_size_)) {
     return bad("truncated bundle header");
   }
   if (version != kBundleVersion) {
@@ -151,87 +250,276 @@ Result<std::vector<Artifact>> read_bundle(std::string_view bytes, std::string_vi
                std::to_string(kBundleVersion) + ")");
   }
   if (flags != 0) return bad("unknown bundle flags " + std::to_string(flags));
-  if (payload_size > limits.max_payload_bytes) {
-    return bad("bundle payload of " + std::to_string(payload_size) + " bytes exceeds the limit of " +
-               std::to_string(limits.max_payload_bytes));
+  if (payload_size_ > limits_.max_payload_bytes) {
+    return bad("bundle payload of " + std::to_string(payload_size_) +
+               " bytes exceeds the limit of " + std::to_string(limits_.max_payload_bytes) +
+               " (--max-bytes)");
   }
-  std::string_view frame = bytes.substr(kHeaderBytes);
-  std::size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
-  if (ZSTD_isError(frame_size)) return bad("corrupt zstd data: " + std::string(ZSTD_getErrorName(frame_size)));
-  if (frame_size != frame.size()) return bad("unexpected bytes after the zstd frame");
-  unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
-  if (content != payload_size) return bad("zstd frame size does not match the header");
-  std::string payload(static_cast<std::size_t>(payload_size), '\0');
-  std::size_t n = ZSTD_decompress(payload.data(), payload.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n)) return bad("corrupt zstd data: " + std::string(ZSTD_getErrorName(n)));
-  if (n != payload_size) return bad("zstd data is shorter than the header says");
+  if (std::optional<std::uint64_t> size = in_.known_size();
+      size && payload_size_ / ratio() > *size) {
+    return bad("bundle of " + std::to_string(*size) + " bytes would unpack to " +
+               std::to_string(payload_size_) + " bytes, more than " +
+               std::to_string(limits_.max_ratio) + " times its size (--max-ratio)");
+  }
+  if (!dctx_) return Error::make(ExitCode::kInternal, std::string(name_), "zstd: out of memory");
+  ZSTD_DCtx_setParameter(dctx_.get(), ZSTD_d_windowLogMax, kMaxWindowLog);
+  in_buf_.resize(ZSTD_DStreamInSize());
+  out_buf_.resize(ZSTD_DStreamOutSize());
+  return Ok{};
+}
 
-  Cursor c(payload);
+Status Reader::fill_input() {
+  long n = in_.read(in_buf_.data(), in_buf_.size());
+  if (n < 0) {
+    if (errno == EINTR) return interrupted_error(std::string(name_));
+    return Error::make(ExitCode::kIoError, std::string(name_),
+                       std::string("cannot read: ") + std::strerror(errno));
+  }
+  if (n == 0) return bad("zstd data is shorter than the header says");
+  zin_ = {in_buf_.data(), static_cast<std::size_t>(n), 0};
+  // The first bytes of the frame say how much it holds: it must be what the header says.
+  if (input_read_ == kHeaderBytes) {
+    unsigned long long content =
+        ZSTD_getFrameContentSize(in_buf_.data(), static_cast<std::size_t>(n));
+    if (content != payload_size_) return bad("zstd frame size does not match the header");
+  }
+  input_read_ += static_cast<std::uint64_t>(n);
+  return Ok{};
+}
+
+// Copies the next `n` payload bytes to `dst`, decompressing as needed.
+Status Reader::read_payload(char* dst, std::size_t n) {
+  while (n > 0) {
+    if (out_pos_ == out_end_) {
+      if (frame_done_) return bad("zstd data is shorter than the header says");
+      if (zin_.pos == zin_.size) {
+        if (Status s = fill_input(); !s) return s;
+      }
+      ZSTD_outBuffer zout{out_buf_.data(), out_buf_.size(), 0};
+      std::size_t rc = ZSTD_decompressStream(dctx_.get(), &zout, &zin_);
+      if (ZSTD_isError(rc)) return bad("corrupt zstd data: " + std::string(ZSTD_getErrorName(rc)));
+      frame_done_ = rc == 0;
+      out_pos_ = 0;
+      out_end_ = zout.pos;
+      payload_read_ += zout.pos;
+      if (payload_read_ > payload_size_) return bad("zstd data is longer than the header says");
+      // Bytes out per byte in so far, for input whose size is not known up front (a pipe).
+      if (payload_read_ / ratio() > input_read_) {
+        return bad("bundle unpacks to more than " + std::to_string(limits_.max_ratio) +
+                   " times its size (--max-ratio)");
+      }
+      continue;
+    }
+    std::size_t k = std::min(n, out_end_ - out_pos_);
+    std::memcpy(dst, out_buf_.data() + out_pos_, k);
+    out_pos_ += k;
+    dst += k;
+    n -= k;
+  }
+  return Ok{};
+}
+
+template <typename T>
+Status Reader::read_le(T* out) {
+  unsigned char b[sizeof(T)];
+  if (Status s = read_payload(reinterpret_cast<char*>(b), sizeof b); !s) return s;
+  T v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<T>(b[i]) << (8 * i));
+  *out = v;
+  return Ok{};
+}
+
+Status Reader::read_table() {
   std::uint32_t count = 0;
-  if (!c.read_le(&count)) return bad("truncated entry table");
+  if (!read_le(&count)) return bad("truncated entry table");
   if (count == 0) return bad("bundle has no entries");
-  if (count > limits.max_entries) return bad("too many entries (" + std::to_string(count) + ")");
+  if (count > limits_.max_entries) return bad("too many entries (" + std::to_string(count) + ")");
   // Each entry takes at least 2 + 1 + 8 + 32 bytes of table, so a huge count fails here cheaply.
-  if (static_cast<std::uint64_t>(count) * 43 > c.remaining()) return bad("truncated entry table");
-  struct Entry {
-    std::string_view path;
-    std::uint64_t size;
-    std::string_view digest;
-  };
-  std::vector<Entry> entries;
-  entries.reserve(count);
+  std::uint64_t left = payload_size_ - 4;
+  if (static_cast<std::uint64_t>(count) * 43 > left) return bad("truncated entry table");
+  entries_.reserve(count);
   std::uint64_t data_total = 0;
-  std::set<std::string_view> seen;
+  std::set<std::string> seen;
   for (std::uint32_t i = 0; i < count; ++i) {
     std::uint16_t path_len = 0;
-    Entry e{};
-    if (!c.read_le(&path_len) || !c.read(path_len, &e.path) || !c.read_le(&e.size) ||
-        !c.read(32, &e.digest)) {
+    Entry e;
+    if (!read_le(&path_len) || 2u + path_len + 8u + 32u > left) return bad("truncated entry table");
+    e.path.resize(path_len);
+    e.digest.resize(32);
+    if (!read_payload(e.path.data(), path_len) || !read_le(&e.size) ||
+        !read_payload(e.digest.data(), 32)) {
       return bad("truncated entry table");
     }
+    left -= 2u + path_len + 8u + 32u;
     if (Status s = check_relative_path(e.path); !s) {
       return bad("entry " + std::to_string(i) + ": " + s.error().diagnostics[0].message);
     }
-    if (!seen.insert(e.path).second) return bad("entry '" + std::string(e.path) + "' appears twice");
-    if (e.size > payload_size - data_total) return bad("entry '" + std::string(e.path) + "' is larger than the bundle");
+    if (!seen.insert(e.path).second) return bad("entry '" + e.path + "' appears twice");
+    if (e.size > left - data_total) return bad("entry '" + e.path + "' is larger than the bundle");
     data_total += e.size;
-    entries.push_back(e);
+    entries_.push_back(std::move(e));
   }
-  if (data_total != c.remaining()) {
+  if (data_total != left) {
     return bad("entry sizes add up to " + std::to_string(data_total) + " bytes but " +
-               std::to_string(c.remaining()) + " follow the table");
+               std::to_string(left) + " follow the table");
   }
-  if (entries[0].path != "manifest.json") return bad("first entry is not manifest.json");
+  if (entries_[0].path != "manifest.json") return bad("first entry is not manifest.json");
+  if (entries_[0].size > kMaxInputFileBytes) return bad("manifest.json is larger than 64 MiB");
+  return Ok{};
+}
 
-  std::vector<Artifact> out;
-  out.reserve(entries.size());
-  for (const Entry& e : entries) {
-    std::string_view data;
-    if (!c.read(static_cast<std::size_t>(e.size), &data)) return bad("truncated data");
-    auto md = plist::sha256(data);
-    if (std::string_view(reinterpret_cast<const char*>(md.data()), md.size()) != e.digest) {
-      return bad("SHA-256 mismatch for '" + std::string(e.path) + "'");
-    }
-    out.push_back({std::string(e.path), std::string(data)});
-  }
-
-  Result<Manifest> manifest = read_manifest(out[0].bytes, std::string(file_name) + ":manifest.json");
+// The manifest must list exactly the other entries, with their sizes and hashes.
+Status Reader::check_manifest(std::string_view bytes) {
+  Result<Manifest> manifest = read_manifest(bytes, std::string(name_) + ":manifest.json");
   if (!manifest) return manifest.error();
   std::vector<Manifest::File> listed = manifest->files;
   std::sort(listed.begin(), listed.end(),
             [](const Manifest::File& a, const Manifest::File& b) { return a.path < b.path; });
-  if (listed.size() != out.size() - 1) {
+  std::vector<const Entry*> held;
+  for (std::size_t i = 1; i < entries_.size(); ++i) held.push_back(&entries_[i]);
+  std::sort(held.begin(), held.end(),
+            [](const Entry* a, const Entry* b) { return a->path < b->path; });
+  if (listed.size() != held.size()) {
     return bad("manifest lists " + std::to_string(listed.size()) + " files but the bundle holds " +
-               std::to_string(out.size() - 1));
+               std::to_string(held.size()));
   }
   for (std::size_t i = 0; i < listed.size(); ++i) {
-    const Artifact& a = out[i + 1];
-    if (listed[i].path != a.path || listed[i].size != a.bytes.size() ||
-        listed[i].sha256 != plist::sha256_hex(a.bytes)) {
-      return bad("manifest does not match entry '" + a.path + "'");
+    const Entry& e = *held[i];
+    const auto* md = reinterpret_cast<const std::uint8_t*>(e.digest.data());
+    if (listed[i].path != e.path || listed[i].size != e.size ||
+        listed[i].sha256 != plist::hex(md, e.digest.size())) {
+      return bad("manifest does not match entry '" + e.path + "'");
     }
   }
-  return out;
+  return Ok{};
+}
+
+// Passes one entry's bytes to the sink in pieces and checks its SHA-256 at the end. `keep`, when
+// given, also receives the bytes (the manifest, checked before any other entry is passed on).
+Status Reader::stream_entry(const Entry& e, BundleSink& sink, std::string* keep) {
+  Sha256Stream hash;
+  char buf[128 * 1024];
+  if (keep) keep->reserve(static_cast<std::size_t>(e.size));
+  if (!keep) {
+    if (Status s = sink.begin_entry(e.path, e.size); !s) return s;
+  }
+  for (std::uint64_t left = e.size; left > 0;) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof buf));
+    if (Status s = read_payload(buf, n); !s) return s;
+    hash.update(std::string_view(buf, n));
+    if (keep) {
+      keep->append(buf, n);
+    } else if (Status s = sink.append(std::string_view(buf, n)); !s) {
+      return s;
+    }
+    left -= n;
+  }
+  auto md = hash.finish();
+  if (std::string_view(reinterpret_cast<const char*>(md.data()), md.size()) != e.digest) {
+    return bad("SHA-256 mismatch for '" + e.path + "'");
+  }
+  return keep ? Ok{} : sink.end_entry();
+}
+
+// The frame must end exactly where the payload does, and the file with it.
+Status Reader::finish() {
+  if (!frame_done_) {
+    ZSTD_outBuffer zout{out_buf_.data(), out_buf_.size(), 0};
+    for (;;) {
+      if (zin_.pos == zin_.size) {
+        if (Status s = fill_input(); !s) return bad("zstd frame is not complete");
+      }
+      std::size_t rc = ZSTD_decompressStream(dctx_.get(), &zout, &zin_);
+      if (ZSTD_isError(rc)) return bad("corrupt zstd data: " + std::string(ZSTD_getErrorName(rc)));
+      if (zout.pos != 0) return bad("zstd data is longer than the header says");
+      if (rc == 0) break;
+    }
+  }
+  char extra;
+  if (zin_.pos != zin_.size || in_.read(&extra, 1) != 0)
+    return bad("unexpected bytes after the zstd frame");
+  return Ok{};
+}
+
+Status Reader::run(BundleSink& sink) {
+  if (Status s = read_header(); !s) return s;
+  if (Status s = read_table(); !s) return s;
+  std::string manifest;
+  if (Status s = stream_entry(entries_[0], sink, &manifest); !s) return s;
+  if (Status s = check_manifest(manifest); !s) return s;
+  if (Status s = sink.begin_entry(entries_[0].path, entries_[0].size); !s) return s;
+  if (Status s = sink.append(manifest); !s) return s;
+  if (Status s = sink.end_entry(); !s) return s;
+  manifest = std::string();
+  for (std::size_t i = 1; i < entries_.size(); ++i) {
+    if (Status s = stream_entry(entries_[i], sink, nullptr); !s) return s;
+  }
+  return finish();
+}
+
+// Collects entries in memory.
+class MemorySink : public BundleSink {
+ public:
+  Status begin_entry(std::string_view path, std::uint64_t size) override {
+    out.push_back({std::string(path), {}});
+    out.back().bytes.reserve(static_cast<std::size_t>(size));
+    return Ok{};
+  }
+  Status append(std::string_view bytes) override {
+    out.back().bytes.append(bytes);
+    return Ok{};
+  }
+  Status end_entry() override { return Ok{}; }
+  std::vector<Artifact> out;
+};
+
+// Streams entries into a LayoutWriter.
+class LayoutSink : public BundleSink {
+ public:
+  explicit LayoutSink(LayoutWriter& writer) : writer_(writer) {}
+  Status begin_entry(std::string_view path, std::uint64_t) override {
+    return writer_.begin_file(path);
+  }
+  Status append(std::string_view bytes) override { return writer_.append(bytes); }
+  Status end_entry() override { return writer_.end_file(); }
+
+ private:
+  LayoutWriter& writer_;
+};
+
+}  // namespace
+
+Status read_bundle(int fd, std::string_view file_name, const BundleLimits& limits,
+                   BundleSink& sink) {
+  Input in(fd);
+  return Reader(in, file_name, limits).run(sink);
+}
+
+Result<std::vector<Artifact>> read_bundle(std::string_view bytes, std::string_view file_name,
+                                          const BundleLimits& limits) {
+  Input in(bytes);
+  MemorySink sink;
+  if (Status s = Reader(in, file_name, limits).run(sink); !s) return s.error();
+  return std::move(sink.out);
+}
+
+Result<WriteStats> unpack_bundle(const std::string& bundle_path, const std::string& out_dir,
+                                 const BundleLimits& limits) {
+  Result<int> fd = open_for_reading(bundle_path);
+  if (!fd) return fd.error();
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd != 0) ::close(fd);
+    }
+  } closer{*fd};
+  Result<std::unique_ptr<LayoutWriter>> writer = LayoutWriter::open(out_dir);
+  if (!writer) return writer.error();
+  LayoutSink sink(**writer);
+  if (Status s = read_bundle(*fd, bundle_path == "-" ? "<stdin>" : bundle_path, limits, sink); !s) {
+    return s.error();
+  }
+  return (*writer)->commit();
 }
 
 }  // namespace cmdm::emitters

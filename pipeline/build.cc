@@ -5,8 +5,6 @@
 // on `jobs` threads and gathered in source order: the output does not depend on `jobs`.
 #include "pipeline/build.h"
 
-#include <boost/algorithm/string/case_conv.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -272,7 +270,7 @@ class NameRegistry {
     std::vector<std::string> names;
     bool clash = false;
     for (const emitters::Part& p : entry.parts) {
-      std::string name = boost::algorithm::to_lower_copy(emitters::file_name_for(p.identifier));
+      std::string name = emitters::fold_case(emitters::file_name_for(p.identifier));
       if (taken_.count(name) || std::find(names.begin(), names.end(), name) != names.end()) {
         Diagnostic d;
         d.file = entry.path;
@@ -347,6 +345,9 @@ Result<BuildOutput> gather(std::vector<SourceResult> results, const BuildOptions
   }
   if (!all_errors.empty()) return Error(worst, std::move(all_errors));
   out.skipped_code = worst;
+  // The identifier check above keeps every path distinct on a case-insensitive volume; this is
+  // the layout's own guard over everything that will be written.
+  if (Status s = emitters::check_case_collisions(out.artifacts); !s) return s.error();
   emitters::list_files(out.manifest, out.artifacts);
   out.artifacts.push_back({"manifest.json", emitters::write_manifest(out.manifest)});
   return out;
@@ -405,22 +406,16 @@ Result<BuildRun> run_build(const std::vector<std::string>& source_args, const st
     Result<std::string> bytes = emitters::write_bundle(run.output.artifacts);
     if (!bytes) return bytes.error();
     run.bundle_bytes = bytes->size();
-    std::string path = out_dir + "/" + std::string(emitters::kBundleFileName);
-    Result<std::string> old = read_file(path);
-    if (!old.ok() || *old != *bytes) {
-      if (Status s = write_file_atomic(path, *bytes); !s) return s.error();
-      run.bundle_written = true;
-    }
+    Result<bool> written = emitters::write_file_in(out_dir, emitters::kBundleFileName, *bytes);
+    if (!written) return written.error();
+    run.bundle_written = *written;
   }
   return run;
 }
 
-Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir) {
-  Result<std::string> bytes = read_file(bundle_path);
-  if (!bytes) return bytes.error();
-  Result<std::vector<emitters::Artifact>> artifacts = emitters::read_bundle(*bytes, bundle_path);
-  if (!artifacts) return artifacts.error();
-  return emitters::write_layout(out_dir, *artifacts);
+Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir,
+                                      const emitters::BundleLimits& limits) {
+  return emitters::unpack_bundle(bundle_path, out_dir, limits);
 }
 
 }  // namespace cmdm::pipeline

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compiler/compiler.h"
+#include "emitters/bundle.h"
 #include "emitters/layout.h"
 #include "emitters/manifest.h"
 #include "emitters/targets.h"
@@ -95,7 +96,8 @@ struct BuildRun {
 Result<BuildRun> run_build(const std::vector<std::string>& source_args, const std::string& out_dir,
                            bool bundle, const BuildOptions& options);
 
-// Unpacks a bundle into `out_dir` (incrementally, atomically).
-Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir);
+// Unpacks a bundle into `out_dir` (incrementally, atomically), within `limits`.
+Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir,
+                                      const emitters::BundleLimits& limits = {});
 
 }  // namespace cmdm::pipeline

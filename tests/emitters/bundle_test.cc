@@ -1,8 +1,17 @@
 #include "emitters/bundle.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "plist/file_io.h"
+#include "plist/hash.h"
 
 namespace cmdm::emitters {
 namespace {
@@ -40,9 +49,7 @@ TEST(Bundle, SameArtifactsGiveTheSameBytes) {
   EXPECT_EQ(*write_bundle(a), *write_bundle(b));
 }
 
-TEST(Bundle, RefusesABundleWithoutManifest) {
-  EXPECT_FALSE(write_bundle({{"a", "b"}}).ok());
-}
+TEST(Bundle, RefusesABundleWithoutManifest) { EXPECT_FALSE(write_bundle({{"a", "b"}}).ok()); }
 
 TEST(Bundle, RefusesWrongMagicVersionAndTruncation) {
   std::string good = *write_bundle(sample());
@@ -103,7 +110,8 @@ std::string frame(const std::string& payload, std::uint64_t declared) {
   return out + z;
 }
 
-std::string entry(const std::string& path, std::uint64_t size, const std::string& digest = std::string(32, '\0')) {
+std::string entry(const std::string& path, std::uint64_t size,
+                  const std::string& digest = std::string(32, '\0')) {
   std::string e;
   put_le(e, path.size(), 2);
   e += path;
@@ -150,6 +158,141 @@ TEST(Bundle, RefusesDuplicateEntries) {
   payload += entry("manifest.json", 0);
   auto r = read_bundle(frame(payload, payload.size()));
   ASSERT_FALSE(r.ok());
+}
+
+// A build output whose one profile is `size` zero bytes: a bundle of it is tiny.
+std::vector<Artifact> with_zeros(std::size_t size) {
+  std::vector<Artifact> a = {{"profiles/z.mobileconfig", std::string(size, '\0')}};
+  Manifest m;
+  m.generator = "cmdm test";
+  list_files(m, a);
+  a.push_back({"manifest.json", write_manifest(m)});
+  return a;
+}
+
+class BundleFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cmdm-bundle-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string save(const std::string& bytes) {
+    std::string path = dir_ + "/bundle.cmdm";
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST(Bundle, RefusesABundleThatUnpacksToMoreThanTheRatio) {
+  std::string bomb = *write_bundle(with_zeros(16 * 1024 * 1024));
+  ASSERT_LT(bomb.size(), 16u * 1024);
+  auto r = read_bundle(bomb);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().diagnostics[0].message.find("more than 1000 times its size (--max-ratio)"),
+            std::string::npos)
+      << r.error().diagnostics[0].message;
+  BundleLimits generous;
+  generous.max_ratio = 1'000'000;
+  EXPECT_TRUE(read_bundle(bomb, "b", generous).ok());
+}
+
+// Counts what a sink receives without keeping it.
+class CountingSink : public BundleSink {
+ public:
+  Status begin_entry(std::string_view, std::uint64_t) override { return Ok{}; }
+  Status append(std::string_view bytes) override {
+    received += bytes.size();
+    return Ok{};
+  }
+  Status end_entry() override { return Ok{}; }
+  std::uint64_t received = 0;
+};
+
+TEST(Bundle, RefusesABombFromAPipeBeforeUnpackingIt) {
+  std::string bomb = *write_bundle(with_zeros(64 * 1024 * 1024));
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::thread feeder([&] {
+    write_all(fds[1], bomb);
+    ::close(fds[1]);
+  });
+  CountingSink sink;
+  Status s = read_bundle(fds[0], "pipe", BundleLimits{}, sink);
+  ::close(fds[0]);
+  feeder.join();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().diagnostics[0].message,
+            "bundle unpacks to more than 1000 times its size (--max-ratio)");
+  EXPECT_LT(sink.received, 1000u * bomb.size());
+}
+
+TEST_F(BundleFileTest, UnpacksAnEntryFarLargerThanTheMemoryItMayUse) {
+#if defined(__SANITIZE_ADDRESS__) || !defined(__linux__)
+  GTEST_SKIP() << "address-space limits need Linux and no sanitizer";
+#else
+  constexpr std::size_t kEntry = 128 * 1024 * 1024;
+  const std::string path = save(*write_bundle(with_zeros(kEntry)));
+  const std::string out = dir_ + "/out";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child may map 48 MiB more than it has now: less than half the entry.
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    std::uint64_t kb = 0;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmSize:", 0) == 0) kb = std::stoull(line.substr(7));
+    }
+    struct rlimit lim {};
+    lim.rlim_cur = lim.rlim_max = (kb + 48 * 1024) * 1024;
+    if (kb == 0 || ::setrlimit(RLIMIT_AS, &lim) != 0) ::_exit(3);
+    BundleLimits limits;
+    limits.max_ratio = 1'000'000;
+    auto stats = unpack_bundle(path, out, limits);
+    ::_exit(stats.ok() ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(std::filesystem::file_size(out + "/profiles/z.mobileconfig"), kEntry);
+#endif
+}
+
+TEST_F(BundleFileTest, AFailedUnpackLeavesTheDirectoryAsItWas) {
+  const std::string out = dir_ + "/out";
+  ASSERT_TRUE(unpack_bundle(save(*write_bundle(sample())), out).ok());
+  // Another build's bundle, whose last entry (sorted: profiles/b.mobileconfig) is damaged: the
+  // damage shows only once the entries before it were streamed to disk.
+  std::vector<Artifact> next = {{"profiles/b.mobileconfig", "next build"},
+                                {"commands/raw/a.install.plist", "<plist/>"},
+                                {"profiles/a.mobileconfig", "next a"}};
+  Manifest m;
+  list_files(m, next);
+  next.push_back({"manifest.json", write_manifest(m)});
+  // Frame the payload by hand: the table and manifest promise "next build" for the last entry,
+  // the bytes say "NEXT build".
+  std::string payload;
+  put_le(payload, next.size(), 4);
+  std::vector<const Artifact*> order = {&next[3], &next[1], &next[2], &next[0]};
+  for (const Artifact* a : order) {
+    put_le(payload, a->path.size(), 2);
+    payload += a->path;
+    put_le(payload, a->bytes.size(), 8);
+    auto md = plist::sha256(a->bytes);
+    payload.append(reinterpret_cast<const char*>(md.data()), md.size());
+  }
+  for (const Artifact* a : order) payload += a == &next[0] ? std::string("NEXT build") : a->bytes;
+  std::string bundle = frame(payload, payload.size());
+  auto failed = unpack_bundle(save(bundle), out);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().diagnostics[0].message,
+            "SHA-256 mismatch for 'profiles/b.mobileconfig'");
+  EXPECT_EQ(*read_file(out + "/profiles/a.mobileconfig"), "");
+  EXPECT_EQ(*read_file(out + "/profiles/b.mobileconfig"), std::string(5000, 'b'));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), {}), 2);  // out, bundle.cmdm
 }
 
 }  // namespace
