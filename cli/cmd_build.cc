@@ -157,9 +157,9 @@ std::optional<int> to_build_options(const BuildArgs& a, const po::variables_map&
   build.signing_time = *epoch;
   build.local_allowed = a.local.local_allowed();
   if (std::string dir = schemas_dir(a.schemas); !dir.empty()) {
-    Result<optimizer::Schema> schema = pipeline::load_schema_facts(dir);
+    Result<optimizer::SchemaFacts> schema = pipeline::load_schema_facts(dir);
     if (!schema) return report(schema.error());
-    build.schema = std::make_shared<const optimizer::Schema>(std::move(schema.value()));
+    build.schema = std::make_shared<const optimizer::SchemaFacts>(std::move(schema.value()));
   }
   build.generator = "cmdm " CMDM_VERSION;
   build.fresh_command_uuids = a.command_uuid == "fresh";

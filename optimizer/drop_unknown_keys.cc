@@ -20,7 +20,7 @@ class DropUnknownKeys final : public Pass {
       const std::string* type_ptr = payload.get_string("PayloadType");
       // A copy: erasing entries below moves the string the pointer refers to.
       const std::string type = type_ptr ? *type_ptr : "";
-      if (!type_ptr || context.schema->kind(type) != Schema::Kind::kClosed) continue;
+      if (!type_ptr || context.schema->kind(type) != SchemaFacts::Kind::kClosed) continue;
       std::vector<plist::DictEntry>& entries = payload.as_dict().entries();
       std::erase_if(entries, [&](const plist::DictEntry& e) {
         return !is_common_payload_key(e.key) && !context.schema->knows_key(type, e.key);

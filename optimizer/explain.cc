@@ -182,7 +182,7 @@ Status measure_splits(const plist::Value& profile, const OptimizeOptions& option
     Result<Split> s = split(profile, o);
     if (!s) return s.error();
     Explanation::SplitAtLevel at{level, s->parts.size(), {}};
-    for (const Part& p : s->parts) {
+    for (const SplitPart& p : s->parts) {
       if (p.optimized.fits) continue;
       std::string holds;
       for (const PartPayload& pp : p.payloads)

@@ -53,7 +53,7 @@ Status compare_dict(const plist::Dict& before, const plist::Dict& after, const p
 }  // namespace
 
 Status check_invariants(const plist::Value& original, const plist::Value& current, Level level,
-                        const Schema* schema, bool mdm_target, std::string_view pass) {
+                        const SchemaFacts* schema, bool mdm_target, std::string_view pass) {
   plist::KeyPath root;
   if (!original.is_dict()) {
     if (!(original == current)) return broken(pass, root, "changed a profile that is not a dict");
@@ -96,7 +96,7 @@ Status check_invariants(const plist::Value& original, const plist::Value& curren
     }
     if (!q.is_dict()) return broken(pass, path, "a payload is no longer a dict");
     const std::string* type = p.get_string("PayloadType");
-    const bool closed = schema && type && schema->kind(*type) == Schema::Kind::kClosed;
+    const bool closed = schema && type && schema->kind(*type) == SchemaFacts::Kind::kClosed;
     auto may_drop = [&](std::string_view key) {
       if (safe && in(key, std::begin(kCosmeticPayloadKeys), std::end(kCosmeticPayloadKeys))) return true;
       return aggressive && closed && !is_common_payload_key(key) && !schema->knows_key(*type, key);

@@ -13,6 +13,6 @@ namespace cmdm::optimizer {
 // every remaining value equal (payload UUIDs may be shortened at aggressive), and only the keys the
 // level may drop gone. Otherwise an internal Error that names `pass` and the key path.
 Status check_invariants(const plist::Value& original, const plist::Value& current, Level level,
-                        const Schema* schema, bool mdm_target, std::string_view pass);
+                        const SchemaFacts* schema, bool mdm_target, std::string_view pass);
 
 }  // namespace cmdm::optimizer

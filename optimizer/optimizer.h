@@ -26,7 +26,7 @@ using emitters::parse_level;
 struct PassContext {
   Level level = Level::kLossless;
   const emitters::Target* target = nullptr;
-  const Schema* schema = nullptr;  // null: no schema given
+  const SchemaFacts* schema = nullptr;  // null: no schema given
   std::size_t limit = 0;           // the limit being aimed at (0 = none)
 };
 
@@ -56,7 +56,7 @@ struct OptimizeOptions {
   std::size_t limit = 0;                     // overrides the target's limit when not 0
   std::vector<std::string> enable;           // --pass ID: run these too, whatever their level
   std::vector<std::string> disable;          // --no-pass ID: never run these
-  const Schema* schema = nullptr;
+  const SchemaFacts* schema = nullptr;
   // Check the invariants (optimizer/invariants.h) after every pass; tests turn it on.
   bool validate_each_pass = false;
   int max_rounds = 8;

@@ -3,24 +3,24 @@
 
 namespace cmdm::optimizer {
 
-Schema::Kind Schema::kind(std::string_view payload_type) const {
+SchemaFacts::Kind SchemaFacts::kind(std::string_view payload_type) const {
   auto it = types_.find(payload_type);
   if (it == types_.end()) return Kind::kUnknown;
   return it->second.open ? Kind::kOpen : Kind::kClosed;
 }
 
-bool Schema::knows_key(std::string_view payload_type, std::string_view key) const {
+bool SchemaFacts::knows_key(std::string_view payload_type, std::string_view key) const {
   if (common_keys_.count(key)) return true;
   auto it = types_.find(payload_type);
   return it != types_.end() && (it->second.open || it->second.keys.count(std::string(key)));
 }
 
-bool Schema::macos_multiple(std::string_view payload_type) const {
+bool SchemaFacts::macos_multiple(std::string_view payload_type) const {
   auto it = types_.find(payload_type);
   return it != types_.end() && it->second.macos_multiple;
 }
 
-bool Schema::macos_manual_install(std::string_view payload_type) const {
+bool SchemaFacts::macos_manual_install(std::string_view payload_type) const {
   auto it = types_.find(payload_type);
   return it == types_.end() || it->second.macos_manual_install;
 }

@@ -12,7 +12,7 @@
 
 namespace cmdm::optimizer {
 
-class Schema {
+class SchemaFacts {
  public:
   enum class Kind {
     kUnknown,  // the schema does not describe this PayloadType (an app's preference domain, ...)

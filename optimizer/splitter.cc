@@ -44,19 +44,19 @@ const std::vector<MergeableType>& mergeable_types() {
   return kTable;
 }
 
-const MergeableType* find_mergeable(std::string_view type, const Schema* schema) {
+const MergeableType* find_mergeable(std::string_view type, const SchemaFacts* schema) {
   for (const MergeableType& m : mergeable_types()) {
     if (!m.payload_type.empty() && m.payload_type == type) return &m;
   }
   // An app's domain: reverse-DNS, not Apple's, and not a type the schema describes.
   const bool app_domain = type.find('.') != std::string_view::npos &&
                           !type.starts_with("com.apple.") &&
-                          (!schema || schema->kind(type) == Schema::Kind::kUnknown);
+                          (!schema || schema->kind(type) == SchemaFacts::Kind::kUnknown);
   return app_domain ? &mergeable_types().back() : nullptr;
 }
 
 bool Split::all_fit() const {
-  return std::all_of(parts.begin(), parts.end(), [](const Part& p) { return p.optimized.fits; });
+  return std::all_of(parts.begin(), parts.end(), [](const SplitPart& p) { return p.optimized.fits; });
 }
 
 namespace {
@@ -524,7 +524,7 @@ Status Packer::measure_divided(std::size_t index, std::vector<Unit>* units) {
 
 }  // namespace
 
-std::string mdm_only_type(const std::vector<PartPayload>& payloads, const Schema* schema) {
+std::string mdm_only_type(const std::vector<PartPayload>& payloads, const SchemaFacts* schema) {
   if (schema == nullptr) return "";
   for (const PartPayload& p : payloads) {
     if (!schema->macos_manual_install(p.type)) return p.type;
@@ -558,7 +558,7 @@ Split unsplit(const plist::Value& profile, Optimized whole, const std::string& w
   out.identifier = id ? *id : "";
   out.uuid = uuid ? *uuid : "";
   out.whole_fits = whole.fits;
-  Part part;
+  SplitPart part;
   part.identifier = out.identifier;
   part.uuid = out.uuid;
   part.payloads = source_payloads(profile.get("PayloadContent"));
@@ -766,8 +766,8 @@ Result<std::vector<Bin>> pack(Packer& packer, const std::vector<std::unique_ptr<
 
 // The part for a bin: named from its content, optimized and measured for real, and checked against
 // the plan (the encoded XML must count exactly what the plan said; binary only less).
-Result<Part> name_part(Packer& packer, const Bin& bin, const SplitOptions& options) {
-  Part part;
+Result<SplitPart> name_part(Packer& packer, const Bin& bin, const SplitOptions& options) {
+  SplitPart part;
   std::vector<std::string> labels;
   for (const Unit* u : bin.units) labels.push_back(u->label);
   std::sort(labels.begin(), labels.end());
@@ -839,25 +839,25 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
       profile.get_string("PayloadIdentifier") ? *profile.get_string("PayloadIdentifier") : "";
   out.uuid = profile.get_string("PayloadUUID") ? *profile.get_string("PayloadUUID") : "";
   for (const Bin& bin : *bins) {
-    Result<Part> part = name_part(packer, bin, options);
+    Result<SplitPart> part = name_part(packer, bin, options);
     if (!part) return part.error();
     out.parts.push_back(std::move(part.value()));
   }
   // Parts in the order of their first payload in the source, so output reads like the source.
-  auto first = [&](const Part& p) {
+  auto first = [&](const SplitPart& p) {
     std::size_t best = SIZE_MAX;
     for (const PartPayload& pp : p.payloads) best = std::min(best, pp.origin_index);
     return best;
   };
   std::stable_sort(out.parts.begin(), out.parts.end(),
-                   [&](const Part& a, const Part& b) { return first(a) < first(b); });
+                   [&](const SplitPart& a, const SplitPart& b) { return first(a) < first(b); });
   out.work = packer.work();
   return out;
 }
 
 plist::Array merge_back(const Split& split) {
   std::map<std::size_t, plist::Value> merged;  // by position in the source
-  for (const Part& part : split.parts) {
+  for (const SplitPart& part : split.parts) {
     const plist::Value* content = part.optimized.profile.get("PayloadContent");
     if (!content || !content->is_array()) continue;
     for (std::size_t i = 0; i < content->as_array().size() && i < part.payloads.size(); ++i) {

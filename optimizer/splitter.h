@@ -25,7 +25,7 @@ struct MergeableType {
 const std::vector<MergeableType>& mergeable_types();
 // The row for a payload type, or nullptr. App preference domains (types the schema does not know
 // and that are not com.apple.*) take the app-domain row.
-const MergeableType* find_mergeable(std::string_view payload_type, const Schema* schema);
+const MergeableType* find_mergeable(std::string_view payload_type, const SchemaFacts* schema);
 
 
 // One payload of a part: a whole source payload, or a piece of one (some of its keys or entries).
@@ -38,7 +38,7 @@ struct PartPayload {
   bool piece = false;
 };
 
-struct Part {
+struct SplitPart {
   std::string identifier;  // "<profile id>.<suffix>", or the profile's own when not split
   std::string uuid;
   std::vector<PartPayload> payloads;
@@ -56,7 +56,7 @@ struct Split {
   std::string identifier;  // the source profile's
   std::string uuid;
   bool whole_fits = false;       // no split needed
-  std::vector<Part> parts;       // one part with the source's identity unless it really divides
+  std::vector<SplitPart> parts;       // one part with the source's identity unless it really divides
   std::size_t work = 0;          // work units spent (SplitOptions::work_budget)
   bool all_fit() const;  // every part fits the limit
 };
@@ -77,7 +77,7 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options);
 // The first payload type of `part` that macOS installs only through an MDM according to `schema`
 // (`allowmanualinstall: false`), or empty: every type may be installed locally, or there is no
 // schema to tell. Such a part is never routed `local`.
-std::string mdm_only_type(const std::vector<PartPayload>& payloads, const Schema* schema);
+std::string mdm_only_type(const std::vector<PartPayload>& payloads, const SchemaFacts* schema);
 
 // Merges parts' payloads back by the OS's rule for their types (whole payloads as they are; pieces
 // of one payload united key by key, entry by entry), in source order. Used to check a split.

@@ -145,7 +145,7 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
     return e;
   }
   std::vector<ReadyPart> parts;
-  for (optimizer::Part& p : split->parts) {
+  for (optimizer::SplitPart& p : split->parts) {
     ReadyPart part;
     part.identifier = p.identifier;
     part.uuid = p.uuid;

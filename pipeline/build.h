@@ -37,7 +37,7 @@ struct BuildOptions {
   bool local_allowed = false;
   // Apple's schema facts (`--schemas`), or null: tells which payload types only an MDM may install
   // (never routed `local`) and, at --level aggressive, which keys a payload type does not know.
-  std::shared_ptr<const optimizer::Schema> schema;
+  std::shared_ptr<const optimizer::SchemaFacts> schema;
   // Template variables and facts (pipeline/context.h).
   compiler::Context context;
   // Signing (`--sign-key/--sign-cert` or `--sign-p12`): null means unsigned output. The policy

@@ -22,7 +22,7 @@ void count_parts(const plist::Value& profile, const CheckOptions& options, Check
   }
   const emitters::Target& target = *options.optimize.target;
   row.parts = split->parts.size();
-  for (const optimizer::Part& p : split->parts) {
+  for (const optimizer::SplitPart& p : split->parts) {
     RouteDecision decision = route_part(
         target,
         {.size = p.optimized.command_size,

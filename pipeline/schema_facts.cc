@@ -15,7 +15,7 @@ namespace {
 // identify things outside the profile, do not mention one.
 // Depth-limited: the schemas share subkey lists through YAML aliases, and a few of those lists
 // contain themselves (recursive structures such as nested dictionaries).
-void collect_references(const compiler::SchemaKeyList* keys, optimizer::Schema& out,
+void collect_references(const compiler::SchemaKeyList* keys, optimizer::SchemaFacts& out,
                         int depth = 0) {
   if (keys == nullptr || depth > 16) return;
   for (const compiler::SchemaKey& k : *keys) {
@@ -30,7 +30,7 @@ void collect_references(const compiler::SchemaKeyList* keys, optimizer::Schema& 
 
 }  // namespace
 
-Result<optimizer::Schema> load_schema_facts(const std::string& dir) {
+Result<optimizer::SchemaFacts> load_schema_facts(const std::string& dir) {
   Result<std::shared_ptr<compiler::Schema>> opened = compiler::Schema::open(dir);
   if (!opened) return opened.error();
   const compiler::Schema& full = **opened;
@@ -38,7 +38,7 @@ Result<optimizer::Schema> load_schema_facts(const std::string& dir) {
   if (std::vector<Diagnostic> errors = full.load_errors(); !errors.empty()) {
     return Error(ExitCode::kDataError, std::move(errors.front()));
   }
-  optimizer::Schema facts;
+  optimizer::SchemaFacts facts;
   for (const std::string& type_name : full.payload_types()) {
     const compiler::PayloadSchema* p = full.find(type_name);
     if (p == nullptr) continue;
@@ -48,7 +48,7 @@ Result<optimizer::Schema> load_schema_facts(const std::string& dir) {
       continue;
     }
     if (type_name == "TopLevel") continue;
-    optimizer::Schema::Type type;
+    optimizer::SchemaFacts::Type type;
     // Custom settings hold other domains' preferences under PayloadContent: its schema lists that
     // one key, but what is inside is open.
     type.open = p->open || type_name == "com.apple.ManagedClient.preferences";

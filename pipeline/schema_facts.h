@@ -12,6 +12,6 @@
 namespace cmdm::pipeline {
 
 // Loads DIR/mdm/profiles/*.yaml (or DIR/*.yaml when DIR is that folder itself).
-Result<optimizer::Schema> load_schema_facts(const std::string& dir);
+Result<optimizer::SchemaFacts> load_schema_facts(const std::string& dir);
 
 }  // namespace cmdm::pipeline

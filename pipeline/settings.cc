@@ -32,9 +32,9 @@ Result<Prepared> prepare(const Settings& settings) {
   // install, and every command must route a part alike.
   std::string dir = settings.schemas.empty() ? settings.default_schemas : settings.schemas;
   if (!dir.empty()) {
-    Result<optimizer::Schema> schema = load_schema_facts(dir);
+    Result<optimizer::SchemaFacts> schema = load_schema_facts(dir);
     if (!schema) return schema.error();
-    p.schema = std::make_shared<const optimizer::Schema>(std::move(schema.value()));
+    p.schema = std::make_shared<const optimizer::SchemaFacts>(std::move(schema.value()));
     p.options.schema = p.schema.get();
   }
   return p;

@@ -22,7 +22,7 @@ struct Settings {
 
 struct Prepared {
   optimizer::OptimizeOptions options;
-  std::shared_ptr<const optimizer::Schema> schema;  // options.schema points here
+  std::shared_ptr<const optimizer::SchemaFacts> schema;  // options.schema points here
 };
 
 // Resolves every name (unknown ones get "did you mean", ExitCode::kUsage) and loads the schema

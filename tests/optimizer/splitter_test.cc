@@ -83,7 +83,7 @@ TEST(Splitter, EveryPartFitsAndCarriesTheProfileSettings) {
   EXPECT_FALSE(s->whole_fits);
   EXPECT_GT(s->parts.size(), 1u);
   std::set<std::string> ids, uuids;
-  for (const Part& part : s->parts) {
+  for (const SplitPart& part : s->parts) {
     EXPECT_TRUE(part.optimized.fits) << part.optimized.command_size;
     EXPECT_EQ(part.reason, "");
     EXPECT_EQ(part.identifier.rfind("com.example.split.part-", 0), 0u);
@@ -101,7 +101,7 @@ TEST(Splitter, KeepsCertificateWithThePayloadThatUsesIt) {
   payloads[4].as_dict().set("PayloadCertificateUUID", uuid_for(0));
   Result<Split> s = split(profile_of(payloads), options());
   ASSERT_TRUE(s.ok());
-  for (const Part& part : s->parts) {
+  for (const SplitPart& part : s->parts) {
     std::set<std::string> in;
     for (const PartPayload& pp : part.payloads) in.insert(pp.identifier);
     EXPECT_EQ(in.count("com.example.p0"), in.count("com.example.p4"));
@@ -116,7 +116,7 @@ TEST(Splitter, APayloadTooLargeAloneGetsAPartOfItsOwnThatSaysByHowMuch) {
   ASSERT_TRUE(s.ok());
   ASSERT_EQ(s->parts.size(), 2u);
   EXPECT_FALSE(s->all_fit());
-  const Part& big = s->parts[1];
+  const SplitPart& big = s->parts[1];
   EXPECT_FALSE(big.optimized.fits);
   EXPECT_NE(big.reason.find("over the limit of 2000"), std::string::npos) << big.reason;
 }
@@ -124,7 +124,7 @@ TEST(Splitter, APayloadTooLargeAloneGetsAPartOfItsOwnThatSaysByHowMuch) {
 // Privacy preferences: macOS installs them only through an MDM (the schema's
 // allowmanualinstall: false), so no option makes an oversized one `local`.
 TEST(Splitter, AnMdmOnlyPayloadTooLargeAloneIsNamedAsSuch) {
-  Result<Schema> schema = pipeline::load_schema_facts(std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema");
+  Result<SchemaFacts> schema = pipeline::load_schema_facts(std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema");
   ASSERT_TRUE(schema.ok()) << schema.error().format();
   Dict tcc;
   tcc.set("PayloadType", "com.apple.TCC.configuration-profile-policy");
@@ -149,7 +149,7 @@ TEST(Splitter, AnMdmOnlyPayloadTooLargeAloneIsNamedAsSuch) {
   Result<Split> s = split(p, o);
   ASSERT_TRUE(s.ok()) << s.error().format();
   bool found = false;
-  for (const Part& part : s->parts) {
+  for (const SplitPart& part : s->parts) {
     if (part.optimized.fits) continue;
     found = true;
     EXPECT_EQ(mdm_only_type(part.payloads, &schema.value()),
@@ -160,7 +160,7 @@ TEST(Splitter, AnMdmOnlyPayloadTooLargeAloneIsNamedAsSuch) {
   o.optimize.schema = nullptr;
   Result<Split> unknown = split(p, o);
   ASSERT_TRUE(unknown.ok());
-  for (const Part& part : unknown->parts) EXPECT_EQ(mdm_only_type(part.payloads, nullptr), "");
+  for (const SplitPart& part : unknown->parts) EXPECT_EQ(mdm_only_type(part.payloads, nullptr), "");
 }
 
 TEST(Splitter, DividesCustomSettingsByKeyWhenOneDomainCannotFit) {
@@ -183,7 +183,7 @@ TEST(Splitter, DividesCustomSettingsByKeyWhenOneDomainCannotFit) {
   ASSERT_TRUE(s.ok()) << s.error().format();
   EXPECT_GT(s->parts.size(), 1u);
   EXPECT_TRUE(s->all_fit());
-  for (const Part& part : s->parts) EXPECT_TRUE(part.payloads.at(0).piece);
+  for (const SplitPart& part : s->parts) EXPECT_TRUE(part.payloads.at(0).piece);
   EXPECT_EQ(Value(merge_back(*s)), *p.get("PayloadContent"));
 }
 
@@ -195,11 +195,11 @@ TEST(Splitter, AddingAPayloadLeavesTheOtherPartsIdentityUnchanged) {
   Result<Split> after = split(profile_of(payloads), options());
   ASSERT_TRUE(before.ok() && after.ok());
   std::map<std::string, std::string> ids;
-  for (const Part& p : after->parts) ids[p.identifier] = p.uuid;
+  for (const SplitPart& p : after->parts) ids[p.identifier] = p.uuid;
   std::size_t kept = 0;
-  for (const Part& p : before->parts) {
+  for (const SplitPart& p : before->parts) {
     bool unrelated = true;
-    for (const Part& q : after->parts) {
+    for (const SplitPart& q : after->parts) {
       for (const PartPayload& pp : q.payloads) {
         if (pp.identifier == "com.example.p20") {
           for (const PartPayload& mine : p.payloads) {
@@ -329,7 +329,7 @@ Value app_domain(int keys) {
 void expect_planned_sizes_exact(const Split& s, const SplitOptions& o) {
   OptimizeOptions xml = o.optimize;
   xml.disable.emplace_back("binary-plist");
-  for (const Part& part : s.parts) {
+  for (const SplitPart& part : s.parts) {
     EXPECT_EQ(part.optimized.command_size, o.optimize.target->command_size(part.optimized.bytes));
     // A source that stays one part is the whole profile as optimized; nothing was planned.
     if (part.optimized.encoding.format == Encoding::Format::kXml || s.parts.size() == 1) {
@@ -364,7 +364,7 @@ TEST(Splitter, PlannedSizeOfEveryPartEqualsTheEncodedPart) {
         ASSERT_TRUE(s.ok()) << s.error().format();
         EXPECT_GT(s->parts.size(), 1u) << target->name;
         expect_planned_sizes_exact(*s, o);
-        for (const Part& part : s->parts) EXPECT_EQ(part.optimized.fits, part.reason.empty());
+        for (const SplitPart& part : s->parts) EXPECT_EQ(part.optimized.fits, part.reason.empty());
       }
     }
   }
@@ -430,7 +430,7 @@ TEST(Splitter, PartAndPieceUuidsAreVersion5WithTheRfcVariant) {
     EXPECT_EQ(u[14], '5') << u;
     EXPECT_NE(std::string("89AB").find(u[19]), std::string::npos) << u;
   };
-  for (const Part& part : s->parts) {
+  for (const SplitPart& part : s->parts) {
     check(part.uuid);
     for (const Value& p : part.optimized.profile.get("PayloadContent")->as_array())
       check(*p.get_string("PayloadUUID"));
@@ -486,7 +486,7 @@ TEST(SplitterCorpus, MergingThePartsBackGivesTheOriginalPayloadsAndReportsDelive
       whole += s->whole_fits;
       // Only what cannot fit alone leaves the MDM route: such a part holds one source payload (or
       // payloads that refer to each other, which must travel together).
-      for (const Part& part : s->parts) {
+      for (const SplitPart& part : s->parts) {
         if (part.optimized.fits) continue;
         std::set<std::size_t> origins;
         for (const PartPayload& pp : part.payloads) origins.insert(pp.origin_index);

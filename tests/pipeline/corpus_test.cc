@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 using optimizer::Level;
 using optimizer::OptimizeOptions;
 using optimizer::Optimized;
-using optimizer::Schema;
+using optimizer::SchemaFacts;
 namespace testing = optimizer::testing;
 
 std::string shared_dir() {
@@ -53,7 +53,7 @@ struct Totals {
   std::size_t profiles = 0, fit = 0, bytes_in = 0, bytes_out = 0;
 };
 
-Totals run_level(const std::vector<fs::path>& files, Level level, const Schema* schema) {
+Totals run_level(const std::vector<fs::path>& files, Level level, const SchemaFacts* schema) {
   Totals t;
   for (const fs::path& file : files) {
     Result<std::string> bytes = read_file(file.string());
@@ -117,7 +117,7 @@ TEST_F(Corpus, EveryLevelFitsAtLeastAsManyAsThePythonReferenceInNoMoreBytes) {
 TEST_F(Corpus, AggressiveWithTheAppleSchemaDoesNoWorse) {
   fs::path dir = fs::path(shared_dir()) / "apple-device-management";
   if (!fs::exists(dir)) GTEST_SKIP() << "no schema at " << dir;
-  Result<optimizer::Schema> schema = load_schema_facts(dir.string());
+  Result<optimizer::SchemaFacts> schema = load_schema_facts(dir.string());
   ASSERT_TRUE(schema.ok()) << schema.error().format();
   Totals without = run_level(files_, Level::kAggressive, nullptr);
   Totals with = run_level(files_, Level::kAggressive, &schema.value());

@@ -21,11 +21,11 @@ namespace fs = std::filesystem;
 std::string fixture() { return std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema"; }
 
 TEST(Schema, TellsClosedOpenAndUnknownTypesApart) {
-  Result<optimizer::Schema> s = load_schema_facts(fixture());
+  Result<optimizer::SchemaFacts> s = load_schema_facts(fixture());
   ASSERT_TRUE(s.ok()) << s.error().format();
-  EXPECT_EQ(s->kind("com.apple.dnsSettings.managed"), optimizer::Schema::Kind::kClosed);
-  EXPECT_EQ(s->kind("com.apple.ManagedClient.preferences"), optimizer::Schema::Kind::kOpen);
-  EXPECT_EQ(s->kind("com.google.Chrome"), optimizer::Schema::Kind::kUnknown);
+  EXPECT_EQ(s->kind("com.apple.dnsSettings.managed"), optimizer::SchemaFacts::Kind::kClosed);
+  EXPECT_EQ(s->kind("com.apple.ManagedClient.preferences"), optimizer::SchemaFacts::Kind::kOpen);
+  EXPECT_EQ(s->kind("com.google.Chrome"), optimizer::SchemaFacts::Kind::kUnknown);
   EXPECT_TRUE(s->knows_key("com.apple.dnsSettings.managed", "DNSSettings"));
   EXPECT_TRUE(s->knows_key("com.apple.dnsSettings.managed", "PayloadUUID"));
   EXPECT_FALSE(s->knows_key("com.apple.dnsSettings.managed", "Comment"));
@@ -36,13 +36,13 @@ TEST(Schema, TellsClosedOpenAndUnknownTypesApart) {
 }
 
 TEST(Schema, MissingDirectoryIsAnIoError) {
-  Result<optimizer::Schema> s = load_schema_facts("/nonexistent/schema");
+  Result<optimizer::SchemaFacts> s = load_schema_facts("/nonexistent/schema");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ExitCode::kIoError);
 }
 
 TEST(Schema, AggressiveDropsUnknownKeysOfClosedTypesOnly) {
-  Result<optimizer::Schema> s = load_schema_facts(fixture());
+  Result<optimizer::SchemaFacts> s = load_schema_facts(fixture());
   ASSERT_TRUE(s.ok());
   plist::Dict dns;
   dns.set("PayloadType", "com.apple.dnsSettings.managed");
@@ -76,7 +76,7 @@ TEST(Schema, AppleSchemaFindsTheReferenceKeys) {
   const char* env = std::getenv("CMDM_SHARED");
   fs::path dir = fs::path(env ? env : CMDM_SHARED_DIR) / "apple-device-management";
   if (!fs::exists(dir)) GTEST_SKIP() << "no schema at " << dir;
-  Result<optimizer::Schema> s = load_schema_facts(dir.string());
+  Result<optimizer::SchemaFacts> s = load_schema_facts(dir.string());
   ASSERT_TRUE(s.ok()) << s.error().format();
   for (const char* key : {"PayloadCertificateUUID", "PayloadCertificateAnchorUUID",
                           "EncryptCertPayloadUUID", "SMIMESigningCertificateUUID",
@@ -88,8 +88,8 @@ TEST(Schema, AppleSchemaFindsTheReferenceKeys) {
   EXPECT_GE(s->type_count(), 120u);
   EXPECT_TRUE(s->macos_multiple("com.apple.security.pkcs12"));
   EXPECT_FALSE(s->macos_multiple("com.apple.dock"));
-  EXPECT_EQ(s->kind("com.apple.ManagedClient.preferences"), optimizer::Schema::Kind::kOpen);
-  EXPECT_EQ(s->kind("com.apple.dnsSettings.managed"), optimizer::Schema::Kind::kClosed);
+  EXPECT_EQ(s->kind("com.apple.ManagedClient.preferences"), optimizer::SchemaFacts::Kind::kOpen);
+  EXPECT_EQ(s->kind("com.apple.dnsSettings.managed"), optimizer::SchemaFacts::Kind::kClosed);
   EXPECT_TRUE(s->macos_multiple("com.apple.dnsSettings.managed"));
 }
 
