@@ -549,9 +549,8 @@ std::vector<PartPayload> source_payloads(const plist::Value* content) {
 }
 
 // The source as one part with its own identifier and UUID: it fits whole, or it does not divide
-// into more than one part (then it is routed off the MDM whole).
-Split unsplit(const plist::Value& profile, Optimized whole, const std::string& why,
-              const SplitOptions& options) {
+// into more than one part (then the pipeline routes it off the MDM whole).
+Split unsplit(const plist::Value& profile, Optimized whole, const std::string& why) {
   Split out;
   const std::string* id = profile.get_string("PayloadIdentifier");
   const std::string* uuid = profile.get_string("PayloadUUID");
@@ -813,10 +812,9 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
   Result<Optimized> whole = optimize(profile, options.optimize);
   if (!whole) return whole.error();
   const plist::Value* content = profile.get("PayloadContent");
-  if (whole->fits) return unsplit(profile, std::move(whole.value()), "", options);
+  if (whole->fits) return unsplit(profile, std::move(whole.value()), "");
   if (!content || !content->is_array() || content->as_array().empty()) {
-    return unsplit(profile, std::move(whole.value()), "the profile has no payloads to divide",
-                   options);
+    return unsplit(profile, std::move(whole.value()), "the profile has no payloads to divide");
   }
   Result<CountedLength> count = CountedLength::for_target(*options.optimize.target);
   if (!count) return count.error();
@@ -830,7 +828,7 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
   if (!bins) return bins.error();
   // Only a source that really becomes several parts gets part identifiers.
   if (bins->size() == 1) {
-    Split out = unsplit(profile, std::move(whole.value()), "", options);
+    Split out = unsplit(profile, std::move(whole.value()), "");
     out.work = packer.work();
     return out;
   }
