@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace cmdm::fuzz {
@@ -20,6 +21,12 @@ inline void require(bool condition, const char* what) {
   if (condition) return;
   std::fprintf(stderr, "fuzz invariant failed: %s\n", what);
   std::abort();
+}
+
+// The same, with what the failing call said (a diagnostic's text).
+inline void require(bool condition, const char* what, const std::string& detail) {
+  if (!condition) std::fprintf(stderr, "%s\n", detail.c_str());
+  require(condition, what);
 }
 
 }  // namespace cmdm::fuzz

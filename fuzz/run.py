@@ -142,10 +142,17 @@ def make_seeds(shared):
         if suffix in (".json", ".yaml", ".yml"):
             for expr in template_expressions(data.decode("utf-8", errors="replace")):
                 seeds["compiler_template_fuzz"].append(expr.encode() + b"\n")
+    try:
+        import yaml  # PyYAML, when installed: block-style YAML seeds from the plist ones
+    except ImportError:
+        yaml = None
     for value in xml_values:
         try:
             seeds["plist_binary_fuzz"].append(plistlib.dumps(value, fmt=plistlib.FMT_BINARY))
-            seeds["compiler_json_fuzz"].append(json.dumps(plist_to_json(value)).encode())
+            as_json = plist_to_json(value)
+            seeds["compiler_json_fuzz"].append(json.dumps(as_json).encode())
+            if yaml:
+                seeds["compiler_yaml_fuzz"].append(yaml.safe_dump(as_json).encode())
         except (TypeError, ValueError, OverflowError):
             pass
     for manifest in manifests_from_golden():
