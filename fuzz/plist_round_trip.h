@@ -37,15 +37,15 @@ inline bool has_xml_unsafe_text(const plist::Value& value) {
 }
 
 // Deep equality as plist::Value's ==, except that dates may differ by less than `date_tolerance`
-// seconds: binary output keeps microseconds and XML whole seconds (docs/plist.md), so a date read
-// with a finer fraction comes back rounded, by design.
-// `where` receives the key path of the first difference.
+// seconds (at most): binary output keeps microseconds and XML whole seconds (docs/plist.md), so a
+// date read with a finer fraction comes back rounded, by design. `where` receives the key path of
+// the first difference.
 inline bool same_value(const plist::Value& a, const plist::Value& b, double date_tolerance,
                        std::string* where, const std::string& path = "") {
   *where = path.empty() ? "(root)" : path;
   if (a.type() != b.type()) return false;
   if (a.is_date()) {
-    return std::fabs(a.as_date().seconds_since_2001 - b.as_date().seconds_since_2001) <
+    return std::fabs(a.as_date().seconds_since_2001 - b.as_date().seconds_since_2001) <=
            date_tolerance;
   }
   if (a.is_array()) {
