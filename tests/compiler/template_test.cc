@@ -280,5 +280,13 @@ TEST(Template, YamlAliasBombIsRefused) {
   EXPECT_NE(error_text(doc, "bomb.yaml").find("expands to more than"), std::string::npos);
 }
 
+TEST(Template, YamlNestedPastTheParsersOwnLimitSaysHowDeep) {
+  // yaml-cpp refuses this itself, before the builder's 128-level check, with "bad file".
+  std::string doc = "a: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  std::string text = error_text(doc, "deep.yaml");
+  EXPECT_NE(text.find("error: nesting deeper than 128 levels"), std::string::npos) << text;
+  EXPECT_EQ(text.find("bad file"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace cmdm::compiler
