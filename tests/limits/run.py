@@ -115,9 +115,26 @@ def binary_plist_huge_count():
     return body + offsets + trailer
 
 
-def binary_plist_shared_arrays(levels=8, fanout=15):
-    """A valid bplist00 where each array lists the previous one `fanout` times: 45 objects in
-    the file, fanout**levels values once every reference is followed."""
+def binary_plist_many_objects(count):
+    """A valid bplist00 near the 64 MiB input limit: an array of `count` distinct objects, each
+    one byte (true), with 4-byte offsets and references."""
+    body = bytearray(b"bplist00")
+    first = len(body)
+    body += b"\x09" * count
+    array_at = len(body)
+    body += b"\xaf\x13" + struct.pack(">Q", count)  # array, count as an 8-byte integer
+    body += b"".join(struct.pack(">I", i) for i in range(count))
+    table_at = len(body)
+    offsets = [first + i for i in range(count)] + [array_at]
+    body += b"".join(struct.pack(">I", off) for off in offsets)
+    body += struct.pack(">6xBBQQQ", 4, 4, count + 1, count, table_at)
+    return bytes(body)
+
+
+def binary_plist_shared_arrays(levels=8, fanout=14):
+    """A valid bplist00 where each array lists the previous one `fanout` times (at most 14, the
+    count that fits the marker): 9 objects in the file, fanout**levels values once every
+    reference is followed."""
     objects = [b"\x09"]  # object 0: true
     for i in range(1, levels + 1):
         objects.append(bytes([0xA0 | fanout]) + bytes([i - 1]) * fanout)
@@ -147,23 +164,29 @@ CASES = [
     dict(name="inspect-endless-fifo", make=endless_fifo, code=65, stderr="limit",
          expected_failure=True),
     dict(name="inspect-deep-xml-arrays",
-         make=text_file("deep.plist", "<plist><array>" * 1_000_000),
+         make=text_file("deep.plist",
+                        "<plist>" + "<array>" * 1_000_000 + "</array>" * 1_000_000 + "</plist>"),
          code=65, stderr="nesting deeper than 128 levels"),
     dict(name="compile-deep-json-arrays",
          make=text_file("deep.json", "[" * 1_000_000, command="compile"),
          code=65, stderr="deeper than"),
     dict(name="compile-deep-yaml-arrays",
          make=text_file("deep.yaml", "[" * 1_000_000, command="compile"),
-         code=65, stderr="deeper than"),
+         code=65, stderr="nesting deeper than 128 levels"),
     dict(name="compile-yaml-billion-laughs",
          make=text_file("laughs.yaml", billion_laughs_yaml(), command="compile"),
          code=65, stderr="alias"),
     dict(name="inspect-bplist-huge-object-count",
          make=binary_file("count.bplist", binary_plist_huge_count()),
-         code=65, stderr="object count"),
+         code=65, stderr="offset table lies outside the file"),
+    # Memory per object read: 5 million one-byte objects in 43 MiB must fit in the address limit
+    # (a top-level array is not a profile, but inspect describes it and succeeds).
+    dict(name="inspect-bplist-five-million-objects",
+         make=binary_file("many.bplist", binary_plist_many_objects(5_000_000)),
+         code=0, stderr=""),
     dict(name="inspect-bplist-shared-array-bomb",
          make=binary_file("bomb.bplist", binary_plist_shared_arrays()),
-         code=65, stderr="references"),
+         code=65, stderr="shared references expand to more values than the file holds"),
 ]
 
 
