@@ -95,7 +95,7 @@ def zstd_bundle(payload):
     """A whole bundle file, when the zstd command is there to compress it."""
     if not shutil.which("zstd"):
         return None
-    frame = subprocess.run(["zstd", "-q", "-c", "--content-size"], input=payload,
+    frame = subprocess.run(["zstd", "-q", "-c", f"--stream-size={len(payload)}"], input=payload,
                            capture_output=True, check=True).stdout
     return b"CMDMBNDL" + struct.pack("<IIQ", 1, 0, len(payload)) + frame
 
