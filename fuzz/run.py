@@ -211,12 +211,16 @@ def run_target(binary, target, work, args):
 
 
 def summarize(log):
-    """Executions, coverage and corpus size from libFuzzer's output."""
+    """Executions, seconds, coverage (edges, features), corpus size and peak RSS from libFuzzer's
+    output. COV counts instrumented code only: cmdm's libraries and the header-only nlohmann-json,
+    not the shared OpenSSL, pugixml, yaml-cpp, libplist or zstd."""
     runs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", log)
     secs = re.findall(r"Done \d+ runs in (\d+) second", log)
     status = re.findall(r"^#\d+\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/", log, flags=re.M)
     cov, ft, corp = status[-1] if status else ("?", "?", "?")
-    return (runs[-1] if runs else "?"), (secs[-1] if secs else "?"), cov, ft, corp
+    rss = re.findall(r"stat::peak_rss_mb:\s*(\d+)", log)
+    return (runs[-1] if runs else "?"), (secs[-1] if secs else "?"), cov, ft, corp, \
+        (rss[-1] if rss else "?")
 
 
 def main():
@@ -239,7 +243,8 @@ def main():
         parser.error("unknown target(s): " + ", ".join(unknown) + "; known: " + ", ".join(TARGETS))
     seeds = make_seeds(pathlib.Path(args.shared))
     failed = []
-    print(f"{'TARGET':26} {'EXECS':>10} {'SECS':>5} {'COV':>6} {'FT':>7} {'CORPUS':>7}  RESULT")
+    print(f"{'TARGET':26} {'EXECS':>10} {'SECS':>5} {'COV':>6} {'FT':>7} {'CORPUS':>7} "
+          f"{'RSS_MB':>6}  RESULT")
     for target in targets:
         binary = build / "fuzz" / target
         if not binary.exists():
@@ -247,9 +252,10 @@ def main():
             return 2
         write_seeds(work / "seeds" / target, seeds[target])
         code, log, crashes = run_target(binary, target, work, args)
-        runs, secs, cov, ft, corp = summarize(log)
+        runs, secs, cov, ft, corp, rss = summarize(log)
         result = "ok" if code == 0 else f"FAILED (exit {code})"
-        print(f"{target:26} {runs:>10} {secs:>5} {cov:>6} {ft:>7} {corp:>7}  {result}", flush=True)
+        print(f"{target:26} {runs:>10} {secs:>5} {cov:>6} {ft:>7} {corp:>7} {rss:>6}  {result}",
+              flush=True)
         if code != 0:
             failed.append(target)
             for line in log.splitlines():
