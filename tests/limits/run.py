@@ -13,7 +13,7 @@ To add a case, add a row to CASES: a name, a `make` function that writes the inp
 scratch directory and returns the argv after `cmdm` ({input} is the path it made), the expected
 exit code and stderr substring.
 
-usage: run.py --cmdm PATH [--memory-mb 1024] [--timeout 30] [--no-address-limit] [NAME...]
+usage: run.py --cmdm PATH [--memory-mb 1024] [--timeout 30] [--sanitized] [NAME...]
 """
 import argparse
 import os
@@ -197,13 +197,25 @@ def limit_address_space(megabytes):
     return apply
 
 
+def child_environment(args):
+    """A sanitizer build reserves terabytes of address space, so ulimit -v cannot apply; the
+    same memory limit is given to the sanitizer instead: an allocation or resident memory past
+    it aborts with an out-of-memory report."""
+    env = dict(os.environ)
+    if args.sanitized:
+        limit = f"hard_rss_limit_mb={args.memory_mb}:max_allocation_size_mb={args.memory_mb}"
+        env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), limit]))
+    return env
+
+
 def run_case(cmdm, case, args):
     """Returns (passed, description)."""
     with tempfile.TemporaryDirectory(prefix="cmdm-limits-") as scratch:
         argv, cleanup = case["make"](scratch)
-        preexec = None if args.no_address_limit else limit_address_space(args.memory_mb)
+        preexec = None if args.sanitized else limit_address_space(args.memory_mb)
         proc = subprocess.Popen([cmdm] + argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=preexec, cwd=scratch)
+                                stderr=subprocess.PIPE, preexec_fn=preexec, cwd=scratch,
+                                env=child_environment(args))
         try:
             out, err = proc.communicate(timeout=args.timeout)
         except subprocess.TimeoutExpired:
@@ -230,8 +242,8 @@ def main():
     parser.add_argument("--cmdm", required=True)
     parser.add_argument("--memory-mb", type=int, default=1024, help="address-space limit")
     parser.add_argument("--timeout", type=int, default=30, help="seconds per case")
-    parser.add_argument("--no-address-limit", action="store_true",
-                        help="for sanitizer builds, which reserve terabytes of address space")
+    parser.add_argument("--sanitized", action="store_true",
+                        help="cmdm is an ASan build: limit memory through ASAN_OPTIONS, not ulimit")
     parser.add_argument("names", nargs="*", help="run only these cases")
     args = parser.parse_args()
     cases = [c for c in CASES if not args.names or c["name"] in args.names]
