@@ -1,6 +1,7 @@
 # cmdm — the two quick-start commands and a few conveniences.
 #   make demo   install missing Debian packages, build, run cmdm on the bundled examples
 #   make test   install, build, run every test; then again under ASan+UBSan in build-asan/
+#   make fuzz   build the libFuzzer targets with clang in build-fuzz/, run each FUZZ_SECONDS
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CMAKE_FLAGS ?=
@@ -8,7 +9,11 @@ ifeq ($(CI),true)
   CMAKE_FLAGS += -DCMDM_WERROR=ON
 endif
 
-.PHONY: all deps build build-asan demo test test-fast test-asan bench clean golden-regen format format-check
+FUZZ_SECONDS ?= 60
+# The fuzz build compiles the libraries a second time with clang; ccache keeps reruns cheap.
+FUZZ_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+.PHONY: all deps build build-asan build-fuzz demo test test-fast test-asan fuzz bench clean golden-regen format format-check
 
 all: build
 
@@ -27,6 +32,14 @@ build-asan/CMakeCache.txt: | deps
 build-asan: deps build-asan/CMakeCache.txt
 	cmake --build build-asan -j $(JOBS)
 
+# The fuzz targets need clang (libFuzzer); the normal build above does not.
+build-fuzz/CMakeCache.txt: | deps
+	cmake -S . -B build-fuzz -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMDM_FUZZ=ON -DCMDM_STATIC_DEPS=OFF -DCMDM_BENCH=OFF $(FUZZ_LAUNCHER) $(CMAKE_FLAGS)
+
+build-fuzz: deps build-fuzz/CMakeCache.txt
+	cmake --build build-fuzz -j $(JOBS)
+
 demo: build
 	@scripts/demo.sh build/cli/cmdm
 
@@ -37,6 +50,9 @@ test-asan: build-asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E 'bench'
 
 test: test-fast test-asan
+
+fuzz: build-fuzz
+	python3 fuzz/run.py --build build-fuzz --seconds $(FUZZ_SECONDS)
 
 bench: build
 	@bench/run.sh
@@ -51,4 +67,4 @@ golden-regen: build
 	python3 tests/golden/run.py --cmdm build/cli/cmdm --regen testdata/golden/*/
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -1,12 +1,13 @@
 // Loads JSON (nlohmann-json) and YAML (yaml-cpp) sources into the template tree. Both map onto
 // the plist model: {"$data": base64} and {"$date": ISO 8601} carry the two types they lack, and
 // directives are dict keys ("cmdm:if", "cmdm:each" with "cmdm:item", "cmdm:value").
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "compiler/template.h"
@@ -515,18 +516,31 @@ Result<TemplateSource> load_json_template(std::shared_ptr<const SourceText> sour
   return finish(source, std::move(builder.root_));
 }
 
+namespace {
+
+Error yaml_error(const SourceText& source, const YAML::Mark& mark, std::string message) {
+  Diagnostic d;
+  d.file = source.name();
+  d.line = mark.line + 1;
+  d.column = mark.column + 1;
+  d.message = std::move(message);
+  d.source_line = std::string(source.line_text(d.line));
+  return Error(ExitCode::kDataError, std::move(d));
+}
+
+}  // namespace
+
 Result<TemplateSource> load_yaml_template(std::shared_ptr<const SourceText> source) {
   YAML::Node doc;
   try {
     doc = YAML::Load(source->text());
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp stops at its own depth limit (2,000) with the message "bad file"; the builder's
+    // limit below is lower, so this is the same error in different words.
+    return yaml_error(*source, e.mark,
+                      "nesting deeper than " + std::to_string(plist::kMaxDepth) + " levels");
   } catch (const YAML::Exception& e) {
-    Diagnostic d;
-    d.file = source->name();
-    d.line = e.mark.line + 1;
-    d.column = e.mark.column + 1;
-    d.message = "malformed YAML: " + e.msg;
-    d.source_line = std::string(source->line_text(d.line));
-    return Error(ExitCode::kDataError, std::move(d));
+    return yaml_error(*source, e.mark, "malformed YAML: " + e.msg);
   }
   if (!doc || doc.IsNull()) return data_error(*source, 0, "empty YAML document");
   YamlBuilder builder(*source);

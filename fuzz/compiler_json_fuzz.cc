@@ -1,0 +1,9 @@
+// JSON sources (nlohmann-json into the template tree, directives, $data/$date, expansion,
+// identity, validation) on arbitrary bytes: a profile or a diagnostic, never a crash.
+#include "fuzz/fuzz_context.h"
+#include "fuzz/fuzz_util.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  cmdm::fuzz::compile_and_validate(cmdm::fuzz::as_text(data, size), "fuzz.json");
+  return 0;
+}
