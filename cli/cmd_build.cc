@@ -92,6 +92,7 @@ struct BuildArgs {
   std::vector<std::string> sources;
   std::string targets, out_dir, level, command_uuid, policy, schemas;
   pipeline::TemplateInputs templates;
+  pipeline::SourceOptions sources_read;
   LocalInstallArgs local;
   unsigned jobs = 1;
 };
@@ -106,6 +107,7 @@ void declare(po::options_description& options, BuildArgs& a) {
        "types are never routed local, and --level aggressive drops keys a type does not know");
   add_local_install_options(options, a.local);
   add_template_options(options, a.templates);
+  add_source_options(options, a.sources_read);
   add_jobs_option(options, a.jobs);
   options.add_options()
       ("bundle", "also write OUT/bundle.cmdm")
@@ -152,6 +154,7 @@ std::optional<int> to_build_options(const BuildArgs& a, const po::variables_map&
   Result<compiler::Context> context = pipeline::make_context(a.templates);
   if (!context) return report("build", context.error());
   build.context = std::move(*context);
+  build.sources = a.sources_read;
   Result<std::optional<std::int64_t>> epoch = source_date_epoch();
   if (!epoch) return report(epoch.error());
   build.signing_time = *epoch;

@@ -169,10 +169,12 @@ int run_check(const Args& args) {
   check.optimize = prepared->options;
   check.local_allowed = local.local_allowed();
   check.context = std::move(*context);
+  check.sources = opt.sources;
   std::vector<Row> rows = pipeline::check(*paths, check);
 
   int status = 0;
   for (const Row& r : rows) {
+    std::cerr << format_diagnostics(r.warnings);
     if (r.error) status = std::max(status, report(*r.error));
     else if (!r.fits) status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
   }

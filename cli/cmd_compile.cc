@@ -18,6 +18,7 @@ namespace {
 struct CompileArgs {
   std::vector<std::string> sources;
   pipeline::TemplateInputs templates;
+  pipeline::SourceOptions sources_read;
   std::string out, style = "pretty", schemas, os;
   bool stable_uuids = false;
 };
@@ -38,6 +39,7 @@ Outputs compile_all(const CompileArgs& a, const std::vector<std::string>& files,
   for (const std::string& file : files) {
     compiler::CompileOptions copts;
     copts.stable_uuids = a.stable_uuids;
+    copts.allow_invalid_signature = a.sources_read.allow_invalid_signature;
     Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, context, copts);
     if (!compiled) {
       out.status = report(compiled.error());
@@ -93,6 +95,7 @@ int run_compile(const Args& args) {
       ("os", po::value(&a.os), "target platform for validation, e.g. macOS:14.0")
       ("sources", po::value(&a.sources), "source files or directories");
   add_template_options(options, a.templates);
+  add_source_options(options, a.sources_read);
   po::positional_options_description positional;
   positional.add("sources", -1);
   po::variables_map vm;

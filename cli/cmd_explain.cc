@@ -61,11 +61,13 @@ void print(const std::string& file, const optimizer::Explanation& ex, const std:
 
 // Explains one file; the exit code it contributes.
 int explain_one(const std::string& file, const pipeline::Prepared& prepared,
-                const compiler::Context& context, const std::string& target) {
+                const compiler::Context& context, const pipeline::SourceOptions& sources,
+                const std::string& target) {
   Result<std::string> bytes = read_file(file);
   if (!bytes) return report(bytes.error());
-  Result<pipeline::Source> source = pipeline::read_source(*bytes, file, context);
+  Result<pipeline::Source> source = pipeline::read_source(*bytes, file, context, sources);
   if (!source) return report(source.error());
+  std::cerr << format_diagnostics(source->warnings);
   optimizer::ExplainInput input;
   input.stored_bytes = source->stored_bytes;
   input.stored_command_size = prepared.options.target->command_size(*bytes);
@@ -102,7 +104,8 @@ int run_explain(const Args& args) {
   int status = 0;
   for (std::size_t i = 0; i < paths->size(); ++i) {
     if (i > 0) std::cout << '\n';
-    status = std::max(status, explain_one((*paths)[i], *prepared, *context, opt.settings.target));
+    status = std::max(
+        status, explain_one((*paths)[i], *prepared, *context, opt.sources, opt.settings.target));
   }
   return status;
 }

@@ -61,11 +61,12 @@ int run_optimize(const Args& args) {
       status = std::max(status, report(bytes.error()));
       continue;
     }
-    Result<pipeline::Source> source = pipeline::read_source(*bytes, file, *context);
+    Result<pipeline::Source> source = pipeline::read_source(*bytes, file, *context, opt.sources);
     if (!source) {
       status = std::max(status, report(source.error()));
       continue;
     }
+    std::cerr << format_diagnostics(source->warnings);
     Result<optimizer::Optimized> r = optimizer::optimize(source->profile, prepared->options);
     if (!r) {
       status = std::max(status, report(r.error()));

@@ -71,6 +71,7 @@ int run_split(const Args& args) {
   build.disable = prepared->options.disable;
   build.schema = prepared->schema;
   build.context = std::move(*context);
+  build.sources = opt.sources;
   build.local_allowed = local.local_allowed();
   build.emit_commands = false;
   build.generator = "cmdm split";

@@ -26,6 +26,7 @@ nlohmann::json to_json(const Diagnostic& d) {
 int run_validate(const Args& args) {
   std::vector<std::string> sources;
   pipeline::TemplateInputs templates;
+  pipeline::SourceOptions sources_read;
   std::string schemas, os;
   bool allow_short = false;
   po::options_description options("validate options");
@@ -36,6 +37,7 @@ int run_validate(const Args& args) {
       ("allow-short-uuids", po::bool_switch(&allow_short), "accept PayloadUUIDs that are not UUIDs")
       ("sources", po::value(&sources), "profiles or directories");
   add_template_options(options, templates);
+  add_source_options(options, sources_read);
   po::positional_options_description positional;
   positional.add("sources", -1);
   po::variables_map vm;
@@ -69,6 +71,7 @@ int run_validate(const Args& args) {
   for (const std::string& file : files) {
     compiler::CompileOptions copts;
     copts.fill_identity = false;
+    copts.allow_invalid_signature = sources_read.allow_invalid_signature;
     Result<compiler::CompiledProfile> compiled = compiler::compile_file(file, *context, copts);
     nlohmann::json j = {{"file", file}};
     if (!compiled) {

@@ -21,6 +21,13 @@ void add_template_options(po::options_description& options, pipeline::TemplateIn
        "template variable NAME=TEXT or NAME:=JSON (repeatable; wins over --vars and --facts)");
 }
 
+void add_source_options(po::options_description& options, pipeline::SourceOptions& sources) {
+  options.add_options()
+      ("allow-invalid-signature", po::bool_switch(&sources.allow_invalid_signature),
+       "read a signed source whose signature does not verify (changed after signing) with a "
+       "warning instead of refusing it");
+}
+
 void add_optimizer_options(po::options_description& options, OptimizerArgs& args,
                            const char* target_help) {
   pipeline::Settings& s = args.settings;
@@ -39,6 +46,7 @@ void add_optimizer_options(po::options_description& options, OptimizerArgs& args
       ("no-pass", po::value(&s.disable)->composing(), "never run this pass (repeatable)")
       ("schemas", po::value(&s.schemas), "Apple device-management schema folder (or CMDM_SCHEMAS)");
   add_template_options(options, args.templates);
+  add_source_options(options, args.sources);
 }
 
 std::string schemas_dir(const std::string& flag) {

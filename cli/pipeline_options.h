@@ -11,6 +11,7 @@
 #include "compiler/schema.h"
 #include "pipeline/context.h"
 #include "pipeline/settings.h"
+#include "pipeline/source.h"
 
 namespace cmdm::cli {
 
@@ -18,13 +19,20 @@ namespace cmdm::cli {
 // pipeline::make_context's: files first, --var last.
 void add_template_options(po::options_description& options, pipeline::TemplateInputs& inputs);
 
+// Adds --allow-invalid-signature, bound to `sources`: every command that reads sources (compile,
+// validate, check, explain, optimize, split, build) takes it, so none reads a signed source that
+// was changed after signing unless asked to.
+void add_source_options(po::options_description& options, pipeline::SourceOptions& sources);
+
 struct OptimizerArgs {
   pipeline::Settings settings;
   pipeline::TemplateInputs templates;
+  pipeline::SourceOptions sources;
 };
 
 // Adds --target (described by `target_help`), --level, --limit (a negative limit is a usage
-// error), --pass, --no-pass, --schemas and the template options, bound to `args`.
+// error), --pass, --no-pass, --schemas, the template options and the source options, bound to
+// `args`.
 void add_optimizer_options(po::options_description& options, OptimizerArgs& args,
                            const char* target_help);
 

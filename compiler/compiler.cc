@@ -52,6 +52,37 @@ SourceFormat detect(std::string_view bytes, std::string_view name) {
   return SourceFormat::kXmlPlist;
 }
 
+// Checks a signed source before its content is used: a source changed after signing must not pass
+// for the signer's work, least of all when the build signs it again with our key. Verification
+// without trust anchors checks the signature and the content digest against the embedded signer
+// certificate. Returns the warnings to keep: unwrap's "dropped" note when valid, an INVALID
+// warning when the caller accepts unverified input.
+Result<std::vector<Diagnostic>> check_signature(std::string_view bytes, const std::string& name,
+                                                const signer::Unwrapped& unwrapped,
+                                                bool allow_invalid) {
+  signer::VerifyOptions vo;
+  vo.file_name = name;
+  Result<signer::VerifyReport> verified = signer::verify(bytes, vo);
+  if (verified) return unwrapped.warnings;
+  std::string why;
+  for (const Diagnostic& d : verified.error().diagnostics) {
+    why += (why.empty() ? "" : "; ") + d.message;
+  }
+  const std::string who =
+      unwrapped.signer.empty() ? std::string("an unknown signer") : unwrapped.signer;
+  const std::string invalid = "the signature (by " + who + ") is INVALID: " + why;
+  if (!allow_invalid) {
+    return Error::make(
+        ExitCode::kDataError, name,
+        invalid + "; refusing the source (--allow-invalid-signature reads it anyway)");
+  }
+  return std::vector<Diagnostic>{
+      Diagnostic{Severity::kWarning, name, 0, 0, "",
+                 invalid + "; read anyway as --allow-invalid-signature asks, and the signature is "
+                           "dropped",
+                 ""}};
+}
+
 bool xml_uses_templates(std::string_view bytes) {
   return bytes.find("{{") != std::string_view::npos ||
          bytes.find("cmdm:") != std::string_view::npos;
@@ -197,10 +228,13 @@ Result<CompiledProfile> compile_bytes(std::string_view bytes, const std::string&
     case SourceFormat::kCmsSigned: {
       Result<signer::Unwrapped> u = signer::unwrap(bytes, name);
       if (!u) return std::move(u.error());
+      Result<std::vector<Diagnostic>> signature =
+          check_signature(bytes, name, *u, options.allow_invalid_signature);
+      if (!signature) return std::move(signature.error());
       Result<CompiledProfile> inner = compile_bytes(u->content, name, context, options);
       if (!inner) return inner;
       inner->format = SourceFormat::kCmsSigned;
-      inner->warnings.insert(inner->warnings.begin(), u->warnings.begin(), u->warnings.end());
+      inner->warnings.insert(inner->warnings.begin(), signature->begin(), signature->end());
       return inner;
     }
     case SourceFormat::kBinaryPlist: {

@@ -52,6 +52,10 @@ struct CompileOptions {
   bool stable_uuids = false;
   // The name diagnostics use for the source; defaults to the path.
   std::string display_name;
+  // A CMS-signed source whose signature or content digest does not check out (it was changed
+  // after signing) is an error by default; with this it is read, with a warning that still says
+  // INVALID (`--allow-invalid-signature`).
+  bool allow_invalid_signature = false;
 };
 
 // A compiled profile: the model, the source it came from (so Value::offset() maps to
@@ -65,7 +69,10 @@ struct CompiledProfile {
 };
 
 // Compiles a source. Template errors and malformed input are ExitCode::kDataError with
-// file:line:col diagnostics; unreadable files ExitCode::kIoError.
+// file:line:col diagnostics; unreadable files ExitCode::kIoError. A CMS-signed source is verified
+// (signature and content digest against its own signer certificate; trust is `cmdm verify --ca`'s
+// business) before its content is read: an invalid one is ExitCode::kDataError unless
+// options.allow_invalid_signature. Either way the signature is dropped, with a warning.
 Result<CompiledProfile> compile_file(const std::string& path, const Context& context,
                                      const CompileOptions& options = {});
 Result<CompiledProfile> compile_bytes(std::string_view bytes, const std::string& name,

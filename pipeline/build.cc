@@ -238,7 +238,7 @@ SourceResult build_one(const Result<SourceInput>& fetched, const BuildOptions& o
   SourceResult result;
   if (!fetched) return fail(result, fetched.error()), result;
   const SourceInput& source = *fetched;
-  Result<Source> read = read_source(source.bytes, source.path, options.context);
+  Result<Source> read = read_source(source.bytes, source.path, options.context, options.sources);
   if (!read) return fail(result, read.error()), result;
   result.warnings = std::move(read->warnings);
   const plist::Value& profile = read->profile;

@@ -40,6 +40,7 @@ struct BuildOptions {
   std::shared_ptr<const optimizer::SchemaFacts> schema;
   // Template variables and facts (pipeline/context.h).
   compiler::Context context;
+  SourceOptions sources;  // how sources are read (`--allow-invalid-signature`)
   // Signing (`--sign-key/--sign-cert` or `--sign-p12`): null means unsigned output. The policy
   // decides per part from measured sizes (pipeline/signing_policy.h).
   const signer::Identity* identity = nullptr;

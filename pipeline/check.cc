@@ -40,8 +40,9 @@ CheckRow check_one(const std::string& file, const CheckOptions& options) {
   Result<std::string> bytes = read_file(file);
   if (!bytes) return row.error = bytes.error(), row;
   row.bytes_in = bytes->size();
-  Result<Source> source = read_source(*bytes, file, options.context);
+  Result<Source> source = read_source(*bytes, file, options.context, options.sources);
   if (!source) return row.error = source.error(), row;
+  row.warnings = std::move(source->warnings);
   const std::string* id = source->profile.get_string("PayloadIdentifier");
   row.identifier = id ? *id : "";
   row.line = source->identifier_line;

@@ -9,6 +9,7 @@
 
 #include "compiler/compiler.h"
 #include "optimizer/optimizer.h"
+#include "pipeline/source.h"
 #include "plist/diagnostic.h"
 
 namespace cmdm::pipeline {
@@ -17,12 +18,14 @@ struct CheckOptions {
   optimizer::OptimizeOptions optimize;  // target, level, limit, passes, schema
   bool local_allowed = false;           // as BuildOptions::local_allowed
   compiler::Context context;
+  SourceOptions sources;  // how sources are read (`--allow-invalid-signature`)
 };
 
 struct CheckRow {
   std::string file;
   std::string identifier;
   std::optional<Error> error;  // the source could not be read or optimized
+  std::vector<Diagnostic> warnings;  // from reading the source (a dropped signature, ...)
   std::size_t bytes_in = 0;    // the source as stored
   std::size_t bytes_out = 0;   // the optimized profile
   std::size_t command_size = 0;

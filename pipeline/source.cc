@@ -31,10 +31,13 @@ Result<std::vector<std::string>> expand_source_paths(const std::vector<std::stri
 }
 
 Result<Source> read_source(std::string_view bytes, const std::string& file_name,
-                           const compiler::Context& context) {
+                           const compiler::Context& context, const SourceOptions& options) {
   Source source;
   source.stored_bytes = bytes.size();
-  Result<compiler::CompiledProfile> compiled = compiler::compile_bytes(bytes, file_name, context);
+  compiler::CompileOptions compile;
+  compile.allow_invalid_signature = options.allow_invalid_signature;
+  Result<compiler::CompiledProfile> compiled =
+      compiler::compile_bytes(bytes, file_name, context, compile);
   if (!compiled) return compiled.error();
   // compile_bytes filled identity, so the top level is a dict with a PayloadIdentifier.
   source.profile = std::move(compiled->profile);

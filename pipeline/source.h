@@ -36,11 +36,20 @@ struct Source {
 // sorted bytewise. Every command that takes sources expands them this way.
 Result<std::vector<std::string>> expand_source_paths(const std::vector<std::string>& args);
 
+// How sources are read; the same for every command (cli/pipeline_options.h declares the options).
+struct SourceOptions {
+  // Read a CMS-signed source whose signature does not verify (changed after signing), with a
+  // warning, instead of refusing it (compiler::CompileOptions::allow_invalid_signature).
+  bool allow_invalid_signature = false;
+};
+
 // Turns source bytes into the profile that every command works on: the top level must be a dict
 // with a PayloadIdentifier; what identity the source lacks (PayloadUUID, PayloadVersion, payload
 // identifiers) is filled as docs/templates.md "Identity" says, so `check` measures exactly what
-// `build` delivers. A complete profile is kept exactly as written.
+// `build` delivers. A complete profile is kept exactly as written. A signed source must verify
+// unless options.allow_invalid_signature (compiler::compile_bytes).
 Result<Source> read_source(std::string_view bytes, const std::string& file_name,
-                           const compiler::Context& context = {});
+                           const compiler::Context& context = {},
+                           const SourceOptions& options = {});
 
 }  // namespace cmdm::pipeline

@@ -110,5 +110,70 @@ TEST(Compile, SignedInputIsUnwrappedOrClearlyRefused) {
   EXPECT_EQ(r.error().code, ExitCode::kDataError);
 }
 
+// The example signed profile (ECDSA P-256, content attached), changed as an attacker would: one
+// character of a string inside the signed content, same length, so the DER stays well-formed.
+std::string signed_example() {
+  Result<std::string> bytes =
+      read_file(std::string(CMDM_SOURCE_DIR) + "/testdata/examples/timeserver-signed.mobileconfig");
+  EXPECT_TRUE(bytes.ok());
+  return bytes.ok() ? *bytes : std::string();
+}
+
+std::string with_changed_content(std::string bytes) {
+  const std::size_t at = bytes.find("time.example.com");
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos) bytes[at] = 'T';
+  return bytes;
+}
+
+TEST(CompileSigned, AnIntactSignatureIsDroppedWithANote) {
+  auto r = compile_bytes(signed_example(), "signed.mobileconfig", Context());
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  EXPECT_EQ(r->format, SourceFormat::kCmsSigned);
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].message.find("is dropped"), std::string::npos);
+  EXPECT_EQ(r->warnings[0].message.find("INVALID"), std::string::npos);
+}
+
+TEST(CompileSigned, ContentChangedAfterSigningIsRefusedAsInvalid) {
+  auto r =
+      compile_bytes(with_changed_content(signed_example()), "tampered.mobileconfig", Context());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ExitCode::kDataError);
+  const std::string text = r.error().format();
+  EXPECT_NE(text.find("tampered.mobileconfig: error: the signature (by "), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("is INVALID: content digest mismatch"), std::string::npos) << text;
+  EXPECT_NE(text.find("--allow-invalid-signature"), std::string::npos) << text;
+}
+
+TEST(CompileSigned, AChangedSignatureIsRefusedAsInvalid) {
+  // The file ends with the ECDSA signature's last INTEGER; changing its last byte keeps the DER
+  // well-formed and the content intact, so only the signature check can notice.
+  std::string bytes = signed_example();
+  ASSERT_FALSE(bytes.empty());
+  bytes.back() = static_cast<char>(bytes.back() ^ 0x01);
+  auto r = compile_bytes(bytes, "resigned.mobileconfig", Context());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ExitCode::kDataError);
+  EXPECT_NE(r.error().format().find("INVALID: the signature is invalid"), std::string::npos)
+      << r.error().format();
+}
+
+TEST(CompileSigned, AllowInvalidSignatureReadsTheChangedContentWithAnInvalidWarning) {
+  CompileOptions options;
+  options.allow_invalid_signature = true;
+  auto r = compile_bytes(with_changed_content(signed_example()), "tampered.mobileconfig", Context(),
+                         options);
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  const plist::Value* content = r->profile.get("PayloadContent");
+  ASSERT_TRUE(content && content->is_array());
+  EXPECT_EQ(*content->as_array()[0].get_string("timeServer"), "Time.example.com");
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_EQ(r->warnings[0].severity, Severity::kWarning);
+  EXPECT_NE(r->warnings[0].message.find("is INVALID: content digest mismatch"), std::string::npos)
+      << r->warnings[0].message;
+}
+
 }  // namespace
 }  // namespace cmdm::compiler

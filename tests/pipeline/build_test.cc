@@ -366,6 +366,29 @@ TEST(BuildPipeline, SignsWhenTheSignedProfileFitsAndSaysWhyWhenItDoesNot) {
   EXPECT_EQ(out->manifest.sources[2].policy, SigningPolicy::kPreferSigned);
 }
 
+TEST(BuildPipeline, NeverSignsAgainASourceChangedAfterSigning) {
+  signer::IdentitySource source;
+  source.key = *read_file(kExamples + "keys/test-only-key.pem");
+  source.cert = *read_file(kExamples + "keys/test-only-cert.pem");
+  Result<signer::Identity> identity = signer::load_identity(source);
+  ASSERT_TRUE(identity.ok()) << identity.error().format();
+  std::string tampered = *read_file(kExamples + "timeserver-signed.mobileconfig");
+  tampered[tampered.find("time.example.com")] = 'T';
+  auto options = options_for("nanomdm");
+  options.identity = &*identity;
+  Result<BuildOutput> out = build({{"tampered.mobileconfig", tampered}}, options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ExitCode::kDataError);
+  EXPECT_NE(out.error().format().find("is INVALID: content digest mismatch"), std::string::npos)
+      << out.error().format();
+  // Accepted on request: built (and signed with our key), and the warning still says INVALID.
+  options.sources.allow_invalid_signature = true;
+  out = build({{"tampered.mobileconfig", tampered}}, options);
+  ASSERT_TRUE(out.ok()) << out.error().format();
+  ASSERT_EQ(out->warnings.size(), 1u);
+  EXPECT_NE(out->warnings[0].message.find("INVALID"), std::string::npos);
+}
+
 TEST(BuildPipeline, JamfRefusesSignedParts) {
   signer::IdentitySource source;
   source.key = *read_file(kExamples + "keys/test-only-key.pem");

@@ -60,6 +60,24 @@ TEST(Source, ASignedSourceIsUnwrapped) {
   EXPECT_TRUE(source->was_signed);
 }
 
+TEST(Source, ASignedSourceChangedAfterSigningIsRefusedUnlessAllowed) {
+  Result<std::string> bytes = read_file(kExamples + "timeserver-signed.mobileconfig");
+  ASSERT_TRUE(bytes.ok());
+  std::string tampered = *bytes;
+  tampered[tampered.find("time.example.com")] = 'T';
+  Result<Source> refused = read_source(tampered, "tampered.mobileconfig");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ExitCode::kDataError);
+  EXPECT_NE(refused.error().format().find("INVALID"), std::string::npos);
+  SourceOptions options;
+  options.allow_invalid_signature = true;
+  Result<Source> allowed = read_source(tampered, "tampered.mobileconfig", {}, options);
+  ASSERT_TRUE(allowed.ok()) << allowed.error().format();
+  EXPECT_TRUE(allowed->was_signed);
+  ASSERT_EQ(allowed->warnings.size(), 1u);
+  EXPECT_NE(allowed->warnings[0].message.find("INVALID"), std::string::npos);
+}
+
 TEST(Source, ADirectoryArgumentListsItsSourcesInByteOrder) {
   Result<std::vector<std::string>> paths =
       expand_source_paths({kExamples, kExamples + "safari-homepage.mobileconfig"});
