@@ -17,16 +17,24 @@ std::string template_heavy_xml() {
   std::string s =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n"
       "<key>PayloadIdentifier</key><string>com.example.{{ site }}.bench</string>\n"
-      "<key>PayloadDisplayName</key><string>Bench for {{ site }} ({{ facts.os_version }})</string>\n"
+      "<key>PayloadDisplayName</key><string>Bench for {{ site }} ({{ facts.os_version "
+      "}})</string>\n"
       "<key>PayloadContent</key><array>\n";
   for (int i = 0; i < 10; ++i) {
     std::string n = std::to_string(i);
-    s += "<dict cmdm:if=\"facts.os_version &gt;= '10.13.4' or " + n + " &lt; 5\">\n"
-         "<key>PayloadType</key><string>com.example.pref" + n + "</string>\n"
-         "<key>Name_{{ site }}_" + n + "</key><string>{{ site }}-" + n + "-{{ default(role, 'none') }}</string>\n"
+    s += "<dict cmdm:if=\"facts.os_version &gt;= '10.13.4' or " + n +
+         " &lt; 5\">\n"
+         "<key>PayloadType</key><string>com.example.pref" +
+         n +
+         "</string>\n"
+         "<key>Name_{{ site }}_" +
+         n + "</key><string>{{ site }}-" + n +
+         "-{{ default(role, 'none') }}</string>\n"
          "<key>Count</key><integer>{{ count }}</integer>\n"
          "<key>Ratio</key><real>{{ ratio }}</real>\n"
-         "<key cmdm:if=\"'" + n + "' in enabled\">Enabled</key><true/>\n"
+         "<key cmdm:if=\"'" +
+         n +
+         "' in enabled\">Enabled</key><true/>\n"
          "<key>Teams</key><array><string cmdm:each=\"t in team_ids\">{{ t }}</string></array>\n"
          "<key>Hosts</key><array><dict cmdm:each=\"t in team_ids\" cmdm:if=\"t != 'T0'\">"
          "<key>id</key><string>{{ t }}.{{ site }}</string></dict></array>\n"
@@ -64,8 +72,7 @@ void BM_CompileTemplateHeavyXml(benchmark::State& state) {
 BENCHMARK(BM_CompileTemplateHeavyXml);
 
 void BM_CompileTemplateJson(benchmark::State& state) {
-  std::string src =
-      "{\"PayloadIdentifier\": \"com.example.{{ site }}\", \"PayloadContent\": [";
+  std::string src = "{\"PayloadIdentifier\": \"com.example.{{ site }}\", \"PayloadContent\": [";
   for (int i = 0; i < 10; ++i) {
     if (i) src += ",";
     src += "{\"PayloadType\": \"com.example.p" + std::to_string(i) +
@@ -92,7 +99,8 @@ void BM_ValidateWithSchema(benchmark::State& state) {
     return;
   }
   auto schema = cmdm::compiler::Schema::open(schema_dir());
-  auto r = cmdm::compiler::compile_bytes(template_heavy_xml(), "bench.mobileconfig", bench_context());
+  auto r =
+      cmdm::compiler::compile_bytes(template_heavy_xml(), "bench.mobileconfig", bench_context());
   if (!schema.ok() || !r.ok()) {
     state.SkipWithError("setup failed");
     return;

@@ -32,7 +32,9 @@ cmdm::signer::Identity make_identity(const std::string& alg) {
       " && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key"
       " && openssl req -new -x509 -config c.cnf -key ca.key -subj '/CN=bench CA' -days 30 "
       "-extensions ca -out ca.pem"
-      " && openssl genpkey " + alg + " -out leaf.key"
+      " && openssl genpkey " +
+      alg +
+      " -out leaf.key"
       " && openssl req -new -config c.cnf -key leaf.key -subj '/CN=bench signer' -out leaf.csr"
       " && openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -set_serial 7 -days 30 "
       "-out leaf.pem >/dev/null 2>&1";
@@ -48,8 +50,8 @@ cmdm::signer::Identity make_identity(const std::string& alg) {
 }
 
 const std::string& profile() {
-  static const std::string p = slurp(std::string(CMDM_SOURCE_DIR) +
-                                     "/testdata/signer/restrictions.mobileconfig");
+  static const std::string p =
+      slurp(std::string(CMDM_SOURCE_DIR) + "/testdata/signer/restrictions.mobileconfig");
   return p;
 }
 
@@ -68,8 +70,8 @@ void BM_Sign(benchmark::State& state) {
     auto cms = cmdm::signer::sign(profile(), id);
     benchmark::DoNotOptimize(cms);
   }
-  state.counters["signs/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["signs/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Sign)->Arg(0)->Arg(1);
 
@@ -82,8 +84,8 @@ void BM_Verify(benchmark::State& state) {
     if (!report) state.SkipWithError("verify failed");
     benchmark::DoNotOptimize(report);
   }
-  state.counters["verifies/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                    benchmark::Counter::kIsRate);
+  state.counters["verifies/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Verify)->Arg(0)->Arg(1);
 

@@ -48,7 +48,8 @@ std::string generated_profile(int payloads, bool pretty) {
     s += indent(3) + "<key>PayloadType</key>" + nl + indent(3) +
          "<string>com.apple.ManagedClient.preferences</string>" + nl;
     s += indent(3) + "<key>PayloadUUID</key>" + nl + indent(3) +
-         "<string>3F2B8C1E-5D4A-4E8B-9A7C-" + std::string(12 - n.size(), '0') + n + "</string>" + nl;
+         "<string>3F2B8C1E-5D4A-4E8B-9A7C-" + std::string(12 - n.size(), '0') + n + "</string>" +
+         nl;
     s += indent(3) + "<key>PayloadVersion</key>" + nl + indent(3) + "<integer>1</integer>" + nl;
     s += indent(3) + "<key>Enabled</key>" + nl + indent(3) + "<true/>" + nl;
     s += indent(3) + "<key>Note</key>" + nl + indent(3) +

@@ -1,7 +1,6 @@
 // `cmdm build`: sources in, ready-to-send profiles, MDM command bodies, manifest (and bundle) out.
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
@@ -87,7 +86,6 @@ void print_undeliverable(const pipeline::BuildRun& run) {
   }
 }
 
-
 struct BuildArgs {
   std::vector<std::string> sources;
   std::string targets, out_dir, level, command_uuid, policy, schemas;
@@ -98,30 +96,29 @@ struct BuildArgs {
 };
 
 void declare(po::options_description& options, BuildArgs& a) {
-  options.add_options()
-      ("target,t", po::value(&a.targets)->required(), "targets, comma-separated (`cmdm targets`)")
-      ("output,o", po::value(&a.out_dir)->required(), "output directory")
-      ("level", po::value(&a.level)->default_value("lossless"), "optimizer level")
-      ("schemas", po::value(&a.schemas),
-       "Apple's schema (apple/device-management checkout; default $CMDM_SCHEMAS): MDM-only payload "
-       "types are never routed local, and --level aggressive drops keys a type does not know");
+  options.add_options()("target,t", po::value(&a.targets)->required(),
+                        "targets, comma-separated (`cmdm targets`)")(
+      "output,o", po::value(&a.out_dir)->required(), "output directory")(
+      "level", po::value(&a.level)->default_value("lossless"), "optimizer level")(
+      "schemas", po::value(&a.schemas),
+      "Apple's schema (apple/device-management checkout; default $CMDM_SCHEMAS): MDM-only payload "
+      "types are never routed local, and --level aggressive drops keys a type does not know");
   add_local_install_options(options, a.local);
   add_template_options(options, a.templates);
   add_source_options(options, a.sources_read);
   add_jobs_option(options, a.jobs);
-  options.add_options()
-      ("bundle", "also write OUT/bundle.cmdm")
-      ("sign-key", po::value<std::string>(), "sign with this private key (PEM or DER)")
-      ("sign-cert", po::value<std::string>(), "the signing certificate (PEM or DER)")
-      ("sign-p12", po::value<std::string>(), "sign with this PKCS#12 identity instead")
-      ("sign-password-env", po::value<std::string>(), "environment variable holding the password")
-      ("sign-policy", po::value(&a.policy)->default_value("prefer-signed"),
-       "prefer-signed | require-signed | unsigned")
-      ("command-uuid", po::value(&a.command_uuid)->default_value("placeholder"),
-       "placeholder (the dispatcher fills one per send) | fresh (random UUIDs now)")
-      ("keep-going,k", "skip sources that fail (reported) and build the rest; exit 65")
-      ("json", "print the summary as JSON")
-      ("sources", po::value(&a.sources), "source files or directories");
+  options.add_options()("bundle", "also write OUT/bundle.cmdm")(
+      "sign-key", po::value<std::string>(), "sign with this private key (PEM or DER)")(
+      "sign-cert", po::value<std::string>(), "the signing certificate (PEM or DER)")(
+      "sign-p12", po::value<std::string>(), "sign with this PKCS#12 identity instead")(
+      "sign-password-env", po::value<std::string>(), "environment variable holding the password")(
+      "sign-policy", po::value(&a.policy)->default_value("prefer-signed"),
+      "prefer-signed | require-signed | unsigned")(
+      "command-uuid", po::value(&a.command_uuid)->default_value("placeholder"),
+      "placeholder (the dispatcher fills one per send) | fresh (random UUIDs now)")(
+      "keep-going,k", "skip sources that fail (reported) and build the rest; exit 65")(
+      "json", "print the summary as JSON")("sources", po::value(&a.sources),
+                                           "source files or directories");
 }
 
 // The options as the pipeline takes them; nullopt after a usage error (printed).

@@ -1,9 +1,8 @@
 // `cmdm check`: does each profile fit the target's limit at the chosen level, and by how much.
 // Prints a table, JSON, JUnit XML or GitHub annotations; exits 1 when any profile does not fit.
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
-
-#include <iostream>
 #include <sstream>
 
 #include "cli/command.h"
@@ -28,12 +27,18 @@ std::string error_text(const Row& r) {
 std::string gh_escape(const std::string& s, bool property) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else if (property && c == ':') out += "%3A";
-    else if (property && c == ',') out += "%2C";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else if (property && c == ':')
+      out += "%3A";
+    else if (property && c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -42,8 +47,8 @@ std::string verdict(const Row& r) {
   if (r.error) return "error";
   if (r.limit == 0) return "fits (no limit)";
   if (r.fits) return "fits (" + std::to_string(r.limit - r.command_size) + " to spare)";
-  std::string v = "over by " + std::to_string(r.command_size - r.limit) + "; split: " +
-                  std::to_string(r.parts) + " parts";
+  std::string v = "over by " + std::to_string(r.command_size - r.limit) +
+                  "; split: " + std::to_string(r.parts) + " parts";
   if (r.undeliverable) v += ", " + std::to_string(r.undeliverable) + " too large for the MDM";
   return v;
 }
@@ -52,7 +57,8 @@ std::string name_of(const Row& r) {
   return r.file + (r.identifier.empty() ? "" : " (" + r.identifier + ")");
 }
 
-void print_table(const std::vector<Row>& rows, const std::string& target, const std::string& level) {
+void print_table(const std::vector<Row>& rows, const std::string& target,
+                 const std::string& level) {
   Table table({"bytes_in", "bytes_out", "command", "limit", "result", "file (identifier)"},
               {true, true, true, true, false, false});
   std::size_t fit = 0;
@@ -68,11 +74,14 @@ void print_table(const std::vector<Row>& rows, const std::string& target, const 
 
 // JUnit XML (the schema Jenkins, GitLab and GitHub's reporters read): one test case per profile,
 // a failure when it does not fit, an error when it could not be read.
-std::string junit(const std::vector<Row>& rows, const std::string& target, const std::string& level) {
+std::string junit(const std::vector<Row>& rows, const std::string& target,
+                  const std::string& level) {
   std::size_t failures = 0, errors = 0;
   for (const Row& r : rows) {
-    if (r.error) ++errors;
-    else if (!r.fits) ++failures;
+    if (r.error)
+      ++errors;
+    else if (!r.fits)
+      ++failures;
   }
   pugi::xml_document doc;
   pugi::xml_node decl = doc.append_child(pugi::node_declaration);
@@ -121,7 +130,8 @@ void print_json(const std::vector<Row>& rows, const std::string& target, const s
   std::cout << all.dump(2) << '\n';
 }
 
-void print_github(const std::vector<Row>& rows, const std::string& target, const std::string& level) {
+void print_github(const std::vector<Row>& rows, const std::string& target,
+                  const std::string& level) {
   for (const Row& r : rows) {
     if (r.fits) continue;
     std::string message = r.error ? error_text(r)
@@ -130,8 +140,8 @@ void print_github(const std::vector<Row>& rows, const std::string& target, const
                                         " (over by " + std::to_string(r.command_size - r.limit) +
                                         ") at level " + level;
     std::cout << "::error file=" << gh_escape(r.file, true) << ",line=" << r.line
-              << ",title=" << gh_escape("does not fit " + target, true) << "::"
-              << gh_escape(message, false) << '\n';
+              << ",title=" << gh_escape("does not fit " + target, true)
+              << "::" << gh_escape(message, false) << '\n';
   }
 }
 
@@ -146,16 +156,17 @@ int run_check(const Args& args) {
   LocalInstallArgs local;
   add_optimizer_options(options, opt, "target whose limit applies (workspaceone, fleet, ...)");
   add_local_install_options(options, local);
-  options.add_options()
-      ("json", "print a JSON array, one object per profile")
-      ("junit", po::value(&junit_file), "also write JUnit XML, one test case per profile")
-      ("github", "print GitHub Actions ::error annotations for profiles that do not fit")
-      ("files", po::value(&files), "profile sources or directories");
+  options.add_options()("json", "print a JSON array, one object per profile")(
+      "junit", po::value(&junit_file), "also write JUnit XML, one test case per profile")(
+      "github", "print GitHub Actions ::error annotations for profiles that do not fit")(
+      "files", po::value(&files), "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
-  if (auto code = parse_options("check", "SRC... --target T [--level L] [--limit N] [--json] "
-                                "[--junit FILE] [--github]", options, positional, args, vm)) {
+  if (auto code = parse_options("check",
+                                "SRC... --target T [--level L] [--limit N] [--json] "
+                                "[--junit FILE] [--github]",
+                                options, positional, args, vm)) {
     return *code;
   }
   if (files.empty()) return usage_error("check", "no input files");
@@ -175,8 +186,10 @@ int run_check(const Args& args) {
   int status = 0;
   for (const Row& r : rows) {
     std::cerr << format_diagnostics(r.warnings);
-    if (r.error) status = std::max(status, report(*r.error));
-    else if (!r.fits) status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
+    if (r.error)
+      status = std::max(status, report(*r.error));
+    else if (!r.fits)
+      status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
   }
   if (vm.count("json")) {
     print_json(rows, s.target, s.level);

@@ -6,8 +6,8 @@
 #include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/pipeline_options.h"
-#include "pipeline/source.h"
 #include "compiler/compiler.h"
+#include "pipeline/source.h"
 #include "plist/file_io.h"
 #include "plist/writer.h"
 
@@ -74,7 +74,8 @@ int write_all(const CompileArgs& a, const Outputs& outputs, bool to_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (to_dir && !fs::is_directory(a.out, ec) && !fs::create_directories(a.out, ec) && ec) {
-    return report(Error::make(ExitCode::kIoError, a.out, "cannot create directory: " + ec.message()));
+    return report(
+        Error::make(ExitCode::kIoError, a.out, "cannot create directory: " + ec.message()));
   }
   for (const auto& [path, bytes] : outputs.files) {
     if (Status s = write_file_atomic(path, bytes); !s) return report(s.error());
@@ -87,19 +88,22 @@ int write_all(const CompileArgs& a, const Outputs& outputs, bool to_dir) {
 int run_compile(const Args& args) {
   CompileArgs a;
   po::options_description options("compile options");
-  options.add_options()
-      ("output,o", po::value(&a.out), "output file (one source) or directory (several); '-' = stdout")
-      ("style", po::value(&a.style), "pretty (Apple style, default) or minimal")
-      ("stable-uuids", po::bool_switch(&a.stable_uuids), "regenerate every PayloadUUID deterministically")
-      ("schemas", po::value(&a.schemas), "Apple device-management checkout (default: $CMDM_SCHEMAS)")
-      ("os", po::value(&a.os), "target platform for validation, e.g. macOS:14.0")
-      ("sources", po::value(&a.sources), "source files or directories");
+  options.add_options()("output,o", po::value(&a.out),
+                        "output file (one source) or directory (several); '-' = stdout")(
+      "style", po::value(&a.style), "pretty (Apple style, default) or minimal")(
+      "stable-uuids", po::bool_switch(&a.stable_uuids),
+      "regenerate every PayloadUUID deterministically")(
+      "schemas", po::value(&a.schemas),
+      "Apple device-management checkout (default: $CMDM_SCHEMAS)")(
+      "os", po::value(&a.os), "target platform for validation, e.g. macOS:14.0")(
+      "sources", po::value(&a.sources), "source files or directories");
   add_template_options(options, a.templates);
   add_source_options(options, a.sources_read);
   po::positional_options_description positional;
   positional.add("sources", -1);
   po::variables_map vm;
-  if (auto code = parse_options("compile", "SRC... [--vars F] [--var k=v] [--facts F] "
+  if (auto code = parse_options("compile",
+                                "SRC... [--vars F] [--var k=v] [--facts F] "
                                 "[--style pretty|minimal] [--stable-uuids] -o OUT",
                                 options, positional, args, vm)) {
     return *code;

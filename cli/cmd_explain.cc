@@ -24,14 +24,15 @@ void row(const std::string& what, long long chars, int indent) {
 void print(const std::string& file, const optimizer::Explanation& ex, const std::string& target) {
   const optimizer::Optimized& r = ex.result;
   const std::string* id = r.profile.get_string("PayloadIdentifier");
-  std::cout << printable_text(file + (id ? " (" + *id + ")" : "")) << "\n  target " << target << ", level "
-            << optimizer::level_name(r.level) << ", encoded as " << r.encoding.describe() << '\n';
+  std::cout << printable_text(file + (id ? " (" + *id + ")" : "")) << "\n  target " << target
+            << ", level " << optimizer::level_name(r.level) << ", encoded as "
+            << r.encoding.describe() << '\n';
   std::cout << "  command " << r.command_size << " characters";
   if (r.limit) std::cout << ", limit " << r.limit;
   std::cout << "; profile " << r.bytes.size() << " bytes\n";
   if (ex.input_command_size) {
-    std::cout << "  as given: " << ex.input_command_size << " characters; as minimal XML: "
-              << r.baseline_command_size << '\n';
+    std::cout << "  as given: " << ex.input_command_size
+              << " characters; as minimal XML: " << r.baseline_command_size << '\n';
   }
   std::cout << "\nwhere the characters go (size with the part minus without it):\n";
   row("command wrapper and empty dict", static_cast<long long>(ex.envelope), 2);
@@ -49,15 +50,15 @@ void print(const std::string& file, const optimizer::Explanation& ex, const std:
   for (const std::string& n : r.notes) std::cout << "  note: " << printable_text(n) << '\n';
   std::cout << "\nat each level:\n";
   for (const auto& l : ex.levels) {
-    std::cout << "  " << optimizer::level_name(l.level) << std::string(12 - optimizer::level_name(l.level).size(), ' ')
-              << l.command_size << (l.fits ? "  fits" : "  does not fit") << '\n';
+    std::cout << "  " << optimizer::level_name(l.level)
+              << std::string(12 - optimizer::level_name(l.level).size(), ' ') << l.command_size
+              << (l.fits ? "  fits" : "  does not fit") << '\n';
   }
   std::cout << "\nnext:\n";
   for (const std::string& step : ex.next_steps) {
     std::cout << "  - " << printable_text(step) << '\n';
   }
 }
-
 
 // Explains one file; the exit code it contributes.
 int explain_one(const std::string& file, const pipeline::Prepared& prepared,
@@ -85,8 +86,7 @@ int run_explain(const Args& args) {
   OptimizerArgs opt;
   std::vector<std::string> files;
   add_optimizer_options(options, opt, "target whose limit applies");
-  options.add_options()
-      ("files", po::value(&files), "profile sources or directories");
+  options.add_options()("files", po::value(&files), "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;

@@ -24,16 +24,17 @@ int run_fmt(const Args& args) {
   std::string style;
   std::string out;
   std::vector<std::string> files;
-  options.add_options()
-      ("style", po::value(&style)->default_value("minimal"), "minimal | pretty | binary")
-      ("output,o", po::value(&out), "output file ('-' for standard output); one input only")
-      ("in-place,i", "rewrite each input file in place")
-      ("files", po::value(&files), "input files ('-' for standard input)");
+  options.add_options()("style", po::value(&style)->default_value("minimal"),
+                        "minimal | pretty | binary")(
+      "output,o", po::value(&out), "output file ('-' for standard output); one input only")(
+      "in-place,i", "rewrite each input file in place")("files", po::value(&files),
+                                                        "input files ('-' for standard input)");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
-  if (auto code = parse_options("fmt", "FILE... [--style minimal|pretty|binary] [-o OUT | --in-place]",
-                                options, positional, args, vm)) {
+  if (auto code =
+          parse_options("fmt", "FILE... [--style minimal|pretty|binary] [-o OUT | --in-place]",
+                        options, positional, args, vm)) {
     return *code;
   }
   if (style != "minimal" && style != "pretty" && style != "binary") {
@@ -41,7 +42,8 @@ int run_fmt(const Args& args) {
   }
   if (files.empty()) return usage_error("fmt", "no input files");
   bool in_place = vm.count("in-place") > 0;
-  if (in_place && vm.count("output")) return usage_error("fmt", "-o and --in-place exclude each other");
+  if (in_place && vm.count("output"))
+    return usage_error("fmt", "-o and --in-place exclude each other");
   if (!in_place && files.size() > 1 && !vm.count("output")) {
     return usage_error("fmt", "several inputs need --in-place (or one input with -o)");
   }

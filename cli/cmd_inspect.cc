@@ -1,7 +1,6 @@
 // `cmdm inspect`: what a profile is, how big it is, and what it holds.
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
@@ -55,7 +54,8 @@ nlohmann::json inspect_one(const std::string& file, const std::string& bytes, in
     return j;
   }
   const plist::Value& root = doc->root;
-  j["format"] = std::string(plist::format_name(is_signed ? plist::Format::kCmsSigned : doc->format));
+  j["format"] =
+      std::string(plist::format_name(is_signed ? plist::Format::kCmsSigned : doc->format));
   nlohmann::json warnings = nlohmann::json::array();
   for (const Diagnostic& d : doc->warnings) warnings.push_back(d.format());
   if (!root.is_dict()) {
@@ -115,9 +115,8 @@ void print_human(const nlohmann::json& j) {
 int run_inspect(const Args& args) {
   po::options_description options("inspect options");
   std::vector<std::string> files;
-  options.add_options()
-      ("json", "print a JSON array, one object per file")
-      ("files", po::value(&files), "input files ('-' for standard input)");
+  options.add_options()("json", "print a JSON array, one object per file")(
+      "files", po::value(&files), "input files ('-' for standard input)");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;

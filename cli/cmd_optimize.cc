@@ -5,8 +5,8 @@
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
-#include "cli/pipeline_options.h"
 #include "cli/output_paths.h"
+#include "cli/pipeline_options.h"
 #include "optimizer/optimizer.h"
 #include "pipeline/source.h"
 #include "plist/file_io.h"
@@ -19,9 +19,9 @@ int run_optimize(const Args& args) {
   std::vector<std::string> files;
   std::string out;
   add_optimizer_options(options, opt, "target the profiles are for");
-  options.add_options()
-      ("output,o", po::value(&out), "output file for one source, else a directory ('-': stdout)")
-      ("files", po::value(&files), "profile sources or directories");
+  options.add_options()("output,o", po::value(&out),
+                        "output file for one source, else a directory ('-': stdout)")(
+      "files", po::value(&files), "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
@@ -52,8 +52,13 @@ int run_optimize(const Args& args) {
   const bool to_dir = files.size() > 1 || from_dir || std::filesystem::is_directory(out);
   if (to_dir) {
     std::filesystem::create_directories(out, ec);
-    if (ec) return report(Error::make(ExitCode::kIoError, out, "cannot create directory: " + ec.message()));
+    if (ec)
+      return report(
+          Error::make(ExitCode::kIoError, out, "cannot create directory: " + ec.message()));
   }
+  // Lossless rewrites change no key or value: a plain plist keeps its identity as written.
+  pipeline::SourceOptions as_written = opt.sources;
+  as_written.keep_plain_as_written = true;
   int status = 0;
   for (const std::string& file : files) {
     Result<std::string> bytes = read_file(file);
@@ -61,7 +66,7 @@ int run_optimize(const Args& args) {
       status = std::max(status, report(bytes.error()));
       continue;
     }
-    Result<pipeline::Source> source = pipeline::read_source(*bytes, file, *context, opt.sources);
+    Result<pipeline::Source> source = pipeline::read_source(*bytes, file, *context, as_written);
     if (!source) {
       status = std::max(status, report(source.error()));
       continue;
@@ -73,7 +78,8 @@ int run_optimize(const Args& args) {
       continue;
     }
     std::string path =
-        to_dir ? (std::filesystem::path(out) / std::filesystem::path(file).filename()).string() : out;
+        to_dir ? (std::filesystem::path(out) / std::filesystem::path(file).filename()).string()
+               : out;
     Status written = write_file_atomic(path, r->bytes);
     if (!written) {
       status = std::max(status, report(written.error()));

@@ -85,8 +85,8 @@ int run_sign(const Args& args) {
   }
   Result<std::optional<std::int64_t>> when = source_date_epoch();
   if (!when) return usage_error("sign", when.error().diagnostics[0].message);
-  Result<std::optional<signer::Identity>> identity = load_named_identity(
-      vm, {"key", "cert", "p12", "chain", "password-file", "password-env"});
+  Result<std::optional<signer::Identity>> identity =
+      load_named_identity(vm, {"key", "cert", "p12", "chain", "password-file", "password-env"});
   if (!identity) {
     const Error& e = identity.error();
     return e.code == ExitCode::kUsage ? usage_error("sign", e.diagnostics[0].message) : report(e);

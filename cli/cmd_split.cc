@@ -47,14 +47,14 @@ int run_split(const Args& args) {
   add_optimizer_options(options, opt, "target whose limit the parts must fit");
   add_local_install_options(options, local);
   add_jobs_option(options, jobs);
-  options.add_options()
-      ("output,o", po::value(&out), "output directory (profiles/ and manifest.json)")
-      ("files", po::value(&files), "profile sources or directories");
+  options.add_options()("output,o", po::value(&out),
+                        "output directory (profiles/ and manifest.json)")(
+      "files", po::value(&files), "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
-  if (auto code = parse_options("split", "SRC... --target T [--level L] -o OUT", options, positional,
-                                args, vm)) {
+  if (auto code = parse_options("split", "SRC... --target T [--level L] -o OUT", options,
+                                positional, args, vm)) {
     return *code;
   }
   if (files.empty()) return usage_error("split", "no input files");

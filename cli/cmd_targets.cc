@@ -1,8 +1,7 @@
 // `cmdm targets`: prints the target registry (wire formats, limits, what a limit counts).
-#include <nlohmann/json.hpp>
-
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
@@ -42,12 +41,13 @@ int run_targets(const Args& args) {
     return 0;
   }
   std::cout << std::left << std::setw(14) << "TARGET" << std::setw(10) << "LIMIT" << std::setw(8)
-            << "SIGNED" << std::setw(8) << "BINARY" << "COUNTS\n";
+            << "SIGNED" << std::setw(8) << "BINARY"
+            << "COUNTS\n";
   for (const emitters::Target& t : table) {
     std::cout << std::setw(14) << t.name << std::setw(10)
               << (t.default_limit ? std::to_string(t.default_limit) : "-") << std::setw(8)
-              << (t.accepts_signed ? "yes" : "no") << std::setw(8) << (t.accepts_binary ? "yes" : "no")
-              << t.limit_counts << '\n';
+              << (t.accepts_signed ? "yes" : "no") << std::setw(8)
+              << (t.accepts_binary ? "yes" : "no") << t.limit_counts << '\n';
     if (vm.count("verbose")) {
       std::cout << "    " << t.description << "\n    install: " << t.install_endpoint
                 << "\n    remove:  " << t.remove_endpoint << "\n    see:     " << t.reference

@@ -12,13 +12,12 @@ int run_unbundle(const Args& args) {
   po::options_description options("unbundle options");
   std::string bundle, out_dir;
   emitters::BundleLimits limits;
-  options.add_options()
-      ("output,o", po::value(&out_dir)->required(), "output directory")
-      ("max-bytes", po::value(&limits.max_payload_bytes)->default_value(limits.max_payload_bytes),
-       "refuse a bundle that unpacks to more bytes than this")
-      ("max-ratio", po::value(&limits.max_ratio)->default_value(limits.max_ratio),
-       "refuse a bundle that unpacks to more than this many times its own size")
-      ("bundle", po::value(&bundle)->required(), "the bundle.cmdm to unpack");
+  options.add_options()("output,o", po::value(&out_dir)->required(), "output directory")(
+      "max-bytes", po::value(&limits.max_payload_bytes)->default_value(limits.max_payload_bytes),
+      "refuse a bundle that unpacks to more bytes than this")(
+      "max-ratio", po::value(&limits.max_ratio)->default_value(limits.max_ratio),
+      "refuse a bundle that unpacks to more than this many times its own size")(
+      "bundle", po::value(&bundle)->required(), "the bundle.cmdm to unpack");
   po::positional_options_description positional;
   positional.add("bundle", 1);
   po::variables_map vm;

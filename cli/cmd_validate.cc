@@ -1,13 +1,12 @@
 // `cmdm validate`: structural and Apple-schema checks of profiles, as written (no identity filled).
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/pipeline_options.h"
-#include "pipeline/source.h"
 #include "compiler/compiler.h"
+#include "pipeline/source.h"
 
 namespace cmdm::cli {
 
@@ -17,8 +16,11 @@ nlohmann::json to_json(const Diagnostic& d) {
   const char* severity = d.severity == Severity::kError     ? "error"
                          : d.severity == Severity::kWarning ? "warning"
                                                             : "note";
-  return {{"severity", severity}, {"line", d.line},         {"column", d.column},
-          {"key_path", d.key_path}, {"message", d.message}};
+  return {{"severity", severity},
+          {"line", d.line},
+          {"column", d.column},
+          {"key_path", d.key_path},
+          {"message", d.message}};
 }
 
 }  // namespace
@@ -30,12 +32,11 @@ int run_validate(const Args& args) {
   std::string schemas, os;
   bool allow_short = false;
   po::options_description options("validate options");
-  options.add_options()
-      ("json", "print a JSON array, one object per file")
-      ("schemas", po::value(&schemas), "Apple device-management checkout (default: $CMDM_SCHEMAS)")
-      ("os", po::value(&os), "target platform and version, e.g. macOS:14.0 (default: macOS)")
-      ("allow-short-uuids", po::bool_switch(&allow_short), "accept PayloadUUIDs that are not UUIDs")
-      ("sources", po::value(&sources), "profiles or directories");
+  options.add_options()("json", "print a JSON array, one object per file")(
+      "schemas", po::value(&schemas), "Apple device-management checkout (default: $CMDM_SCHEMAS)")(
+      "os", po::value(&os), "target platform and version, e.g. macOS:14.0 (default: macOS)")(
+      "allow-short-uuids", po::bool_switch(&allow_short), "accept PayloadUUIDs that are not UUIDs")(
+      "sources", po::value(&sources), "profiles or directories");
   add_template_options(options, templates);
   add_source_options(options, sources_read);
   po::positional_options_description positional;
@@ -80,7 +81,8 @@ int run_validate(const Args& args) {
         j["ok"] = false;
         j["unreadable"] = true;
         j["diagnostics"] = nlohmann::json::array();
-        for (const Diagnostic& d : compiled.error().diagnostics) j["diagnostics"].push_back(to_json(d));
+        for (const Diagnostic& d : compiled.error().diagnostics)
+          j["diagnostics"].push_back(to_json(d));
         all.push_back(j);
       } else {
         report(compiled.error());
@@ -103,7 +105,8 @@ int run_validate(const Args& args) {
     }
     std::cout << format_diagnostics(diagnostics);
     std::cout << file << ": "
-              << (r.ok() ? "ok" : std::to_string(r.errors) + (r.errors == 1 ? " error" : " errors"));
+              << (r.ok() ? "ok"
+                         : std::to_string(r.errors) + (r.errors == 1 ? " error" : " errors"));
     int warnings = r.warnings + static_cast<int>(compiled->warnings.size());
     if (warnings) std::cout << ", " << warnings << (warnings == 1 ? " warning" : " warnings");
     std::cout << '\n';

@@ -69,7 +69,8 @@ void print_human(const std::string& file, const signer::VerifyReport& r) {
                                                    : "; chain not checked, no --ca)")
             << '\n';
   for (const signer::SignerInfo& s : r.signers) {
-    std::cout << "  signer     " << printable_text(s.certificate.subject) << " (" << s.certificate.key << ")\n"
+    std::cout << "  signer     " << printable_text(s.certificate.subject) << " ("
+              << s.certificate.key << ")\n"
               << "  algorithm  " << s.signature_algorithm << '\n'
               << "  signed at  "
               << (s.signing_time ? signer::format_time(*s.signing_time)
@@ -78,8 +79,9 @@ void print_human(const std::string& file, const signer::VerifyReport& r) {
   }
   std::cout << "  content    " << r.content_bytes << " bytes\n";
   for (const signer::CertInfo& c : r.certificates) {
-    std::cout << "  cert       " << printable_text(c.subject) << " <- " << printable_text(c.issuer) << "  " << c.der_bytes
-              << " bytes, until " << signer::format_time(c.not_after) << '\n';
+    std::cout << "  cert       " << printable_text(c.subject) << " <- " << printable_text(c.issuer)
+              << "  " << c.der_bytes << " bytes, until " << signer::format_time(c.not_after)
+              << '\n';
   }
   for (const Diagnostic& d : r.warnings) std::cerr << d.format();
 }

@@ -47,8 +47,11 @@ Result<std::optional<signer::Identity>> load_named_identity(const po::variables_
   const std::string cert = names.cert ? std::string("--") + names.cert : "";
   const std::string p12 = names.p12 ? std::string("--") + names.p12 : "";
   if (given(vm, names.p12) && (given(vm, names.key) || given(vm, names.cert))) {
-    return Error::make(ExitCode::kUsage, "", p12 + " holds key and certificate; give it alone, or "
-                                             "give " + key + " with " + cert);
+    return Error::make(ExitCode::kUsage, "",
+                       p12 +
+                           " holds key and certificate; give it alone, or "
+                           "give " +
+                           key + " with " + cert);
   }
   if (given(vm, names.key) != given(vm, names.cert) && !given(vm, names.p12)) {
     return Error::make(ExitCode::kUsage, "",
@@ -85,8 +88,9 @@ Result<std::optional<std::int64_t>> source_date_epoch() {
   errno = 0;  // strtoll reports overflow only through errno (and clamps to LLONG_MAX)
   const long long value = std::strtoll(epoch, &end, 10);
   if (*end != '\0' || value < 0 || errno == ERANGE) {
-    return Error::make(ExitCode::kUsage, "",
-                       std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
+    return Error::make(
+        ExitCode::kUsage, "",
+        std::string("SOURCE_DATE_EPOCH is not a number of seconds: '") + epoch + "'");
   }
   return std::optional<std::int64_t>(value);
 }

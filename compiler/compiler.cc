@@ -9,7 +9,6 @@
 #include "compiler/template.h"
 #include "plist/file_io.h"
 #include "plist/reader.h"
-
 #include "signer/signer.h"
 
 namespace cmdm::compiler {
@@ -44,8 +43,8 @@ SourceFormat detect(std::string_view bytes, std::string_view name) {
   if (ext == "yaml" || ext == "yml") return SourceFormat::kYaml;
   std::size_t i = 0;
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
-  while (i < bytes.size() && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' ||
-                              bytes[i] == '\n')) {
+  while (i < bytes.size() &&
+         (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\r' || bytes[i] == '\n')) {
     ++i;
   }
   if (i < bytes.size() && (bytes[i] == '{' || bytes[i] == '[')) return SourceFormat::kJson;
@@ -92,8 +91,8 @@ bool xml_uses_templates(std::string_view bytes) {
 Result<plist::Value> load_structured(std::string_view bytes, const std::string& name,
                                      SourceFormat format) {
   auto source = std::make_shared<const SourceText>(name, std::string(bytes));
-  Result<TemplateSource> t = format == SourceFormat::kJson ? load_json_template(source)
-                                                           : load_yaml_template(source);
+  Result<TemplateSource> t =
+      format == SourceFormat::kJson ? load_json_template(source) : load_yaml_template(source);
   if (!t) return std::move(t.error());
   if (t->has_template_syntax) {
     return Error::make(ExitCode::kDataError, name,
@@ -162,26 +161,28 @@ void Context::merge(const plist::Dict& dict) {
 Status add_var_assignment(Context& context, std::string_view assignment) {
   std::size_t eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    return Error::make(ExitCode::kUsage, "",
-                       "--var takes NAME=TEXT or NAME:=JSON, not '" + std::string(assignment) + "'");
+    return Error::make(
+        ExitCode::kUsage, "",
+        "--var takes NAME=TEXT or NAME:=JSON, not '" + std::string(assignment) + "'");
   }
   bool typed = assignment[eq - 1] == ':';
   std::string_view name = assignment.substr(0, typed ? eq - 1 : eq);
   std::string_view text = assignment.substr(eq + 1);
   bool valid_name = !name.empty() && name.front() != '.' && name.back() != '.';
   for (char c : name) {
-    valid_name = valid_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
+    valid_name =
+        valid_name && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.');
   }
   if (!valid_name) {
-    return Error::make(ExitCode::kUsage, "", "--var: '" + std::string(name) +
-                                                 "' is not a name (letters, digits, _ and dots)");
+    return Error::make(
+        ExitCode::kUsage, "",
+        "--var: '" + std::string(name) + "' is not a name (letters, digits, _ and dots)");
   }
   if (!typed) {
     context.set(name, plist::Value(std::string(text)));
     return Ok{};
   }
-  Result<plist::Value> v =
-      load_structured(text, "--var " + std::string(name), SourceFormat::kJson);
+  Result<plist::Value> v = load_structured(text, "--var " + std::string(name), SourceFormat::kJson);
   if (!v) {
     Error e = std::move(v.error());
     e.code = ExitCode::kUsage;
@@ -207,11 +208,16 @@ Result<plist::Value> load_data_file(const std::string& path) {
 
 std::string_view source_format_name(SourceFormat format) {
   switch (format) {
-    case SourceFormat::kXmlPlist: return "xml";
-    case SourceFormat::kBinaryPlist: return "binary";
-    case SourceFormat::kCmsSigned: return "cms-signed";
-    case SourceFormat::kJson: return "json";
-    case SourceFormat::kYaml: return "yaml";
+    case SourceFormat::kXmlPlist:
+      return "xml";
+    case SourceFormat::kBinaryPlist:
+      return "binary";
+    case SourceFormat::kCmsSigned:
+      return "cms-signed";
+    case SourceFormat::kJson:
+      return "json";
+    case SourceFormat::kYaml:
+      return "yaml";
   }
   return "unknown";
 }

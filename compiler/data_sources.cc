@@ -1,13 +1,13 @@
 // Loads JSON (nlohmann-json) and YAML (yaml-cpp) sources into the template tree. Both map onto
 // the plist model: {"$data": base64} and {"$date": ISO 8601} carry the two types they lack, and
 // directives are dict keys ("cmdm:if", "cmdm:each" with "cmdm:item", "cmdm:value").
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "compiler/template.h"

@@ -14,8 +14,29 @@ namespace cmdm::compiler {
 namespace {
 
 enum class Tok {
-  kEnd, kString, kInt, kReal, kName, kTrue, kFalse, kAnd, kOr, kNot, kIn,
-  kEq, kNe, kLt, kLe, kGt, kGe, kLParen, kRParen, kLBracket, kRBracket, kComma, kError
+  kEnd,
+  kString,
+  kInt,
+  kReal,
+  kName,
+  kTrue,
+  kFalse,
+  kAnd,
+  kOr,
+  kNot,
+  kIn,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kLParen,
+  kRParen,
+  kLBracket,
+  kRBracket,
+  kComma,
+  kError
 };
 
 struct Token {
@@ -24,9 +45,7 @@ struct Token {
   std::string text;  // decoded string, name, or number spelling
 };
 
-bool is_name_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -36,8 +55,8 @@ class Lexer {
 
   // Returns kError with `error_` set on a bad character.
   Token next() {
-    while (i_ < text_.size() && (text_[i_] == ' ' || text_[i_] == '\t' || text_[i_] == '\n' ||
-                                 text_[i_] == '\r')) {
+    while (i_ < text_.size() &&
+           (text_[i_] == ' ' || text_[i_] == '\t' || text_[i_] == '\n' || text_[i_] == '\r')) {
       ++i_;
     }
     Token t;
@@ -56,38 +75,80 @@ class Lexer {
         ++i_;
       }
       t.text = std::string(text_.substr(start, i_ - start));
-      if (t.text == "true") t.kind = Tok::kTrue;
-      else if (t.text == "false") t.kind = Tok::kFalse;
-      else if (t.text == "and") t.kind = Tok::kAnd;
-      else if (t.text == "or") t.kind = Tok::kOr;
-      else if (t.text == "not") t.kind = Tok::kNot;
-      else if (t.text == "in") t.kind = Tok::kIn;
-      else t.kind = Tok::kName;
+      if (t.text == "true")
+        t.kind = Tok::kTrue;
+      else if (t.text == "false")
+        t.kind = Tok::kFalse;
+      else if (t.text == "and")
+        t.kind = Tok::kAnd;
+      else if (t.text == "or")
+        t.kind = Tok::kOr;
+      else if (t.text == "not")
+        t.kind = Tok::kNot;
+      else if (t.text == "in")
+        t.kind = Tok::kIn;
+      else
+        t.kind = Tok::kName;
       return t;
     }
     auto two = [&](char second) { return i_ + 1 < text_.size() && text_[i_ + 1] == second; };
     switch (c) {
       case '=':
-        if (two('=')) { i_ += 2; t.kind = Tok::kEq; return t; }
+        if (two('=')) {
+          i_ += 2;
+          t.kind = Tok::kEq;
+          return t;
+        }
         return fail(t, "'=' is not an operator; use '==' to compare");
       case '!':
-        if (two('=')) { i_ += 2; t.kind = Tok::kNe; return t; }
+        if (two('=')) {
+          i_ += 2;
+          t.kind = Tok::kNe;
+          return t;
+        }
         return fail(t, "'!' is not an operator; use 'not' or '!='");
       case '<':
-        if (two('=')) { i_ += 2; t.kind = Tok::kLe; return t; }
-        ++i_; t.kind = Tok::kLt; return t;
+        if (two('=')) {
+          i_ += 2;
+          t.kind = Tok::kLe;
+          return t;
+        }
+        ++i_;
+        t.kind = Tok::kLt;
+        return t;
       case '>':
-        if (two('=')) { i_ += 2; t.kind = Tok::kGe; return t; }
-        ++i_; t.kind = Tok::kGt; return t;
+        if (two('=')) {
+          i_ += 2;
+          t.kind = Tok::kGe;
+          return t;
+        }
+        ++i_;
+        t.kind = Tok::kGt;
+        return t;
       case '&':
         return fail(t, two('&') ? "use 'and' instead of '&&'" : "unexpected character '&'");
       case '|':
         return fail(t, two('|') ? "use 'or' instead of '||'" : "unexpected character '|'");
-      case '(': ++i_; t.kind = Tok::kLParen; return t;
-      case ')': ++i_; t.kind = Tok::kRParen; return t;
-      case '[': ++i_; t.kind = Tok::kLBracket; return t;
-      case ']': ++i_; t.kind = Tok::kRBracket; return t;
-      case ',': ++i_; t.kind = Tok::kComma; return t;
+      case '(':
+        ++i_;
+        t.kind = Tok::kLParen;
+        return t;
+      case ')':
+        ++i_;
+        t.kind = Tok::kRParen;
+        return t;
+      case '[':
+        ++i_;
+        t.kind = Tok::kLBracket;
+        return t;
+      case ']':
+        ++i_;
+        t.kind = Tok::kRBracket;
+        return t;
+      case ',':
+        ++i_;
+        t.kind = Tok::kComma;
+        return t;
       default:
         break;
     }
@@ -119,9 +180,17 @@ class Lexer {
       if (c == '\\' && i_ + 1 < text_.size()) {
         char e = text_[i_ + 1];
         switch (e) {
-          case 'n': t.text += '\n'; break;
-          case 't': t.text += '\t'; break;
-          case '\\': case '\'': case '"': t.text += e; break;
+          case 'n':
+            t.text += '\n';
+            break;
+          case 't':
+            t.text += '\t';
+            break;
+          case '\\':
+          case '\'':
+          case '"':
+            t.text += e;
+            break;
           default:
             error_ = ExprError{i_, std::string("unknown escape '\\") + e + "' in string"};
             t.kind = Tok::kError;
@@ -180,28 +249,51 @@ class Lexer {
 
 std::string_view token_text(Tok t) {
   switch (t) {
-    case Tok::kEnd: return "end of expression";
-    case Tok::kString: return "a string";
-    case Tok::kInt: case Tok::kReal: return "a number";
-    case Tok::kName: return "a name";
-    case Tok::kTrue: return "'true'";
-    case Tok::kFalse: return "'false'";
-    case Tok::kAnd: return "'and'";
-    case Tok::kOr: return "'or'";
-    case Tok::kNot: return "'not'";
-    case Tok::kIn: return "'in'";
-    case Tok::kEq: return "'=='";
-    case Tok::kNe: return "'!='";
-    case Tok::kLt: return "'<'";
-    case Tok::kLe: return "'<='";
-    case Tok::kGt: return "'>'";
-    case Tok::kGe: return "'>='";
-    case Tok::kLParen: return "'('";
-    case Tok::kRParen: return "')'";
-    case Tok::kLBracket: return "'['";
-    case Tok::kRBracket: return "']'";
-    case Tok::kComma: return "','";
-    case Tok::kError: return "an error";
+    case Tok::kEnd:
+      return "end of expression";
+    case Tok::kString:
+      return "a string";
+    case Tok::kInt:
+    case Tok::kReal:
+      return "a number";
+    case Tok::kName:
+      return "a name";
+    case Tok::kTrue:
+      return "'true'";
+    case Tok::kFalse:
+      return "'false'";
+    case Tok::kAnd:
+      return "'and'";
+    case Tok::kOr:
+      return "'or'";
+    case Tok::kNot:
+      return "'not'";
+    case Tok::kIn:
+      return "'in'";
+    case Tok::kEq:
+      return "'=='";
+    case Tok::kNe:
+      return "'!='";
+    case Tok::kLt:
+      return "'<'";
+    case Tok::kLe:
+      return "'<='";
+    case Tok::kGt:
+      return "'>'";
+    case Tok::kGe:
+      return "'>='";
+    case Tok::kLParen:
+      return "'('";
+    case Tok::kRParen:
+      return "')'";
+    case Tok::kLBracket:
+      return "'['";
+    case Tok::kRBracket:
+      return "']'";
+    case Tok::kComma:
+      return "','";
+    case Tok::kError:
+      return "an error";
   }
   return "?";
 }
@@ -214,8 +306,9 @@ class Parser {
     std::unique_ptr<ExprNode> n = parse_or();
     if (n && tok_.kind != Tok::kEnd) {
       n = nullptr;
-      if (!error_) set_error(tok_.pos, "unexpected " + std::string(token_text(tok_.kind)) +
-                                           " after the expression");
+      if (!error_)
+        set_error(tok_.pos,
+                  "unexpected " + std::string(token_text(tok_.kind)) + " after the expression");
     }
     if (!n) *error = error_;
     return n;
@@ -295,13 +388,27 @@ class Parser {
     ExprNode::Kind kind = ExprNode::Kind::kCompare;
     ExprNode::Op op = ExprNode::Op::kEq;
     switch (tok_.kind) {
-      case Tok::kEq: op = ExprNode::Op::kEq; break;
-      case Tok::kNe: op = ExprNode::Op::kNe; break;
-      case Tok::kLt: op = ExprNode::Op::kLt; break;
-      case Tok::kLe: op = ExprNode::Op::kLe; break;
-      case Tok::kGt: op = ExprNode::Op::kGt; break;
-      case Tok::kGe: op = ExprNode::Op::kGe; break;
-      case Tok::kIn: kind = ExprNode::Kind::kIn; break;
+      case Tok::kEq:
+        op = ExprNode::Op::kEq;
+        break;
+      case Tok::kNe:
+        op = ExprNode::Op::kNe;
+        break;
+      case Tok::kLt:
+        op = ExprNode::Op::kLt;
+        break;
+      case Tok::kLe:
+        op = ExprNode::Op::kLe;
+        break;
+      case Tok::kGt:
+        op = ExprNode::Op::kGt;
+        break;
+      case Tok::kGe:
+        op = ExprNode::Op::kGe;
+        break;
+      case Tok::kIn:
+        kind = ExprNode::Kind::kIn;
+        break;
       case Tok::kNot: {
         std::size_t not_pos = tok_.pos;
         advance();
@@ -320,7 +427,12 @@ class Parser {
     n->children.push_back(std::move(left));
     n->children.push_back(std::move(right));
     switch (tok_.kind) {
-      case Tok::kEq: case Tok::kNe: case Tok::kLt: case Tok::kLe: case Tok::kGt: case Tok::kGe:
+      case Tok::kEq:
+      case Tok::kNe:
+      case Tok::kLt:
+      case Tok::kLe:
+      case Tok::kGt:
+      case Tok::kGe:
       case Tok::kIn:
         return set_error(tok_.pos, "comparisons do not chain; use 'and' between them");
       default:
@@ -418,7 +530,8 @@ class Parser {
     }
     advance();  // '('
     if (tok_.kind != Tok::kName) {
-      return set_error(tok_.pos, "default() takes a variable name first, as in default(name, 'value')");
+      return set_error(tok_.pos,
+                       "default() takes a variable name first, as in default(name, 'value')");
     }
     auto n = make(ExprNode::Kind::kDefault, fn.pos);
     n->name = tok_.text;
@@ -480,7 +593,8 @@ std::optional<int> order(const plist::Value& a, const plist::Value& b) {
     std::string y = b.is_string() ? b.as_string() : b.as_integer().to_string();
     return compare_versions(x, y);
   }
-  if (a.is_bool() && b.is_bool()) return static_cast<int>(a.as_bool()) - static_cast<int>(b.as_bool());
+  if (a.is_bool() && b.is_bool())
+    return static_cast<int>(a.as_bool()) - static_cast<int>(b.as_bool());
   if (a.is_date() && b.is_date()) {
     double x = a.as_date().seconds_since_2001, y = b.as_date().seconds_since_2001;
     return x < y ? -1 : (x > y ? 1 : 0);
@@ -557,16 +671,26 @@ class Evaluator {
         }
         std::optional<int> o = order(a, b);
         if (!o) {
-          error_ = ExprError{n.pos, "cannot order " + describe_type(a) + " and " + describe_type(b)};
+          error_ =
+              ExprError{n.pos, "cannot order " + describe_type(a) + " and " + describe_type(b)};
           return false;
         }
         bool r = false;
         switch (n.op) {
-          case ExprNode::Op::kLt: r = *o < 0; break;
-          case ExprNode::Op::kLe: r = *o <= 0; break;
-          case ExprNode::Op::kGt: r = *o > 0; break;
-          case ExprNode::Op::kGe: r = *o >= 0; break;
-          default: break;
+          case ExprNode::Op::kLt:
+            r = *o < 0;
+            break;
+          case ExprNode::Op::kLe:
+            r = *o <= 0;
+            break;
+          case ExprNode::Op::kGt:
+            r = *o > 0;
+            break;
+          case ExprNode::Op::kGe:
+            r = *o >= 0;
+            break;
+          default:
+            break;
         }
         *out = plist::Value(r);
         return true;
@@ -596,9 +720,9 @@ class Evaluator {
           }
           found = b.as_string().find(a.as_string()) != std::string::npos;
         } else {
-          error_ = ExprError{n.children[1]->pos,
-                             "'in' needs an array, dict or string on the right, not " +
-                                 describe_type(b)};
+          error_ = ExprError{
+              n.children[1]->pos,
+              "'in' needs an array, dict or string on the right, not " + describe_type(b)};
           return false;
         }
         *out = plist::Value(n.kind == ExprNode::Kind::kIn ? found : !found);
@@ -710,14 +834,22 @@ int compare_versions(std::string_view a, std::string_view b) {
 
 bool truthy(const plist::Value& v) {
   switch (v.type()) {
-    case plist::Type::kBoolean: return v.as_bool();
-    case plist::Type::kInteger: return v.as_integer().as_uint64() != 0;
-    case plist::Type::kReal: return v.as_real() != 0;
-    case plist::Type::kString: return !v.as_string().empty();
-    case plist::Type::kArray: return !v.as_array().empty();
-    case plist::Type::kDict: return !v.as_dict().empty();
-    case plist::Type::kData: return !v.as_data().empty();
-    case plist::Type::kDate: return true;
+    case plist::Type::kBoolean:
+      return v.as_bool();
+    case plist::Type::kInteger:
+      return v.as_integer().as_uint64() != 0;
+    case plist::Type::kReal:
+      return v.as_real() != 0;
+    case plist::Type::kString:
+      return !v.as_string().empty();
+    case plist::Type::kArray:
+      return !v.as_array().empty();
+    case plist::Type::kDict:
+      return !v.as_dict().empty();
+    case plist::Type::kData:
+      return !v.as_data().empty();
+    case plist::Type::kDate:
+      return true;
   }
   return false;
 }
@@ -744,10 +876,18 @@ const plist::Value* lookup(const plist::Dict& context, std::string_view dotted) 
 
 bool to_text(const plist::Value& v, std::string* out) {
   switch (v.type()) {
-    case plist::Type::kString: *out = v.as_string(); return true;
-    case plist::Type::kInteger: *out = v.as_integer().to_string(); return true;
-    case plist::Type::kBoolean: *out = v.as_bool() ? "true" : "false"; return true;
-    case plist::Type::kDate: *out = v.as_date().to_iso8601(); return true;
+    case plist::Type::kString:
+      *out = v.as_string();
+      return true;
+    case plist::Type::kInteger:
+      *out = v.as_integer().to_string();
+      return true;
+    case plist::Type::kBoolean:
+      *out = v.as_bool() ? "true" : "false";
+      return true;
+    case plist::Type::kDate:
+      *out = v.as_date().to_iso8601();
+      return true;
     case plist::Type::kReal: {
       char buf[64];
       double d = v.as_real();

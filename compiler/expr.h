@@ -24,9 +24,9 @@ struct ExprNode {
   enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
   Kind kind = Kind::kLiteral;
   Op op = Op::kEq;
-  std::size_t pos = 0;         // where the node starts in the expression text
-  plist::Value literal;        // kLiteral
-  std::string name;            // kName, kDefault: the dotted name
+  std::size_t pos = 0;   // where the node starts in the expression text
+  plist::Value literal;  // kLiteral
+  std::string name;      // kName, kDefault: the dotted name
   std::vector<std::unique_ptr<ExprNode>> children;
 };
 

@@ -24,7 +24,7 @@ struct PlatformSupport {
   bool available = true;   // false for "introduced: n/a"
   std::string introduced;  // "10.13"; empty when not stated
   std::string removed;
-  bool multiple = true;    // more than one payload of this type may be installed in a profile
+  bool multiple = true;  // more than one payload of this type may be installed in a profile
   bool has_multiple = false;
   bool manual_install = true;  // false: `allowmanualinstall: false`, only an MDM may install it
 };
@@ -42,7 +42,7 @@ struct SchemaKey {
   // Shared and possibly cyclic (YAML anchors); owned by the Schema.
   const SchemaKeyList* subkeys = nullptr;
   std::map<std::string, PlatformSupport> support;  // by platform name ("macOS")
-  std::string content;  // the schema's description of the key
+  std::string content;                             // the schema's description of the key
 };
 
 struct PayloadSchema {
@@ -83,8 +83,8 @@ class Schema {
 
 // Parses one schema YAML document (exposed for tests). Aliases that refer to themselves become
 // cycles in the key graph instead of being expanded forever.
-Result<std::unique_ptr<PayloadSchema>> parse_schema_yaml(std::string_view text,
-                                                         const std::string& file_name,
-                                                         std::vector<std::unique_ptr<SchemaKeyList>>& arena);
+Result<std::unique_ptr<PayloadSchema>> parse_schema_yaml(
+    std::string_view text, const std::string& file_name,
+    std::vector<std::unique_ptr<SchemaKeyList>>& arena);
 
 }  // namespace cmdm::compiler

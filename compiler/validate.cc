@@ -15,7 +15,7 @@ namespace {
 // Keys every payload may carry; their values are checked by the structural rules.
 const std::set<std::string, std::less<>>& common_payload_keys() {
   static const std::set<std::string, std::less<>> kKeys = {
-      "PayloadIdentifier", "PayloadUUID",        "PayloadType",        "PayloadVersion",
+      "PayloadIdentifier",  "PayloadUUID",        "PayloadType",         "PayloadVersion",
       "PayloadDescription", "PayloadDisplayName", "PayloadOrganization", "PayloadEnabled"};
   return kKeys;
 }
@@ -65,7 +65,9 @@ class Validator {
 
   ValidationReport run(const plist::Value& profile) {
     if (!profile.is_dict()) {
-      error(profile, {}, "the top level is " + a_type(profile.type()) + ", not a dict: not a configuration profile");
+      error(profile, {},
+            "the top level is " + a_type(profile.type()) +
+                ", not a dict: not a configuration profile");
       return std::move(report_);
     }
     top(profile);
@@ -105,14 +107,15 @@ class Validator {
       }
       bool want_integer = std::string_view(key) == "PayloadVersion";
       if (want_integer ? !v->is_integer() : !v->is_string()) {
-        error(*v, path.key(key), std::string(key) + " is " + a_type(v->type()) + "; it must be " +
-                                     (want_integer ? "an integer" : "a string"));
+        error(*v, path.key(key),
+              std::string(key) + " is " + a_type(v->type()) + "; it must be " +
+                  (want_integer ? "an integer" : "a string"));
         continue;
       }
       if (want_integer) {
         if (!(v->as_integer() == plist::Integer(1))) {
-          error(*v, path.key(key), "PayloadVersion is " + v->as_integer().to_string() +
-                                       "; it must be 1");
+          error(*v, path.key(key),
+                "PayloadVersion is " + v->as_integer().to_string() + "; it must be 1");
         }
       } else if (v->as_string().empty()) {
         error(*v, path.key(key), std::string(key) + " is empty");
@@ -143,7 +146,8 @@ class Validator {
   void top(const plist::Value& profile) {
     plist::KeyPath root;
     identity_keys(profile, root, true);
-    if (const std::string* type = profile.get_string("PayloadType"); type && *type != "Configuration") {
+    if (const std::string* type = profile.get_string("PayloadType");
+        type && *type != "Configuration") {
       error(*profile.get("PayloadType"), root.key("PayloadType"),
             "the profile's PayloadType is '" + *type + "'; it must be 'Configuration'");
     }
@@ -151,7 +155,8 @@ class Validator {
     bool is_encrypted = encrypted && encrypted->is_bool() && encrypted->as_bool();
     const plist::Value* content = profile.get("PayloadContent");
     if (!content) {
-      if (!is_encrypted) error(profile, root.key("PayloadContent"), "the profile has no PayloadContent");
+      if (!is_encrypted)
+        error(profile, root.key("PayloadContent"), "the profile has no PayloadContent");
     } else if (!content->is_array()) {
       error(*content, root.key("PayloadContent"),
             "PayloadContent is " + a_type(content->type()) +
@@ -200,8 +205,8 @@ class Validator {
                int nth) {
     if (!schema_) return;
     const plist::Value& type_value = *p.get("PayloadType");
-    const PayloadSchema* ps = type == "TopLevel" || type == "CommonPayloadKeys" ? nullptr
-                                                                                : schema_->find(type);
+    const PayloadSchema* ps =
+        type == "TopLevel" || type == "CommonPayloadKeys" ? nullptr : schema_->find(type);
     if (!ps) {
       unknown_type(p, type, path);
       return;
@@ -227,8 +232,9 @@ class Validator {
         }
       }
       if (s.has_multiple && !s.multiple && nth == 2) {
-        error(p, path, "a profile may hold only one " + type +
-                           " payload on " + options_.os + " (the schema says multiple: false)");
+        error(p, path,
+              "a profile may hold only one " + type + " payload on " + options_.os +
+                  " (the schema says multiple: false)");
       }
     }
     // Keys.
@@ -238,8 +244,8 @@ class Validator {
         // Apple marks keys "required" that are required only in some configurations (TCC's
         // Allowed vs Authorization, the screen saver's moduleName); devices install without
         // them, so this is a warning.
-        warning(p, path.key(k.key), type + " payload has no " + k.key +
-                                        " (Apple's schema marks it required)");
+        warning(p, path.key(k.key),
+                type + " payload has no " + k.key + " (Apple's schema marks it required)");
       }
     }
     for (const plist::DictEntry& e : p.as_dict()) {
@@ -275,8 +281,9 @@ class Validator {
     } else if (!options_.os_version.empty() && !it->second.introduced.empty() &&
                is_version(it->second.introduced) &&
                compare_versions(options_.os_version, it->second.introduced) < 0) {
-      warning(v, path, k.key + " needs " + options_.os + " " + it->second.introduced +
-                           " or later; the target is " + options_.os + " " + options_.os_version);
+      warning(v, path,
+              k.key + " needs " + options_.os + " " + it->second.introduced +
+                  " or later; the target is " + options_.os + " " + options_.os_version);
     }
   }
 
@@ -294,12 +301,16 @@ class Validator {
       // macOS applies an unknown type as the preferences of that domain; with no keys it does
       // nothing, which is almost always a misspelt type.
       error(at, path.key("PayloadType"),
-            "unknown PayloadType '" + type + "' (not in Apple's schema, and as a custom-settings "
-            "domain it sets nothing)" + hint);
+            "unknown PayloadType '" + type +
+                "' (not in Apple's schema, and as a custom-settings "
+                "domain it sets nothing)" +
+                hint);
     } else if (!close.empty()) {
       warning(at, path.key("PayloadType"),
-              "PayloadType '" + type + "' is not in Apple's schema; macOS applies it as the "
-              "preferences of that domain" + hint);
+              "PayloadType '" + type +
+                  "' is not in Apple's schema; macOS applies it as the "
+                  "preferences of that domain" +
+                  hint);
     }
   }
 
@@ -371,14 +382,18 @@ class Validator {
     if (def.type == "boolean" && v.is_integer() &&
         (v.as_integer() == plist::Integer(0) || v.as_integer() == plist::Integer(1))) {
       // CFPreferences reads 0 and 1 as booleans, and shipped profiles rely on it.
-      warning(v, path, (def.key == "ANY" ? path.str() : def.key) + " is the integer " +
-                           v.as_integer().to_string() + "; the schema says boolean (<" +
-                           (v.as_integer() == plist::Integer(1) ? "true" : "false") + "/>)");
+      warning(v, path,
+              (def.key == "ANY" ? path.str() : def.key) + " is the integer " +
+                  v.as_integer().to_string() + "; the schema says boolean (<" +
+                  (v.as_integer() == plist::Integer(1) ? "true" : "false") + "/>)");
       return;
     }
     if (!type_matches(def.type, v)) {
-      error(v, path, (path.empty() ? std::string("value") : def.key == "ANY" ? path.str() : def.key) +
-                         " is " + a_type(v.type()) + "; the schema says " + def.type);
+      error(v, path,
+            (path.empty()       ? std::string("value")
+             : def.key == "ANY" ? path.str()
+                                : def.key) +
+                " is " + a_type(v.type()) + "; the schema says " + def.type);
       return;
     }
     if (v.is_array()) {
@@ -435,20 +450,21 @@ Status parse_os(std::string_view text, ValidateOptions& options) {
   std::size_t colon = text.find(':');
   std::string os(text.substr(0, colon));
   std::string version = colon == std::string_view::npos ? "" : std::string(text.substr(colon + 1));
-  static const std::vector<std::string> kPlatforms = {"macOS", "iOS", "tvOS", "visionOS", "watchOS"};
+  static const std::vector<std::string> kPlatforms = {"macOS", "iOS", "tvOS", "visionOS",
+                                                      "watchOS"};
   bool known = false;
   for (const std::string& p : kPlatforms) {
-    if (p.size() == os.size() &&
-        std::equal(p.begin(), p.end(), os.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    if (p.size() == os.size() && std::equal(p.begin(), p.end(), os.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
         })) {
       os = p;
       known = true;
     }
   }
   if (!known) {
-    return Error::make(ExitCode::kUsage, "", "--os: unknown platform '" + os +
-                                                 "' (macOS, iOS, tvOS, visionOS, watchOS)");
+    return Error::make(ExitCode::kUsage, "",
+                       "--os: unknown platform '" + os + "' (macOS, iOS, tvOS, visionOS, watchOS)");
   }
   if (!version.empty() && !is_version(version)) {
     return Error::make(ExitCode::kUsage, "", "--os: '" + version + "' is not a version like 14.0");

@@ -4,13 +4,13 @@
 // is reached through directory descriptors, one component at a time, never through a link.
 #include "emitters/layout.h"
 
-#include <boost/algorithm/string/case_conv.hpp>
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <boost/algorithm/string/case_conv.hpp>
 #if defined(__linux__)
 #include <sys/syscall.h>
 #endif
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #endif
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -530,7 +531,7 @@ void LayoutWriter::Impl::read_previous_manifest() {
 // Creates and locks the staging directory: beside OUT when it will be renamed or exchanged,
 // inside OUT when files will be renamed one by one (renames stay within one file system).
 Status LayoutWriter::Impl::make_staging() {
-  static unsigned long counter = 0;
+  static std::atomic<unsigned long> counter{0};  // a relay may write several layouts at once
   stage_holder_ = commit_ == Commit::kFileByFile ? out_.get() : parent_.get();
   const std::string prefix = (commit_ == Commit::kFileByFile ? "" : "." + out_name_) +
                              std::string(kStagingTag) + std::to_string(::getpid()) + "-";
@@ -880,7 +881,7 @@ Result<bool> write_file_in(const std::string& out_dir, std::string_view path,
   int dir = tree.get(dir_rel, true);
   if (dir < 0) return dir_error(join(out_dir, dir_rel), errno);
   if (same_bytes_at(dir, name, bytes)) return false;
-  static unsigned long counter = 0;
+  static std::atomic<unsigned long> counter{0};  // a relay may write several layouts at once
   std::string tmp;
   int err = EEXIST;
   for (int attempt = 0; attempt < 100 && err == EEXIST; ++attempt) {

@@ -3,9 +3,8 @@
 // every field.
 #include "emitters/manifest.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "plist/hash.h"
@@ -32,12 +31,24 @@ class JsonWriter {
     out_ += ": ";
     after_key_ = true;
   }
-  void value(std::string_view v) { item(); string_literal(v); }
+  void value(std::string_view v) {
+    item();
+    string_literal(v);
+  }
   void value(const char* v) { value(std::string_view(v)); }
   void value(const std::string& v) { value(std::string_view(v)); }
-  void value(std::size_t v) { item(); out_ += std::to_string(v); }
-  void value(int v) { item(); out_ += std::to_string(v); }
-  void value(bool v) { item(); out_ += v ? "true" : "false"; }
+  void value(std::size_t v) {
+    item();
+    out_ += std::to_string(v);
+  }
+  void value(int v) {
+    item();
+    out_ += std::to_string(v);
+  }
+  void value(bool v) {
+    item();
+    out_ += v ? "true" : "false";
+  }
   template <typename T>
   void field(std::string_view k, const T& v) {
     key(k);
@@ -92,13 +103,27 @@ class JsonWriter {
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c < 0x80) {
         switch (c) {
-          case '"': out_ += "\\\""; break;
-          case '\\': out_ += "\\\\"; break;
-          case '\b': out_ += "\\b"; break;
-          case '\f': out_ += "\\f"; break;
-          case '\n': out_ += "\\n"; break;
-          case '\r': out_ += "\\r"; break;
-          case '\t': out_ += "\\t"; break;
+          case '"':
+            out_ += "\\\"";
+            break;
+          case '\\':
+            out_ += "\\\\";
+            break;
+          case '\b':
+            out_ += "\\b";
+            break;
+          case '\f':
+            out_ += "\\f";
+            break;
+          case '\n':
+            out_ += "\\n";
+            break;
+          case '\r':
+            out_ += "\\r";
+            break;
+          case '\t':
+            out_ += "\\t";
+            break;
           default:
             if (c < 0x20) {
               static constexpr char kHex[] = "0123456789abcdef";
@@ -277,7 +302,8 @@ void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts) {
   manifest.files.clear();
   for (const Artifact& a : artifacts) {
     if (a.path == "manifest.json") continue;
-    manifest.files.push_back({a.path, a.bytes.size(), a.sha256.empty() ? plist::sha256_hex(a.bytes) : a.sha256});
+    manifest.files.push_back(
+        {a.path, a.bytes.size(), a.sha256.empty() ? plist::sha256_hex(a.bytes) : a.sha256});
   }
   std::sort(manifest.files.begin(), manifest.files.end(),
             [](const Manifest::File& a, const Manifest::File& b) { return a.path < b.path; });
@@ -400,8 +426,8 @@ void read_version(Reader& r, const ordered_json& j) {
   const ordered_json* version = r.field(j, "", "manifest_version");
   if (version && (!version->is_number_integer() || version->get<int>() != kManifestVersion)) {
     r.fail("manifest_version", "unsupported manifest version " + version->dump() +
-                                   " (this cmdm reads version " +
-                                   std::to_string(kManifestVersion) + ")");
+                                   " (this cmdm reads version " + std::to_string(kManifestVersion) +
+                                   ")");
   }
 }
 

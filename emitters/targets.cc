@@ -4,9 +4,8 @@
 // vendor documentation for each format.
 #include "emitters/targets.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "plist/base64.h"
@@ -24,11 +23,20 @@ using ordered_json = nlohmann::ordered_json;
 void append_xml_text(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\r': out += "&#13;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -71,7 +79,8 @@ std::string install_command_dict(std::string_view profile) {
 }
 
 std::string remove_command_dict(std::string_view identifier) {
-  std::string out = "<dict><key>RequestType</key><string>RemoveProfile</string><key>Identifier</key><string>";
+  std::string out =
+      "<dict><key>RequestType</key><string>RemoveProfile</string><key>Identifier</key><string>";
   append_xml_text(out, identifier);
   out += "</string></dict>";
   return out;
@@ -117,7 +126,8 @@ std::size_t wso_size(std::string_view profile) {
   // The limit counts the characters of the CommandXml string, which is exactly this dict: ASCII
   // markup around base64, so its length follows from the profile's size alone. The optimizer and
   // splitter ask this many times per profile; the body itself is built only once, to be written.
-  return kInstallDictHead.size() + plist::base64_encoded_size(profile.size()) + kInstallDictTail.size();
+  return kInstallDictHead.size() + plist::base64_encoded_size(profile.size()) +
+         kInstallDictTail.size();
 }
 
 // ---- micromdm ------------------------------------------------------------------------------
@@ -180,8 +190,8 @@ std::string fleet_remove(std::string_view identifier) {
   return fleet_wrap(command_remove(identifier));
 }
 std::size_t fleet_size(std::string_view profile) {
-  static const std::size_t fixed = fleet_install("", "").size() -
-                                   plist::base64_encoded_size(command_size(""));
+  static const std::size_t fixed =
+      fleet_install("", "").size() - plist::base64_encoded_size(command_size(""));
   return fixed + plist::base64_encoded_size(command_size(profile));
 }
 std::string fleet_fill_uuid(std::string_view body, std::string_view uuid) {
@@ -217,7 +227,8 @@ std::string jamf_install(std::string_view profile, std::string_view identifier) 
 }
 // Jamf removes a profile by deleting the object (DELETE …/name/{name}); the body names it.
 std::string jamf_remove(std::string_view identifier) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<os_x_configuration_profile><general><name>";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<os_x_configuration_profile><general><name>";
   append_xml_text(out, identifier);
   out += "</name></general></os_x_configuration_profile>\n";
   return out;
@@ -361,7 +372,8 @@ const std::vector<Target>& targets() {
        .remove_endpoint = "(`profiles remove -identifier {identifier}`)",
        .fill_command_uuid = nullptr,
        .fill_device_id = nullptr,
-       .reference = "https://support.apple.com/guide/deployment/intro-to-mdm-profiles-depc0aadd3fe/web"},
+       .reference =
+           "https://support.apple.com/guide/deployment/intro-to-mdm-profiles-depc0aadd3fe/web"},
   };
   return kTargets;
 }

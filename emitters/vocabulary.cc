@@ -61,7 +61,8 @@ const std::vector<PolicyInfo>& signing_policies() {
   static const std::vector<PolicyInfo> kPolicies = {
       {.policy = SigningPolicy::kPreferSigned,
        .name = "prefer-signed",
-       .description = "send signed if it fits; else unsigned if that fits; else split or route local"},
+       .description =
+           "send signed if it fits; else unsigned if that fits; else split or route local"},
       {.policy = SigningPolicy::kRequireSigned,
        .name = "require-signed",
        .description =

@@ -41,10 +41,10 @@ struct PolicyInfo {
 };
 const std::vector<PolicyInfo>& signing_policies();
 
-std::string_view level_name(Level level);             // "lossless", "safe", "aggressive"
-std::string_view route_name(Route route);             // "mdm", "local", "undeliverable"
-std::string_view format_name(Format format);          // "xml", "binary"
-std::string_view policy_name(SigningPolicy policy);   // "prefer-signed", ...
+std::string_view level_name(Level level);            // "lossless", "safe", "aggressive"
+std::string_view route_name(Route route);            // "mdm", "local", "undeliverable"
+std::string_view format_name(Format format);         // "xml", "binary"
+std::string_view policy_name(SigningPolicy policy);  // "prefer-signed", ...
 
 // Unknown names are ExitCode::kUsage errors with "did you mean" and the list of names.
 Result<Level> parse_level(std::string_view name);

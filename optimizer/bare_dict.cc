@@ -8,7 +8,8 @@ namespace {
 
 class BareDict final : public Pass {
  public:
-  Status run(plist::Value&, Encoding& encoding, const PassContext&, std::vector<std::string>&) override {
+  Status run(plist::Value&, Encoding& encoding, const PassContext&,
+             std::vector<std::string>&) override {
     encoding.xml.declaration = false;
     encoding.xml.doctype = false;
     encoding.xml.plist_element = false;

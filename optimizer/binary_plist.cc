@@ -23,8 +23,8 @@ class BinaryPlist final : public Pass {
     Result<std::string> as_xml = encode(profile, encoding);
     if (!as_xml) return as_xml.error();
     // Compare what the target counts, not raw bytes: base64 and escaping can change the order.
-    std::size_t binary_size = context.target ? context.target->command_size(*as_binary)
-                                             : as_binary->size();
+    std::size_t binary_size =
+        context.target ? context.target->command_size(*as_binary) : as_binary->size();
     std::size_t xml_size = context.target ? context.target->command_size(*as_xml) : as_xml->size();
     if (binary_size < xml_size) {
       encoding = binary;

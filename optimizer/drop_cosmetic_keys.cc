@@ -8,7 +8,8 @@ namespace {
 
 class DropCosmeticKeys final : public Pass {
  public:
-  Status run(plist::Value& profile, Encoding&, const PassContext&, std::vector<std::string>&) override {
+  Status run(plist::Value& profile, Encoding&, const PassContext&,
+             std::vector<std::string>&) override {
     if (!profile.is_dict()) return Ok{};
     for (std::string_view key : kCosmeticTopLevelKeys) profile.as_dict().erase(key);
     plist::Value* content = profile.get("PayloadContent");

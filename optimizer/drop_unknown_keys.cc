@@ -1,5 +1,6 @@
 // Removes keys that Apple's schema does not list for a closed payload type: the device ignores
-// them. Open types (custom settings, app domains, types the schema does not describe) are untouched.
+// them. Open types (custom settings, app domains, types the schema does not describe) are
+// untouched.
 #include "optimizer/passes.h"
 
 namespace cmdm::optimizer {

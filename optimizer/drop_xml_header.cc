@@ -8,7 +8,8 @@ namespace {
 
 class DropXmlHeader final : public Pass {
  public:
-  Status run(plist::Value&, Encoding& encoding, const PassContext&, std::vector<std::string>&) override {
+  Status run(plist::Value&, Encoding& encoding, const PassContext&,
+             std::vector<std::string>&) override {
     encoding.xml.declaration = false;
     encoding.xml.doctype = false;
     return Ok{};

@@ -1,5 +1,6 @@
 // How a profile is turned into bytes: minimal XML (with or without its header, with or without the
-// <plist> element) or binary. The optimizer chooses the encoding per level; the size model measures it.
+// <plist> element) or binary. The optimizer chooses the encoding per level; the size model measures
+// it.
 #pragma once
 
 #include <string>
@@ -19,10 +20,10 @@ struct Encoding {
   // "xml", "xml without declaration and DOCTYPE", "bare xml dict", "binary", for reports.
   std::string describe() const;
   friend bool operator==(const Encoding& a, const Encoding& b) {
-    return a.format == b.format && (a.format == Format::kBinary ||
-                                    (a.xml.declaration == b.xml.declaration &&
-                                     a.xml.doctype == b.xml.doctype &&
-                                     a.xml.plist_element == b.xml.plist_element));
+    return a.format == b.format &&
+           (a.format == Format::kBinary ||
+            (a.xml.declaration == b.xml.declaration && a.xml.doctype == b.xml.doctype &&
+             a.xml.plist_element == b.xml.plist_element));
   }
 };
 

@@ -38,7 +38,8 @@ Status compare_dict(const plist::Dict& before, const plist::Dict& after, const p
     if (e.key == skip_key) continue;
     if (e.key == mutable_key) {
       if (!now->is_string() || now->as_string().empty()) {
-        return broken(pass, path.key(e.key), "replaced a payload UUID with a non-string or empty value");
+        return broken(pass, path.key(e.key),
+                      "replaced a payload UUID with a non-string or empty value");
       }
       continue;
     }
@@ -98,16 +99,20 @@ Status check_invariants(const plist::Value& original, const plist::Value& curren
     const std::string* type = p.get_string("PayloadType");
     const bool closed = schema && type && schema->kind(*type) == SchemaFacts::Kind::kClosed;
     auto may_drop = [&](std::string_view key) {
-      if (safe && in(key, std::begin(kCosmeticPayloadKeys), std::end(kCosmeticPayloadKeys))) return true;
+      if (safe && in(key, std::begin(kCosmeticPayloadKeys), std::end(kCosmeticPayloadKeys)))
+        return true;
       return aggressive && closed && !is_common_payload_key(key) && !schema->knows_key(*type, key);
     };
     Status s = compare_dict(p.as_dict(), q.as_dict(), path, pass, may_drop,
                             aggressive ? "PayloadUUID" : "", "");
     if (!s) return s;
-    if (const std::string* u = p.get_string("PayloadUUID")) unique_before &= uuids_before.insert(*u).second;
-    if (const std::string* u = q.get_string("PayloadUUID")) unique_after &= uuids_after.insert(*u).second;
+    if (const std::string* u = p.get_string("PayloadUUID"))
+      unique_before &= uuids_before.insert(*u).second;
+    if (const std::string* u = q.get_string("PayloadUUID"))
+      unique_after &= uuids_after.insert(*u).second;
   }
-  if (unique_before && !unique_after) return broken(pass, content_path, "payload UUIDs are no longer unique");
+  if (unique_before && !unique_after)
+    return broken(pass, content_path, "payload UUIDs are no longer unique");
   return Ok{};
 }
 

@@ -45,7 +45,8 @@ Result<std::vector<const PassInfo*>> select_passes(const OptimizeOptions& option
   }
   std::vector<const PassInfo*> selected;
   for (const PassInfo& p : passes()) {
-    if ((p.level <= options.level || enable.count(p.id)) && !disable.count(p.id)) selected.push_back(&p);
+    if ((p.level <= options.level || enable.count(p.id)) && !disable.count(p.id))
+      selected.push_back(&p);
   }
   return selected;
 }
@@ -89,14 +90,15 @@ Result<Optimized> optimize(plist::Value profile, const OptimizeOptions& options)
         if (seen_notes.insert(n).second) out.notes.push_back(std::move(n));
       }
       if (options.validate_each_pass) {
-        Status valid = check_invariants(original, candidate, allowed, options.schema, target.is_mdm,
-                                        info.id);
+        Status valid =
+            check_invariants(original, candidate, allowed, options.schema, target.is_mdm, info.id);
         if (!valid) return valid.error();
       }
       Result<Measured> after = measure(candidate, encoding, target);
       if (!after) return after.error();
       if (after->size > current->size) continue;  // undone: this pass does not pay here
-      out.savings[i].chars += static_cast<long long>(current->size) - static_cast<long long>(after->size);
+      out.savings[i].chars +=
+          static_cast<long long>(current->size) - static_cast<long long>(after->size);
       out.savings[i].bytes += static_cast<long long>(current->bytes.size()) -
                               static_cast<long long>(after->bytes.size());
       profile = std::move(candidate);

@@ -27,7 +27,7 @@ struct PassContext {
   Level level = Level::kLossless;
   const emitters::Target* target = nullptr;
   const SchemaFacts* schema = nullptr;  // null: no schema given
-  std::size_t limit = 0;           // the limit being aimed at (0 = none)
+  std::size_t limit = 0;                // the limit being aimed at (0 = none)
 };
 
 // One reduction. A pass changes the profile, its encoding, or both, and may leave a note (why it

@@ -19,8 +19,8 @@ std::unique_ptr<Pass> make_binary_plist();
 // ones: it names the profile in System Settings and in `profiles list`.
 inline constexpr std::string_view kCosmeticTopLevelKeys[] = {"PayloadDescription",
                                                              "PayloadOrganization"};
-inline constexpr std::string_view kCosmeticPayloadKeys[] = {"PayloadDescription", "PayloadDisplayName",
-                                                            "PayloadOrganization"};
+inline constexpr std::string_view kCosmeticPayloadKeys[] = {
+    "PayloadDescription", "PayloadDisplayName", "PayloadOrganization"};
 
 // Keys every payload carries whatever its type (never dropped as "unknown").
 bool is_common_payload_key(std::string_view key);

@@ -42,7 +42,7 @@ bool is_common_payload_key(std::string_view key) {
   // PayloadEnabled is not in Apple's current schema, but Profile Manager wrote it and a false value
   // may still disable a payload on older systems: it is kept like the documented common keys.
   static constexpr std::string_view kCommon[] = {
-      "PayloadType",        "PayloadVersion",      "PayloadIdentifier", "PayloadUUID",
+      "PayloadType",        "PayloadVersion",     "PayloadIdentifier",   "PayloadUUID",
       "PayloadDisplayName", "PayloadDescription", "PayloadOrganization", "PayloadEnabled"};
   for (std::string_view k : kCommon) {
     if (k == key) return true;

@@ -31,7 +31,8 @@ class ShortPayloadUuids final : public Pass {
  public:
   static constexpr std::size_t kLength = 8;
 
-  Status run(plist::Value& profile, Encoding&, const PassContext&, std::vector<std::string>&) override {
+  Status run(plist::Value& profile, Encoding&, const PassContext&,
+             std::vector<std::string>&) override {
     plist::Value* content = profile.get("PayloadContent");
     if (!content || !content->is_array()) return Ok{};
     // Every string in the profile: a payload UUID that occurs more than once (as its own value and
@@ -55,7 +56,8 @@ class ShortPayloadUuids final : public Pass {
       std::string candidate;
       for (std::size_t n = kLength; n <= hex.size(); n += 2) {
         candidate = hex.substr(0, n);
-        for (char& c : candidate) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        for (char& c : candidate)
+          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (!taken.count(candidate)) break;
       }
       if (taken.count(candidate) || candidate.size() >= uuid->as_string().size()) continue;

@@ -56,7 +56,8 @@ const MergeableType* find_mergeable(std::string_view type, const SchemaFacts* sc
 }
 
 bool Split::all_fit() const {
-  return std::all_of(parts.begin(), parts.end(), [](const SplitPart& p) { return p.optimized.fits; });
+  return std::all_of(parts.begin(), parts.end(),
+                     [](const SplitPart& p) { return p.optimized.fits; });
 }
 
 namespace {

@@ -27,7 +27,6 @@ const std::vector<MergeableType>& mergeable_types();
 // and that are not com.apple.*) take the app-domain row.
 const MergeableType* find_mergeable(std::string_view payload_type, const SchemaFacts* schema);
 
-
 // One payload of a part: a whole source payload, or a piece of one (some of its keys or entries).
 struct PartPayload {
   std::string identifier;  // in the part
@@ -56,9 +55,9 @@ struct Split {
   std::string identifier;  // the source profile's
   std::string uuid;
   bool whole_fits = false;       // no split needed
-  std::vector<SplitPart> parts;       // one part with the source's identity unless it really divides
+  std::vector<SplitPart> parts;  // one part with the source's identity unless it really divides
   std::size_t work = 0;          // work units spent (SplitOptions::work_budget)
-  bool all_fit() const;  // every part fits the limit
+  bool all_fit() const;          // every part fits the limit
 };
 
 inline constexpr std::size_t kDefaultSplitWorkBudget = std::size_t{1} << 30;

@@ -33,7 +33,7 @@ struct ReadyPart {
   bool is_signed = false;
   std::vector<std::string> payloads;       // PayloadIdentifiers, in the part's order
   std::vector<std::string> payload_types;  // their PayloadTypes, same order
-  std::string signing_note;  // why the policy sent it unsigned, when an identity was given
+  std::string signing_note;         // why the policy sent it unsigned, when an identity was given
   std::string signing_note_target;  // the target whose limit the policy weighed
   std::string mdm_only;  // a payload type macOS installs only through an MDM (never `local`)
 };
@@ -97,9 +97,9 @@ Status sign_part(ReadyPart& part, const emitters::Target& strictest, const Build
   if (strictest.is_mdm && limit_of(strictest, options)) limit = limit_of(strictest, options);
   PolicyDecision decision = decide(options.policy, measure, limit);
   if (sign_error) return *sign_error;
-  bool want_signed = decision.delivery == Delivery::kSigned ||
-                     (decision.delivery == Delivery::kSplit &&
-                      options.policy != SigningPolicy::kUnsigned);
+  bool want_signed =
+      decision.delivery == Delivery::kSigned ||
+      (decision.delivery == Delivery::kSplit && options.policy != SigningPolicy::kUnsigned);
   if (want_signed) {
     if (!signed_bytes) measure(true);
     if (sign_error) return *sign_error;
@@ -185,8 +185,7 @@ void emit_commands(const emitters::Target& t, const ReadyPart& part, const Build
 }
 
 // Stage 5 (route and emit): one part's artifacts and its manifest entry.
-emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
-                         SourceResult& result) {
+emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options, SourceResult& result) {
   emitters::Part m;
   m.identifier = part.identifier;
   m.uuid = part.uuid;
@@ -204,13 +203,13 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options,
     r.target = std::string(t->name);
     r.limit = t->is_mdm ? limit_of(*t, options) : 0;
     r.size = t->command_size(part.bytes);
-    RouteDecision decision =
-        route_part(*t,
-                   {.size = r.size,
-                    .is_signed = part.is_signed,
-                    .format = part.format,
-                    .mdm_only = part.mdm_only},
-                   {.limit = r.limit, .local_allowed = options.local_allowed, .level = options.level});
+    RouteDecision decision = route_part(
+        *t,
+        {.size = r.size,
+         .is_signed = part.is_signed,
+         .format = part.format,
+         .mdm_only = part.mdm_only},
+        {.limit = r.limit, .local_allowed = options.local_allowed, .level = options.level});
     r.route = decision.route;
     r.reason = std::move(decision.reason);
     if (r.route == Route::kUndeliverable) ++result.undeliverable;
@@ -310,7 +309,8 @@ std::vector<SourceResult> build_all(std::size_t count,
       }
     }
   };
-  const std::size_t threads = std::clamp<std::size_t>(options.jobs, 1, std::max<std::size_t>(count, 1));
+  const std::size_t threads =
+      std::clamp<std::size_t>(options.jobs, 1, std::max<std::size_t>(count, 1));
   std::vector<std::thread> pool;
   for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();

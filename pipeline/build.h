@@ -28,9 +28,9 @@ namespace cmdm::pipeline {
 struct BuildOptions {
   std::vector<const emitters::Target*> targets;  // at least one
   emitters::Level level = emitters::Level::kLossless;
-  std::size_t limit = 0;              // overrides every target's limit when not 0 (`--limit`)
-  std::vector<std::string> enable;    // passes to run whatever the level (`--pass`)
-  std::vector<std::string> disable;   // passes never to run (`--no-pass`)
+  std::size_t limit = 0;             // overrides every target's limit when not 0 (`--limit`)
+  std::vector<std::string> enable;   // passes to run whatever the level (`--pass`)
+  std::vector<std::string> disable;  // passes never to run (`--no-pass`)
   // A part too large for an MDM target's limit even alone is routed `local` there (a
   // .mobileconfig installed on the device) only when this is set (`--allow-local`, or `--os`
   // naming macOS 10.15 or older); otherwise that route is `undeliverable` (pipeline/routing.h).
@@ -72,8 +72,8 @@ struct BuildOutput {
   std::vector<Diagnostic> skipped;  // with keep_going: why sources were left out
   std::size_t skipped_sources = 0;
   ExitCode skipped_code = ExitCode::kOk;  // the worst code among skipped sources
-  std::size_t undeliverable = 0;  // routes that cannot reach the device at all
-  std::size_t routed_local = 0;   // MDM routes that fell back to local install (local_allowed)
+  std::size_t undeliverable = 0;          // routes that cannot reach the device at all
+  std::size_t routed_local = 0;  // MDM routes that fell back to local install (local_allowed)
 };
 
 // Checks options that no source can make right (no target; require-signed without an identity):

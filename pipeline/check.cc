@@ -23,12 +23,14 @@ void count_parts(const plist::Value& profile, const CheckOptions& options, Check
   const emitters::Target& target = *options.optimize.target;
   row.parts = split->parts.size();
   for (const optimizer::SplitPart& p : split->parts) {
-    RouteDecision decision = route_part(
-        target,
-        {.size = p.optimized.command_size,
-         .format = p.optimized.encoding.format,
-         .mdm_only = optimizer::mdm_only_type(p.payloads, options.optimize.schema)},
-        {.limit = row.limit, .local_allowed = options.local_allowed, .level = options.optimize.level});
+    RouteDecision decision =
+        route_part(target,
+                   {.size = p.optimized.command_size,
+                    .format = p.optimized.encoding.format,
+                    .mdm_only = optimizer::mdm_only_type(p.payloads, options.optimize.schema)},
+                   {.limit = row.limit,
+                    .local_allowed = options.local_allowed,
+                    .level = options.optimize.level});
     row.undeliverable += decision.route != emitters::Route::kMdm;
   }
 }

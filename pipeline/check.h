@@ -24,15 +24,15 @@ struct CheckOptions {
 struct CheckRow {
   std::string file;
   std::string identifier;
-  std::optional<Error> error;  // the source could not be read or optimized
+  std::optional<Error> error;        // the source could not be read or optimized
   std::vector<Diagnostic> warnings;  // from reading the source (a dropped signature, ...)
-  std::size_t bytes_in = 0;    // the source as stored
-  std::size_t bytes_out = 0;   // the optimized profile
+  std::size_t bytes_in = 0;          // the source as stored
+  std::size_t bytes_out = 0;         // the optimized profile
   std::size_t command_size = 0;
-  std::size_t limit = 0;       // 0 = none
-  int line = 1;                // of the top-level PayloadIdentifier, for annotations
+  std::size_t limit = 0;  // 0 = none
+  int line = 1;           // of the top-level PayloadIdentifier, for annotations
   bool fits = false;
-  std::size_t parts = 0;          // 1 when it fits whole; the split's part count otherwise; 0 on error
+  std::size_t parts = 0;  // 1 when it fits whole; the split's part count otherwise; 0 on error
   std::size_t undeliverable = 0;  // parts the routing rule does not send through the MDM
 };
 

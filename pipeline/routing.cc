@@ -19,9 +19,9 @@ std::string never_locally(const std::string& mdm_only) {
 RouteDecision too_large(const emitters::Target& t, const PartFacts& part,
                         const RoutingOptions& options) {
   const bool top_level = options.level == Level::kAggressive;
-  std::string why = "does not fit " + std::string(t.name) + " even alone: " +
-                    std::to_string(part.size) + " " + std::string(t.limit_counts) + " > limit " +
-                    std::to_string(options.limit);
+  std::string why = "does not fit " + std::string(t.name) +
+                    " even alone: " + std::to_string(part.size) + " " +
+                    std::string(t.limit_counts) + " > limit " + std::to_string(options.limit);
   if (!part.mdm_only.empty()) {
     return {Route::kUndeliverable,
             why + ", and " + never_locally(part.mdm_only) + (top_level ? "" : "; raise --level")};
@@ -31,8 +31,9 @@ RouteDecision too_large(const emitters::Target& t, const PartFacts& part,
     return {Route::kLocal, why + "; install it locally (profiles/)" + raise};
   }
   return {Route::kUndeliverable,
-          why + ", and since macOS 11 a profile installed locally needs a person's approval; "
-                "use --allow-local (install it by hand) or --os macOS:10.15 (older Macs)" +
+          why +
+              ", and since macOS 11 a profile installed locally needs a person's approval; "
+              "use --allow-local (install it by hand) or --os macOS:10.15 (older Macs)" +
               raise};
 }
 

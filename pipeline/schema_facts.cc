@@ -11,10 +11,10 @@ namespace cmdm::pipeline {
 namespace {
 
 // A key names another payload when it is a string ending in "UUID" whose text speaks of a payload
-// (PayloadCertificateUUID, VPNUUID, EncryptCertPayloadUUID...); OrganizationUUID and the like, which
-// identify things outside the profile, do not mention one.
-// Depth-limited: the schemas share subkey lists through YAML aliases, and a few of those lists
-// contain themselves (recursive structures such as nested dictionaries).
+// (PayloadCertificateUUID, VPNUUID, EncryptCertPayloadUUID...); OrganizationUUID and the like,
+// which identify things outside the profile, do not mention one. Depth-limited: the schemas share
+// subkey lists through YAML aliases, and a few of those lists contain themselves (recursive
+// structures such as nested dictionaries).
 void collect_references(const compiler::SchemaKeyList* keys, optimizer::SchemaFacts& out,
                         int depth = 0) {
   if (keys == nullptr || depth > 16) return;

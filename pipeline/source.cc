@@ -36,10 +36,17 @@ Result<Source> read_source(std::string_view bytes, const std::string& file_name,
   source.stored_bytes = bytes.size();
   compiler::CompileOptions compile;
   compile.allow_invalid_signature = options.allow_invalid_signature;
+  compile.fill_identity = !options.keep_plain_as_written;
   Result<compiler::CompiledProfile> compiled =
       compiler::compile_bytes(bytes, file_name, context, compile);
   if (!compiled) return compiled.error();
-  // compile_bytes filled identity, so the top level is a dict with a PayloadIdentifier.
+  const bool authored = compiled->templated || compiled->format == compiler::SourceFormat::kJson ||
+                        compiled->format == compiler::SourceFormat::kYaml;
+  if (!compile.fill_identity && authored) {
+    Status filled = compiler::fill_identity(compiled->profile, false, compiled->source.get());
+    if (!filled) return filled.error();
+  }
+  // With identity filled, the top level is a dict with a PayloadIdentifier.
   source.profile = std::move(compiled->profile);
   source.was_signed = compiled->format == compiler::SourceFormat::kCmsSigned;
   source.warnings = std::move(compiled->warnings);

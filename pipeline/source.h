@@ -41,6 +41,11 @@ struct SourceOptions {
   // Read a CMS-signed source whose signature does not verify (changed after signing), with a
   // warning, instead of refusing it (compiler::CompileOptions::allow_invalid_signature).
   bool allow_invalid_signature = false;
+  // Keep a plain plist (XML, binary, signed; no template syntax) exactly as written, identity not
+  // filled: `cmdm optimize` at `lossless` changes no key or value. Templated, JSON and YAML sources
+  // are authored for cmdm and always get their identity. Every other command fills it, so `check`
+  // measures what `build` delivers.
+  bool keep_plain_as_written = false;
 };
 
 // Turns source bytes into the profile that every command works on: the top level must be a dict

@@ -12,12 +12,15 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 constexpr std::array<std::int8_t, 256> make_table() {
   std::array<std::int8_t, 256> t{};
   for (auto& x : t) x = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 64; ++i)
+    t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::int8_t>(i);
   return t;
 }
 constexpr std::array<std::int8_t, 256> kTable = make_table();
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 }  // namespace
 
@@ -29,7 +32,8 @@ void base64_append(std::string& out, const std::uint8_t* data, std::size_t size)
   char* o = out.data() + at;
   std::size_t i = 0;
   for (; i + 3 <= size; i += 3) {
-    const std::uint32_t n = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+    const std::uint32_t n =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
     o[0] = kAlphabet[(n >> 18) & 63];
     o[1] = kAlphabet[(n >> 12) & 63];
     o[2] = kAlphabet[(n >> 6) & 63];
@@ -69,8 +73,8 @@ std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text, Ba
   out.reserve(text.size() / 4 * 3);
   std::uint32_t acc = 0;
   int bits = 0;
-  int quad = 0;      // characters in the current group of four (padding included)
-  int padding = 0;   // '=' seen
+  int quad = 0;     // characters in the current group of four (padding included)
+  int padding = 0;  // '=' seen
   std::size_t last_offset = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];

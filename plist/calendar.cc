@@ -39,9 +39,9 @@ std::string format_utc(std::int64_t t) {
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y),
-                m, d, static_cast<long long>(secs / 3600), static_cast<long long>((secs / 60) % 60),
-                static_cast<long long>(secs % 60));
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                static_cast<long long>((secs / 60) % 60), static_cast<long long>(secs % 60));
   return buf;
 }
 

@@ -44,8 +44,8 @@ std::string_view SourceText::line_text(int line) const {
   if (line < 1 || static_cast<std::size_t>(line) > starts.size()) return {};
   std::size_t start = starts[line - 1];
   if (start == 0 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) start = 3;
-  std::size_t end = static_cast<std::size_t>(line) < starts.size() ? starts[line] - 1
-                                                                         : text_.size();
+  std::size_t end =
+      static_cast<std::size_t>(line) < starts.size() ? starts[line] - 1 : text_.size();
   std::string_view view(text_.data() + start, end - start);
   if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
   return view;

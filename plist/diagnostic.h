@@ -27,7 +27,8 @@ enum class ExitCode : int {
 enum class Severity { kError, kWarning, kNote };
 
 // The text a diagnostic points into: keeps the file name and the bytes, and maps byte offsets to
-// 1-based line and column (columns count Unicode code points, so a caret lines up under UTF-8 text).
+// 1-based line and column (columns count Unicode code points, so a caret lines up under UTF-8
+// text).
 class SourceText {
  public:
   SourceText(std::string name, std::string text);
@@ -97,7 +98,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

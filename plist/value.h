@@ -33,7 +33,7 @@ class Integer {
   // True when the value does not fit int64 (above INT64_MAX).
   bool is_big_unsigned() const { return unsigned_; }
   std::int64_t as_int64() const { return static_cast<std::int64_t>(bits_); }  // wraps when big
-  std::uint64_t as_uint64() const { return bits_; }  // wraps when negative
+  std::uint64_t as_uint64() const { return bits_; }                           // wraps when negative
   std::string to_string() const;
   friend bool operator==(const Integer& a, const Integer& b) {
     return a.bits_ == b.bits_ && a.is_negative() == b.is_negative();

@@ -99,11 +99,9 @@ constexpr AttentionTable kAttention;
 // character (exact: no false positives), then find the byte with the table.
 #if defined(__SSE2__) && !defined(CMDM_NO_SIMD)
 inline unsigned attention_mask(__m128i v) {
-  const __m128i hit =
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
-                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+  const __m128i hit = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')), _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
   return static_cast<unsigned>(_mm_movemask_epi8(hit));
 }
 inline const char* find_attention(const char* p, const char* end) {

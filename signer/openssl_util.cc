@@ -1,7 +1,5 @@
 // OpenSSL plumbing shared by signing, verification and unwrapping: error-queue conversion,
 // certificate reading and description, and the one SignedData parser every entry point uses.
-#include "signer/openssl_util_internal.h"
-
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -15,6 +13,7 @@
 #include <ctime>
 
 #include "plist/calendar.h"
+#include "signer/openssl_util_internal.h"
 
 namespace cmdm::signer::detail {
 
@@ -83,8 +82,9 @@ std::int64_t to_unix(const ASN1_TIME* time) {
   std::tm tm{};
   if (!ASN1_TIME_to_tm(time, &tm)) return 0;
   return plist::unix_seconds_of(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
-                                static_cast<unsigned>(tm.tm_mday), static_cast<unsigned>(tm.tm_hour),
-                                static_cast<unsigned>(tm.tm_min), static_cast<unsigned>(tm.tm_sec));
+                                static_cast<unsigned>(tm.tm_mday),
+                                static_cast<unsigned>(tm.tm_hour), static_cast<unsigned>(tm.tm_min),
+                                static_cast<unsigned>(tm.tm_sec));
 }
 
 std::string name_text(const X509_NAME* name) {

@@ -14,9 +14,10 @@ namespace {
 class TempDir {
  public:
   TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("cmdm-compiler-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    path_ =
+        std::filesystem::temp_directory_path() /
+        ("cmdm-compiler-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(path_);
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
@@ -52,9 +53,10 @@ TEST(Vars, FilesMergeLaterWinsAndFactsGoUnderFacts) {
   TempDir t;
   std::string a = t.write("a.json", R"({"site": "HQ", "team_ids": ["A"]})");
   std::string b = t.write("b.yaml", "site: Lab\nport: 443\n");
-  std::string f = t.write("facts.plist",
-                          "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>os_version</key>"
-                          "<string>14.5</string></dict></plist>");
+  std::string f =
+      t.write("facts.plist",
+              "<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>os_version</key>"
+              "<string>14.5</string></dict></plist>");
   Context c;
   ASSERT_TRUE(add_vars_file(c, a).ok());
   ASSERT_TRUE(add_vars_file(c, b).ok());
@@ -88,7 +90,8 @@ TEST(Compile, SameInputsGiveTheSameProfile) {
       "<key>PayloadIdentifier</key><string>com.example.kext</string>"
       "<key>PayloadContent</key><array><dict>"
       "<key>PayloadType</key><string>com.apple.syspolicy.kernel-extension-policy</string>"
-      "<key>AllowedTeamIdentifiers</key><array><string cmdm:each=\"t in team_ids\">{{ t }}</string></array>"
+      "<key>AllowedTeamIdentifiers</key><array><string cmdm:each=\"t in team_ids\">{{ t "
+      "}}</string></array>"
       "</dict></array></dict></plist>";
   Context c;
   ASSERT_TRUE(add_var_assignment(c, "team_ids:=[\"EG7KH642X6\",\"VB5E2TV963\"]").ok());
@@ -104,7 +107,8 @@ TEST(Compile, SameInputsGiveTheSameProfile) {
 
 TEST(Compile, SignedInputIsUnwrappedOrClearlyRefused) {
   // A DER SEQUENCE holding the pkcs7-signedData OID, with garbage content.
-  std::string der("\x30\x80\x06\x09\x2A\x86\x48\x86\xF7\x0D\x01\x07\x02\xA0\x80\x00\x00\x00\x00", 19);
+  std::string der("\x30\x80\x06\x09\x2A\x86\x48\x86\xF7\x0D\x01\x07\x02\xA0\x80\x00\x00\x00\x00",
+                  19);
   auto r = compile_bytes(der, "signed.mobileconfig", Context());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ExitCode::kDataError);

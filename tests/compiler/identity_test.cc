@@ -7,8 +7,8 @@
 namespace cmdm::compiler {
 namespace {
 
-constexpr std::array<std::uint8_t, 16> kDnsNamespace = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1,
-                                                        0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+constexpr std::array<std::uint8_t, 16> kDnsNamespace = {
+    0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
 
 TEST(Uuid, Version5MatchesRfc4122KnownAnswer) {
   // Python: uuid.uuid5(uuid.NAMESPACE_DNS, "python.org")
@@ -67,8 +67,10 @@ TEST(Identity, UuidDependsOnContentButNotOnKeyOrder) {
 TEST(Identity, KeepsExistingUuidsUnlessAskedToRegenerate) {
   plist::Value p = profile({payload("com.apple.dock")});
   p.as_dict().set("PayloadUUID", plist::Value("11111111-1111-1111-1111-111111111111"));
-  p.get("PayloadContent")->as_array()[0].as_dict().set(
-      "PayloadUUID", plist::Value("22222222-2222-2222-2222-222222222222"));
+  p.get("PayloadContent")
+      ->as_array()[0]
+      .as_dict()
+      .set("PayloadUUID", plist::Value("22222222-2222-2222-2222-222222222222"));
   plist::Value kept = p;
   ASSERT_TRUE(fill_identity(kept, false).ok());
   EXPECT_EQ(*kept.get_string("PayloadUUID"), "11111111-1111-1111-1111-111111111111");
@@ -83,7 +85,8 @@ TEST(Identity, KeepsExistingUuidsUnlessAskedToRegenerate) {
 }
 
 TEST(Identity, DerivedIdentifiersNumberRepeatsOfAType) {
-  plist::Value p = profile({payload("com.apple.dock"), payload("com.apple.dock"), payload("com.apple.finder")});
+  plist::Value p =
+      profile({payload("com.apple.dock"), payload("com.apple.dock"), payload("com.apple.finder")});
   ASSERT_TRUE(fill_identity(p, false).ok());
   const plist::Array& a = p.get("PayloadContent")->as_array();
   EXPECT_EQ(*a[0].get_string("PayloadIdentifier"), "com.example.dock.com.apple.dock");

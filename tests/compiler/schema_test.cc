@@ -17,8 +17,8 @@ std::string schema_dir() {
   return shared + "/apple-device-management";
 }
 
-#define REQUIRE_SCHEMA()                                                             \
-  if (!std::filesystem::exists(schema_dir() + "/mdm/profiles")) {                    \
+#define REQUIRE_SCHEMA()                                                            \
+  if (!std::filesystem::exists(schema_dir() + "/mdm/profiles")) {                   \
     GTEST_SKIP() << "Apple schema not found at " << schema_dir() << " (../shared)"; \
   }
 

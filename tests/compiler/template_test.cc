@@ -412,6 +412,7 @@ TEST(Template, DefaultLimitsLeaveRealProfilesAlone) {
       "<array><array cmdm:each=\"a in l\"><array cmdm:each=\"b in l\"><array cmdm:each=\"c in l\">"
       "<string cmdm:each=\"d in l\">{{ s }}</string></array></array></array></array>");
   EXPECT_EQ(expansion_error(src, defaults, ten_items()), "(expanded)");
+}
 
 TEST(Template, YamlNestedPastTheParsersOwnLimitSaysHowDeep) {
   // yaml-cpp refuses this itself, before the builder's 128-level check, with "bad file".

@@ -62,7 +62,8 @@ TEST(Validate, StructuralErrors) {
   first_payload(p).set("PayloadUUID", plist::Value("not-a-valid-uuid"));
   ValidationReport r = validate(p, nullptr);
   EXPECT_EQ(r.errors, 3) << messages(r);
-  EXPECT_TRUE(has(r, Severity::kError, "the profile's PayloadType is 'NotConfiguration'; it must be 'Configuration'"));
+  EXPECT_TRUE(has(r, Severity::kError,
+                  "the profile's PayloadType is 'NotConfiguration'; it must be 'Configuration'"));
   EXPECT_TRUE(has(r, Severity::kError, "PayloadVersion is 2; it must be 1"));
   EXPECT_TRUE(has(r, Severity::kError, "PayloadUUID 'not-a-valid-uuid' is not a UUID"));
   EXPECT_EQ(r.diagnostics[2].key_path, "PayloadContent[0].PayloadUUID");
@@ -73,7 +74,9 @@ TEST(Validate, DuplicateUuidsAndIdentifiers) {
   plist::Value second = p.get("PayloadContent")->as_array()[0];
   p.get("PayloadContent")->as_array().push_back(second);
   ValidationReport r = validate(p, nullptr);
-  EXPECT_TRUE(has(r, Severity::kError, "duplicate PayloadUUID A1B2C3D4-E5F6-7890-ABCD-EF1234567890 (also at PayloadContent[0].PayloadUUID)"));
+  EXPECT_TRUE(has(r, Severity::kError,
+                  "duplicate PayloadUUID A1B2C3D4-E5F6-7890-ABCD-EF1234567890 (also at "
+                  "PayloadContent[0].PayloadUUID)"));
   EXPECT_TRUE(has(r, Severity::kError, "duplicate PayloadIdentifier 'com.example.dock.1'"));
 }
 
@@ -131,7 +134,8 @@ TEST_F(SchemaValidate, TypesRangesAndRangelists) {
   first_payload(p).set("autohide", plist::Value("yes"));
   ValidationReport r = validate(p, schema_.get());
   EXPECT_TRUE(has(r, Severity::kError, "200 is outside the allowed range 16..128")) << messages(r);
-  EXPECT_TRUE(has(r, Severity::kError, "'top' is not an allowed value ('bottom', 'left', 'right')"));
+  EXPECT_TRUE(
+      has(r, Severity::kError, "'top' is not an allowed value ('bottom', 'left', 'right')"));
   EXPECT_TRUE(has(r, Severity::kError, "autohide is a string; the schema says boolean"));
 }
 
@@ -167,7 +171,8 @@ TEST_F(SchemaValidate, PlatformSupportAndMultiple) {
   first_payload(p).erase("tilesize");
   first_payload(p).set("Pages", plist::Value(plist::Array{}));
   ValidationReport r = validate(p, schema_.get());
-  EXPECT_TRUE(has(r, Severity::kError, "com.apple.homescreenlayout payloads are not supported on macOS"))
+  EXPECT_TRUE(
+      has(r, Severity::kError, "com.apple.homescreenlayout payloads are not supported on macOS"))
       << messages(r);
   ValidateOptions old;
   ASSERT_TRUE(parse_os("macOS:10.12", old).ok());
@@ -175,7 +180,8 @@ TEST_F(SchemaValidate, PlatformSupportAndMultiple) {
   first_payload(tcc).set("PayloadType", plist::Value("com.apple.TCC.configuration-profile-policy"));
   first_payload(tcc).erase("tilesize");
   first_payload(tcc).set("Services", plist::Value(plist::Dict()));
-  EXPECT_TRUE(has(validate(tcc, schema_.get(), old), Severity::kError, "needs macOS 10.14 or later; the target is macOS 10.12"))
+  EXPECT_TRUE(has(validate(tcc, schema_.get(), old), Severity::kError,
+                  "needs macOS 10.14 or later; the target is macOS 10.12"))
       << messages(validate(tcc, schema_.get(), old));
   plist::Value two = dock_profile();
   plist::Value second = two.get("PayloadContent")->as_array()[0];
@@ -190,7 +196,8 @@ TEST_F(SchemaValidate, UnknownPayloadTypes) {
   plist::Value p = dock_profile();
   first_payload(p).set("PayloadType", plist::Value("com.nonexistent.payload.type"));
   first_payload(p).erase("tilesize");
-  EXPECT_TRUE(has(validate(p, schema_.get()), Severity::kError, "unknown PayloadType 'com.nonexistent.payload.type'"));
+  EXPECT_TRUE(has(validate(p, schema_.get()), Severity::kError,
+                  "unknown PayloadType 'com.nonexistent.payload.type'"));
   // A preference domain with settings is a custom-settings payload on macOS.
   plist::Value chrome = dock_profile();
   first_payload(chrome).set("PayloadType", plist::Value("com.google.Chrome"));
@@ -217,14 +224,21 @@ TEST(CorpusFixtures, FlagsEachInvalidMobileconfigValidatorFixture) {
     Severity severity;
   };
   const Case cases[] = {
-      {"tests__fixtures__invalid__duplicate-uuid.mobileconfig", "duplicate PayloadUUID", Severity::kError},
-      {"tests__fixtures__invalid__invalid-uuid-format.mobileconfig", "is not a UUID", Severity::kError},
-      {"tests__fixtures__invalid__missing-payload-uuid.mobileconfig", "the payload has no PayloadUUID", Severity::kError},
+      {"tests__fixtures__invalid__duplicate-uuid.mobileconfig", "duplicate PayloadUUID",
+       Severity::kError},
+      {"tests__fixtures__invalid__invalid-uuid-format.mobileconfig", "is not a UUID",
+       Severity::kError},
+      {"tests__fixtures__invalid__missing-payload-uuid.mobileconfig",
+       "the payload has no PayloadUUID", Severity::kError},
       {"tests__fixtures__invalid__not-a-plist.mobileconfig", "", Severity::kError},
-      {"tests__fixtures__invalid__unknown-payload-type.mobileconfig", "unknown PayloadType", Severity::kError},
-      {"tests__fixtures__invalid__wrong-outer-type.mobileconfig", "must be 'Configuration'", Severity::kError},
-      {"tests__fixtures__invalid__wrong-payload-version.mobileconfig", "PayloadVersion is 2", Severity::kError},
-      {"tests__fixtures__warning__unknown-key.mobileconfig", "unknown key 'unknownKeyThatDoesNotExist'", Severity::kWarning},
+      {"tests__fixtures__invalid__unknown-payload-type.mobileconfig", "unknown PayloadType",
+       Severity::kError},
+      {"tests__fixtures__invalid__wrong-outer-type.mobileconfig", "must be 'Configuration'",
+       Severity::kError},
+      {"tests__fixtures__invalid__wrong-payload-version.mobileconfig", "PayloadVersion is 2",
+       Severity::kError},
+      {"tests__fixtures__warning__unknown-key.mobileconfig",
+       "unknown key 'unknownKeyThatDoesNotExist'", Severity::kWarning},
       {"tests__fixtures__valid__dock-basic.mobileconfig", nullptr, Severity::kError},
       {"tests__fixtures__valid__multiple-payloads.mobileconfig", nullptr, Severity::kError},
       {"tests__fixtures__valid__screensaver.mobileconfig", nullptr, Severity::kError},

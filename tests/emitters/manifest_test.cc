@@ -1,6 +1,7 @@
 #include "emitters/manifest.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "plist/hash.h"

@@ -3,9 +3,9 @@
 #include "emitters/targets.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
-
 #include <set>
 #include <string>
 
@@ -71,8 +71,9 @@ TEST(Targets, UnknownNameSuggestsTheClosest) {
   Result<const Target*> t = find_target("workspace1");
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.error().code, ExitCode::kUsage);
-  EXPECT_EQ(t.error().diagnostics[0].message,
-            "unknown target 'workspace1'; did you mean 'workspaceone'? (`cmdm targets` lists them)");
+  EXPECT_EQ(
+      t.error().diagnostics[0].message,
+      "unknown target 'workspace1'; did you mean 'workspaceone'? (`cmdm targets` lists them)");
 }
 
 TEST(Targets, ParsesCommaSeparatedListsWithoutDuplicates) {
@@ -213,8 +214,8 @@ TEST(Fleet, InstallBodyIsBase64OfTheFullCommandPlist) {
 TEST(Fleet, FillsCommandUuidInsideTheBase64AndHostUuids) {
   const Target& t = get("fleet");
   std::string body = t.install_body(kProfile, "com.example");
-  std::string filled = t.fill_device_id(
-      t.fill_command_uuid(body, "3F2504E0-4F89-41D3-9A0C-0305E82C3301"), "HOST-1");
+  std::string filled =
+      t.fill_device_id(t.fill_command_uuid(body, "3F2504E0-4F89-41D3-9A0C-0305E82C3301"), "HOST-1");
   nlohmann::json j = nlohmann::json::parse(filled);
   EXPECT_EQ(j.at("host_uuids"), nlohmann::json::array({"HOST-1"}));
   pugi::xml_document doc;
@@ -231,7 +232,8 @@ TEST(Jamf, InstallBodyCarriesTheProfileXmlEscapedInPayloads) {
   std::string body = t.install_body(kProfile, "com.example.a&b");
   pugi::xml_document doc;
   // Keep the payload text exactly: no whitespace trimming or EOL normalisation tricks.
-  ASSERT_TRUE(doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata));
+  ASSERT_TRUE(
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata));
   pugi::xml_node general = doc.child("os_x_configuration_profile").child("general");
   EXPECT_STREQ(general.child("name").text().get(), "com.example.a&b");
   EXPECT_EQ(std::string(general.child("payloads").text().get()), kProfile);

@@ -15,9 +15,12 @@ inline std::string command_xml(std::string_view profile) {
          plist::base64_encode(profile) + "</data></dict>";
 }
 
-inline std::size_t command_xml_size(std::string_view profile) { return command_xml(profile).size(); }
+inline std::size_t command_xml_size(std::string_view profile) {
+  return command_xml(profile).size();
+}
 
-inline emitters::Target make_target(std::string_view name, std::size_t limit, bool binary, bool mdm) {
+inline emitters::Target make_target(std::string_view name, std::size_t limit, bool binary,
+                                    bool mdm) {
   emitters::Target t{};
   t.name = name;
   t.default_limit = limit;

@@ -229,7 +229,10 @@ TEST(Optimize, OptimizedBytesReadBackToTheOptimizedProfile) {
 TEST(Invariants, NameThePassThatChangedAManagedValue) {
   Value in = sample_profile();
   Value out = in;
-  out.get("PayloadContent")->as_array()[1].as_dict().set("HomepageLocation", "https://evil.example");
+  out.get("PayloadContent")
+      ->as_array()[1]
+      .as_dict()
+      .set("HomepageLocation", "https://evil.example");
   Status s = check_invariants(in, out, Level::kAggressive, nullptr, true, "some-pass");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ExitCode::kInternal);

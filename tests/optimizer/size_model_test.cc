@@ -12,8 +12,8 @@ TEST(SizeModel, WorkspaceOneCountsTheCharactersOfTheInnerCommandDict) {
   Result<const emitters::Target*> t = emitters::find_target("workspaceone");
   ASSERT_TRUE(t.ok()) << t.error().format();
   EXPECT_EQ((*t)->default_limit, 2000u);
-  for (std::string profile : {std::string("<dict/>"), std::string(1234, 'x'),
-                              std::string("bplist00\x00\x01\x02", 11)}) {
+  for (std::string profile :
+       {std::string("<dict/>"), std::string(1234, 'x'), std::string("bplist00\x00\x01\x02", 11)}) {
     EXPECT_EQ((*t)->command_size(profile), testing::command_xml_size(profile));
   }
 }

@@ -124,7 +124,8 @@ TEST(Splitter, APayloadTooLargeAloneGetsAPartOfItsOwnThatSaysByHowMuch) {
 // Privacy preferences: macOS installs them only through an MDM (the schema's
 // allowmanualinstall: false), so no option makes an oversized one `local`.
 TEST(Splitter, AnMdmOnlyPayloadTooLargeAloneIsNamedAsSuch) {
-  Result<SchemaFacts> schema = pipeline::load_schema_facts(std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema");
+  Result<SchemaFacts> schema =
+      pipeline::load_schema_facts(std::string(CMDM_SOURCE_DIR) + "/testdata/optimizer-schema");
   ASSERT_TRUE(schema.ok()) << schema.error().format();
   Dict tcc;
   tcc.set("PayloadType", "com.apple.TCC.configuration-profile-policy");

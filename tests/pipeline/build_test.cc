@@ -4,11 +4,11 @@
 #include "pipeline/build.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <pugixml.hpp>
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 
 #include "emitters/bundle.h"
 #include "pipeline/context.h"
@@ -107,7 +107,11 @@ TEST(BuildPipeline, EveryBodyCarriesTheProfileAsItsVendorReadsIt) {
           pugi::xml_document doc;
           ASSERT_TRUE(doc.load_buffer(body.data(), body.size(),
                                       pugi::parse_default | pugi::parse_ws_pcdata));
-          carried = doc.child("os_x_configuration_profile").child("general").child("payloads").text().get();
+          carried = doc.child("os_x_configuration_profile")
+                        .child("general")
+                        .child("payloads")
+                        .text()
+                        .get();
         }
         EXPECT_EQ(carried, profile) << route.target << " " << part.identifier;
         ++checked;
@@ -135,23 +139,32 @@ std::string many_wifi_payloads(int count, std::size_t password_size = 0) {
       "<key>PayloadContent</key><array>";
   for (int i = 0; i < count; ++i) {
     std::string n = std::to_string(i);
-    xml += "<dict><key>PayloadType</key><string>com.apple.wifi.managed</string>"
-           "<key>PayloadVersion</key><integer>1</integer>"
-           "<key>PayloadIdentifier</key><string>com.example.wifi.net" + n + "</string>"
-           "<key>PayloadUUID</key><string>6D1C2A60-0000-4000-8000-0000000000" +
-           (i < 10 ? "0" + n : n) + "</string>"
-           "<key>SSID_STR</key><string>Branch office network number " + n + "</string>"
-           "<key>EncryptionType</key><string>WPA2</string>"
-           "<key>Password</key><string>correct horse battery staple " + n +
-           (password_size ? std::string(password_size, 'x') : std::string(" correct horse battery staple")) +
-           "</string>"
-           "<key>AutoJoin</key><true/></dict>";
+    xml +=
+        "<dict><key>PayloadType</key><string>com.apple.wifi.managed</string>"
+        "<key>PayloadVersion</key><integer>1</integer>"
+        "<key>PayloadIdentifier</key><string>com.example.wifi.net" +
+        n +
+        "</string>"
+        "<key>PayloadUUID</key><string>6D1C2A60-0000-4000-8000-0000000000" +
+        (i < 10 ? "0" + n : n) +
+        "</string>"
+        "<key>SSID_STR</key><string>Branch office network number " +
+        n +
+        "</string>"
+        "<key>EncryptionType</key><string>WPA2</string>"
+        "<key>Password</key><string>correct horse battery staple " +
+        n +
+        (password_size ? std::string(password_size, 'x')
+                       : std::string(" correct horse battery staple")) +
+        "</string>"
+        "<key>AutoJoin</key><true/></dict>";
   }
-  xml += "</array><key>PayloadType</key><string>Configuration</string>"
-         "<key>PayloadVersion</key><integer>1</integer>"
-         "<key>PayloadIdentifier</key><string>com.example.wifi</string>"
-         "<key>PayloadUUID</key><string>6D1C2A60-0000-4000-8000-000000000100</string>"
-         "<key>PayloadDisplayName</key><string>Wi-Fi networks</string></dict></plist>\n";
+  xml +=
+      "</array><key>PayloadType</key><string>Configuration</string>"
+      "<key>PayloadVersion</key><integer>1</integer>"
+      "<key>PayloadIdentifier</key><string>com.example.wifi</string>"
+      "<key>PayloadUUID</key><string>6D1C2A60-0000-4000-8000-000000000100</string>"
+      "<key>PayloadDisplayName</key><string>Wi-Fi networks</string></dict></plist>\n";
   return xml;
 }
 
@@ -193,7 +206,8 @@ TEST(BuildPipeline, SplitsAProfileTooBigForWorkspaceOneIntoPartsThatEachFit) {
     ASSERT_EQ(route.route, emitters::Route::kMdm) << route.reason;
     EXPECT_EQ(route.install, "commands/workspaceone/" + part.identifier + ".install.json");
     // Parse the body as Workspace ONE does and measure what it counts.
-    std::string xml = nlohmann::json::parse(files.at(route.install)).at("CommandXml").get<std::string>();
+    std::string xml =
+        nlohmann::json::parse(files.at(route.install)).at("CommandXml").get<std::string>();
     EXPECT_LE(emitters::utf16_length(xml), 2000u) << part.identifier;
     EXPECT_EQ(emitters::utf16_length(xml), route.size);
     Result<plist::Document> command = plist::read(xml);
@@ -219,7 +233,8 @@ TEST(BuildPipeline, SplitsAProfileTooBigForWorkspaceOneIntoPartsThatEachFit) {
   Result<BuildOutput> whole = build(sources, options_for("raw"));
   ASSERT_TRUE(whole.ok()) << whole.error().format();
   ASSERT_EQ(whole->manifest.sources[0].parts.size(), 1u);
-  auto expected = payloads_by_id(by_path(whole->artifacts).at(whole->manifest.sources[0].parts[0].profile));
+  auto expected =
+      payloads_by_id(by_path(whole->artifacts).at(whole->manifest.sources[0].parts[0].profile));
   EXPECT_EQ(expected.size(), 12u);
   EXPECT_EQ(carried, expected);
   // And the split is reproducible: a second build gives the same artifacts.
@@ -238,9 +253,10 @@ TEST(BuildPipeline, ReportsAPartThatCannotFitAloneUndeliverableByDefault) {
   EXPECT_EQ(route.route, emitters::Route::kUndeliverable);
   EXPECT_GT(route.size, 2000u);
   EXPECT_EQ(route.install, "");  // no command body for a route that cannot be sent
-  EXPECT_NE(route.reason.find("does not fit workspaceone even alone: " + std::to_string(route.size) +
-                              " characters of CommandXml > limit 2000"),
-            std::string::npos)
+  EXPECT_NE(
+      route.reason.find("does not fit workspaceone even alone: " + std::to_string(route.size) +
+                        " characters of CommandXml > limit 2000"),
+      std::string::npos)
       << route.reason;
   EXPECT_NE(route.reason.find("--allow-local"), std::string::npos) << route.reason;
   EXPECT_NE(route.reason.find("--os macOS:10.15"), std::string::npos) << route.reason;
@@ -338,8 +354,8 @@ TEST(BuildPipeline, SignsWhenTheSignedProfileFitsAndSaysWhyWhenItDoesNot) {
   Result<signer::Identity> identity = signer::load_identity(source);
   ASSERT_TRUE(identity.ok()) << identity.error().format();
   auto sources = examples();
-  sources.push_back({"timeserver-signed.mobileconfig",
-                     *read_file(kExamples + "timeserver-signed.mobileconfig")});
+  sources.push_back(
+      {"timeserver-signed.mobileconfig", *read_file(kExamples + "timeserver-signed.mobileconfig")});
   auto options = options_for("workspaceone");
   options.identity = &*identity;
   Result<BuildOutput> out = build(sources, options);
@@ -482,9 +498,9 @@ class BuildDirTest : public ::testing::Test {
 
 TEST_F(BuildDirTest, BundleUnpacksToExactlyTheBuildOutput) {
   auto options = options_for("workspaceone,micromdm,nanomdm,fleet,jamf,raw,local");
-  Result<BuildRun> run = run_build({kExamples + "safari-homepage.mobileconfig",
-                                    kExamples + "security-baseline.mobileconfig"},
-                                   dir_ + "/out", true, options);
+  Result<BuildRun> run = run_build(
+      {kExamples + "safari-homepage.mobileconfig", kExamples + "security-baseline.mobileconfig"},
+      dir_ + "/out", true, options);
   ASSERT_TRUE(run.ok()) << run.error().format();
   EXPECT_TRUE(run->bundle_written);
   Result<emitters::WriteStats> stats = unbundle(dir_ + "/out/bundle.cmdm", dir_ + "/unpacked");

@@ -19,7 +19,8 @@ CheckOptions for_target(const char* name, emitters::Level level = emitters::Leve
 }
 
 TEST(Check, AFileThatCannotBeReadHasAnErrorAndNoParts) {
-  std::vector<CheckRow> rows = check({kExamples + "missing.mobileconfig"}, for_target("workspaceone"));
+  std::vector<CheckRow> rows =
+      check({kExamples + "missing.mobileconfig"}, for_target("workspaceone"));
   ASSERT_EQ(rows.size(), 1u);
   ASSERT_TRUE(rows[0].error.has_value());
   EXPECT_EQ(rows[0].error->code, ExitCode::kIoError);

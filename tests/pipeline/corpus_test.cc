@@ -10,9 +10,9 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/compiler.h"
 #include "optimizer/optimizer.h"
 #include "pipeline/schema_facts.h"
-#include "compiler/compiler.h"
 #include "plist/file_io.h"
 #include "tests/optimizer/fake_target.h"
 
@@ -21,8 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using optimizer::Level;
-using optimizer::OptimizeOptions;
 using optimizer::Optimized;
+using optimizer::OptimizeOptions;
 using optimizer::SchemaFacts;
 namespace testing = optimizer::testing;
 
@@ -81,8 +81,8 @@ Totals run_level(const std::vector<fs::path>& files, Level level, const SchemaFa
     t.bytes_out += r->bytes.size();
     t.fit += r->fits;
   }
-  std::cout << "workspaceone " << optimizer::level_name(level) << ": " << t.fit << " of " << t.profiles
-            << " fit; " << t.bytes_out << " of " << t.bytes_in << " input bytes ("
+  std::cout << "workspaceone " << optimizer::level_name(level) << ": " << t.fit << " of "
+            << t.profiles << " fit; " << t.bytes_out << " of " << t.bytes_in << " input bytes ("
             << (t.bytes_in ? 1000 * t.bytes_out / t.bytes_in / 10.0 : 0) << "%)\n";
   return t;
 }

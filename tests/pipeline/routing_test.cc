@@ -27,11 +27,12 @@ TEST(Routing, APartTooLargeAloneIsUndeliverableByDefaultAndSaysTheFixes) {
 }
 
 TEST(Routing, LocalInstallAllowedRoutesItLocalButNeverAnMdmOnlyType) {
-  RoutingOptions options{.limit = 2000, .local_allowed = true, .level = emitters::Level::kAggressive};
+  RoutingOptions options{
+      .limit = 2000, .local_allowed = true, .level = emitters::Level::kAggressive};
   EXPECT_EQ(route_part(target("workspaceone"), {.size = 2500}, options).route, Route::kLocal);
-  RouteDecision tcc = route_part(
-      target("workspaceone"),
-      {.size = 2500, .mdm_only = "com.apple.TCC.configuration-profile-policy"}, options);
+  RouteDecision tcc =
+      route_part(target("workspaceone"),
+                 {.size = 2500, .mdm_only = "com.apple.TCC.configuration-profile-policy"}, options);
   EXPECT_EQ(tcc.route, Route::kUndeliverable);
   EXPECT_NE(tcc.reason.find("com.apple.TCC.configuration-profile-policy is installed only through "
                             "an MDM, never locally"),

@@ -12,8 +12,8 @@ namespace cmdm::pipeline {
 namespace {
 
 using optimizer::Level;
-using optimizer::OptimizeOptions;
 using optimizer::Optimized;
+using optimizer::OptimizeOptions;
 namespace testing = optimizer::testing;
 
 namespace fs = std::filesystem;
@@ -78,9 +78,9 @@ TEST(Schema, AppleSchemaFindsTheReferenceKeys) {
   if (!fs::exists(dir)) GTEST_SKIP() << "no schema at " << dir;
   Result<optimizer::SchemaFacts> s = load_schema_facts(dir.string());
   ASSERT_TRUE(s.ok()) << s.error().format();
-  for (const char* key : {"PayloadCertificateUUID", "PayloadCertificateAnchorUUID",
-                          "EncryptCertPayloadUUID", "SMIMESigningCertificateUUID",
-                          "IdentityCertificateUUID", "VPNUUID"}) {
+  for (const char* key :
+       {"PayloadCertificateUUID", "PayloadCertificateAnchorUUID", "EncryptCertPayloadUUID",
+        "SMIMESigningCertificateUUID", "IdentityCertificateUUID", "VPNUUID"}) {
     EXPECT_EQ(s->reference_keys().count(key), 1u) << key;
   }
   EXPECT_EQ(s->reference_keys().count("OrganizationUUID"), 0u);

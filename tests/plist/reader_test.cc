@@ -21,9 +21,11 @@ const std::string kBinaryDict =
     "\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0f"s;
 
 // ContentInfo headers: SEQUENCE (DER long-form length, or BER indefinite), then the OID.
-const std::string kDerSignedData = "\x30\x82\x08\xcf\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0"s;
+const std::string kDerSignedData =
+    "\x30\x82\x08\xcf\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0"s;
 const std::string kBerSignedData = "\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02\xa0\x80"s;
-const std::string kDerPkcs7Data = "\x30\x82\x08\xcf\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0"s;
+const std::string kDerPkcs7Data =
+    "\x30\x82\x08\xcf\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0"s;
 
 TEST(Reader, NamesFormats) {
   EXPECT_EQ(format_name(Format::kXml), "xml");
@@ -37,7 +39,7 @@ TEST(Reader, SniffsTheFormatFromTheLeadingBytes) {
   EXPECT_EQ(sniff_format(kDerSignedData), Format::kCmsSigned);
   EXPECT_EQ(sniff_format(kBerSignedData), Format::kCmsSigned);
   EXPECT_EQ(sniff_format("\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02"s),
-            Format::kCmsSigned);  // short-form length
+            Format::kCmsSigned);                         // short-form length
   EXPECT_EQ(sniff_format(kDerPkcs7Data), Format::kXml);  // not SignedData: left to the XML reader
   EXPECT_EQ(sniff_format("<?xml version=\"1.0\"?><plist/>"), Format::kXml);
   EXPECT_EQ(sniff_format(""), Format::kXml);
