@@ -16,7 +16,35 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 # The corpus keeps one folder per upstream repository; cmdm takes each folder as a source directory.
-DIRS=$(find "$CORPUS" -mindepth 1 -maxdepth 1 -type d | sort)
+# A build refuses two sources with one PayloadIdentifier (they would replace each other on a Mac),
+# and 125 profiles of one upstream set share theirs: the race runs on a copy in which a repeated
+# identifier gets a suffix (".dup<N>", the file re-encoded by plistlib), so both tools do the same
+# work on every file. Signed files are copied as they are.
+python3 - "$CORPUS" "$WORK/corpus" <<'PY'
+import os, plistlib, shutil, sys
+src, dst = sys.argv[1:]
+seen = {}
+for d in sorted(os.listdir(src)):
+    if not os.path.isdir(os.path.join(src, d)): continue
+    os.makedirs(os.path.join(dst, d))
+    for name in sorted(os.listdir(os.path.join(src, d))):
+        path = os.path.join(src, d, name)
+        if not os.path.isfile(path): continue
+        out = os.path.join(dst, d, name)
+        try:
+            with open(path, "rb") as f: root = plistlib.load(f)
+            ident = root.get("PayloadIdentifier") if isinstance(root, dict) else None
+        except Exception:
+            ident = None
+        if isinstance(ident, str) and ident.lower() in seen:
+            seen[ident.lower()] += 1
+            root["PayloadIdentifier"] = "%s.dup%d" % (ident, seen[ident.lower()])
+            with open(out, "wb") as f: plistlib.dump(root, f)
+            continue
+        if isinstance(ident, str): seen[ident.lower()] = 0
+        shutil.copyfile(path, out)
+PY
+DIRS=$(find "$WORK/corpus" -mindepth 1 -maxdepth 1 -type d | sort)
 
 cat > "$WORK/reference.py" <<'PY'
 # The Python reference: per file, plistlib parse, minimal XML encode, base64, Workspace ONE wrap.
