@@ -353,6 +353,22 @@ std::vector<std::string> read_strings(Reader& r, const ordered_json& obj, const 
   return out;
 }
 
+// An array of objects under `key`, each read by `read_one` with its key path ("parts[2].").
+template <typename T>
+std::vector<T> read_objects(Reader& r, const ordered_json& obj, const std::string& path,
+                            const char* key,
+                            T (*read_one)(Reader&, const ordered_json&, const std::string&)) {
+  std::vector<T> out;
+  const ordered_json* array = r.array(obj, path, key);
+  if (!array) return out;
+  for (std::size_t i = 0; i < array->size() && !r.failed(); ++i) {
+    std::string item = at(path, key, i);
+    if (!r.object((*array)[i], item.substr(0, item.size() - 1))) break;
+    out.push_back(read_one(r, (*array)[i], item));
+  }
+  return out;
+}
+
 TargetRoute read_route(Reader& r, const ordered_json& j, const std::string& path) {
   TargetRoute route;
   route.target = r.str(j, path, "target");
@@ -379,13 +395,7 @@ Part read_part(Reader& r, const ordered_json& j, const std::string& path) {
   p.payloads = read_strings(r, j, path, "payloads");
   // Optional: manifests written before payload types were recorded lack it.
   p.payload_types = read_strings(r, j, path, "payload_types", /*required=*/false);
-  if (const ordered_json* routes = r.array(j, path, "routes")) {
-    for (std::size_t i = 0; i < routes->size() && !r.failed(); ++i) {
-      std::string rp = at(path, "routes", i);
-      if (!r.object((*routes)[i], rp.substr(0, rp.size() - 1))) break;
-      p.routes.push_back(read_route(r, (*routes)[i], rp));
-    }
-  }
+  p.routes = read_objects(r, j, path, "routes", &read_route);
   return p;
 }
 
@@ -404,13 +414,7 @@ SourceEntry read_source(Reader& r, const ordered_json& j, const std::string& pat
     s.policy = r.kind(j, path, "policy", &parse_signing_policy, SigningPolicy::kPreferSigned);
   }
   s.split = r.boolean(j, path, "split");
-  if (const ordered_json* parts = r.array(j, path, "parts")) {
-    for (std::size_t i = 0; i < parts->size() && !r.failed(); ++i) {
-      std::string pp = at(path, "parts", i);
-      if (!r.object((*parts)[i], pp.substr(0, pp.size() - 1))) break;
-      s.parts.push_back(read_part(r, (*parts)[i], pp));
-    }
-  }
+  s.parts = read_objects(r, j, path, "parts", &read_part);
   return s;
 }
 
@@ -445,20 +449,8 @@ Result<Manifest> read_manifest(std::string_view json, std::string_view file_name
   m.generator = r.str(j, "", "generator");
   m.level = r.kind(j, "", "level", &parse_level, Level::kLossless);
   m.targets = read_strings(r, j, "", "targets");
-  if (const ordered_json* sources = r.array(j, "", "sources")) {
-    for (std::size_t i = 0; i < sources->size() && !r.failed(); ++i) {
-      std::string sp = at("", "sources", i);
-      if (!r.object((*sources)[i], sp.substr(0, sp.size() - 1))) break;
-      m.sources.push_back(read_source(r, (*sources)[i], sp));
-    }
-  }
-  if (const ordered_json* files = r.array(j, "", "files")) {
-    for (std::size_t i = 0; i < files->size() && !r.failed(); ++i) {
-      std::string fp = at("", "files", i);
-      if (!r.object((*files)[i], fp.substr(0, fp.size() - 1))) break;
-      m.files.push_back(read_file_entry(r, (*files)[i], fp));
-    }
-  }
+  m.sources = read_objects(r, j, "", "sources", &read_source);
+  m.files = read_objects(r, j, "", "files", &read_file_entry);
   if (r.failed()) return r.error();
   return m;
 }
