@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -300,9 +301,18 @@ std::vector<SourceResult> build_all(std::size_t count,
   std::size_t done = 0;
   auto worker = [&] {
     for (std::size_t i = next++; i < count; i = next++) {
-      Result<SourceInput> fetched = fetch(i);
-      std::string path = fetched ? fetched->path : std::string();
-      results[i] = build_one(fetched, options);
+      std::string path;
+      // An exception must not leave a worker thread (that would end the process): it becomes
+      // this source's internal error, as main() turns one into exit 70.
+      try {
+        Result<SourceInput> fetched = fetch(i);
+        if (fetched) path = fetched->path;
+        results[i] = build_one(fetched, options);
+      } catch (const std::exception& e) {
+        results[i] = SourceResult{};
+        fail(results[i],
+             Error::make(ExitCode::kInternal, path, std::string("internal error: ") + e.what()));
+      }
       if (options.progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
         options.progress(++done, count, path);
