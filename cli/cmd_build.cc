@@ -139,10 +139,7 @@ std::optional<int> to_build_options(const BuildArgs& a, const po::variables_map&
   build.policy = *policy;
   Result<std::optional<signer::Identity>> loaded = load_named_identity(
       vm, {"sign-key", "sign-cert", "sign-p12", nullptr, nullptr, "sign-password-env"});
-  if (!loaded) {
-    const Error& e = loaded.error();
-    return e.code == ExitCode::kUsage ? usage_error("build", e.diagnostics[0].message) : report(e);
-  }
+  if (!loaded) return report("build", loaded.error());
   identity = std::move(*loaded);
   if (identity) build.identity = &*identity;
   if (Status s = pipeline::check_options(build); !s) {

@@ -87,10 +87,7 @@ int run_sign(const Args& args) {
   if (!when) return usage_error("sign", when.error().diagnostics[0].message);
   Result<std::optional<signer::Identity>> identity =
       load_named_identity(vm, {"key", "cert", "p12", "chain", "password-file", "password-env"});
-  if (!identity) {
-    const Error& e = identity.error();
-    return e.code == ExitCode::kUsage ? usage_error("sign", e.diagnostics[0].message) : report(e);
-  }
+  if (!identity) return report("sign", identity.error());
   signer::SignOptions sign_options;
   sign_options.digest = digest;
   sign_options.include_chain = !vm.count("no-chain");

@@ -861,6 +861,8 @@ Result<WriteStats> write_layout(const std::string& out_dir,
   for (const Artifact& a : artifacts) {
     if (Status s = check_relative_path(a.path); !s) return s.error();
   }
+  // Every tree written from memory (build, split) gets the same guard, before anything is written.
+  if (Status s = check_case_collisions(artifacts); !s) return s.error();
   Result<std::unique_ptr<LayoutWriter>> writer = LayoutWriter::open(out_dir);
   if (!writer) return writer.error();
   for (const Artifact& a : artifacts) {

@@ -87,7 +87,8 @@ class LayoutWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// Writes the artifacts (one of them manifest.json) under `out_dir` with a LayoutWriter.
+// Writes the artifacts (one of them manifest.json) under `out_dir` with a LayoutWriter, after
+// refusing paths that would leave OUT or share a file on a case-insensitive volume.
 Result<WriteStats> write_layout(const std::string& out_dir, const std::vector<Artifact>& artifacts);
 
 // Writes one file inside an existing output directory (bundle.cmdm) atomically without following

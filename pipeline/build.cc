@@ -47,8 +47,6 @@ struct SourceResult {
   std::vector<Diagnostic> warnings;
   std::vector<Diagnostic> errors;
   ExitCode error_code = ExitCode::kOk;
-  std::size_t undeliverable = 0;
-  std::size_t routed_local = 0;
 };
 
 std::string string_or(const plist::Value& dict, const char* key) {
@@ -213,8 +211,6 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options, Sou
         {.limit = r.limit, .local_allowed = options.local_allowed, .level = options.level});
     r.route = decision.route;
     r.reason = std::move(decision.reason);
-    if (r.route == Route::kUndeliverable) ++result.undeliverable;
-    if (r.route == Route::kLocal && t->is_mdm) ++result.routed_local;
     if (r.route == Route::kLocal && !t->is_mdm) {
       r.install = m.profile;
       r.install_sha256 = m.sha256;
@@ -328,6 +324,17 @@ std::vector<SourceResult> build_all(std::size_t count,
   return results;
 }
 
+// The manifest entry's routes counted into the build's totals (routes are in target order).
+void count_routes(const emitters::SourceEntry& entry, const BuildOptions& options,
+                  BuildOutput& out) {
+  for (const emitters::Part& p : entry.parts) {
+    for (std::size_t i = 0; i < p.routes.size(); ++i) {
+      out.undeliverable += p.routes[i].route == Route::kUndeliverable;
+      out.routed_local += p.routes[i].route == Route::kLocal && options.targets[i]->is_mdm;
+    }
+  }
+}
+
 // Gathers the per-source results in source order into one output; any error fails the build
 // unless keep_going.
 Result<BuildOutput> gather(std::vector<SourceResult> results, const BuildOptions& options) {
@@ -348,16 +355,12 @@ Result<BuildOutput> gather(std::vector<SourceResult> results, const BuildOptions
       ++out.skipped_sources;
       continue;
     }
-    out.undeliverable += r.undeliverable;
-    out.routed_local += r.routed_local;
+    count_routes(*r.entry, options, out);
     for (emitters::Artifact& a : r.artifacts) out.artifacts.push_back(std::move(a));
     out.manifest.sources.push_back(std::move(*r.entry));
   }
   if (!all_errors.empty()) return Error(worst, std::move(all_errors));
   out.skipped_code = worst;
-  // The identifier check above keeps every path distinct on a case-insensitive volume; this is
-  // the layout's own guard over everything that will be written.
-  if (Status s = emitters::check_case_collisions(out.artifacts); !s) return s.error();
   emitters::list_files(out.manifest, out.artifacts);
   out.artifacts.push_back({"manifest.json", emitters::write_manifest(out.manifest)});
   return out;
