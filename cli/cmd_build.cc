@@ -93,6 +93,7 @@ struct BuildArgs {
   pipeline::SourceOptions sources_read;
   LocalInstallArgs local;
   unsigned jobs = 1;
+  emitters::VendorOptions vendor;
 };
 
 void declare(po::options_description& options, BuildArgs& a) {
@@ -117,6 +118,13 @@ void declare(po::options_description& options, BuildArgs& a) {
       "command-uuid", po::value(&a.command_uuid)->default_value("placeholder"),
       "placeholder (the dispatcher fills one per send) | fresh (random UUIDs now)")(
       "keep-going,k", "skip sources that fail (reported) and build the rest; exit 65")(
+      "jamf-scope", po::value(&a.vendor.jamf_scope),
+      "jamf: scope of each profile object: all-computers | GROUP (a computer group's name) | "
+      "none (scope it in Jamf later); required with --target jamf")(
+      "fleet-team", po::value(&a.vendor.fleet_team),
+      "fleet-profiles: the team id the profiles belong to (default: no team)")(
+      "fleet-label", po::value(&a.vendor.fleet_labels)->composing(),
+      "fleet-profiles: a label every targeted host must have (repeatable)")(
       "json", "print the summary as JSON")("sources", po::value(&a.sources),
                                            "source files or directories");
 }
@@ -131,6 +139,7 @@ std::optional<int> to_build_options(const BuildArgs& a, const po::variables_map&
   Result<std::vector<const emitters::Target*>> targets = emitters::parse_target_list(a.targets);
   if (!targets) return usage_error("build", targets.error().diagnostics[0].message);
   build.targets = *targets;
+  build.vendor = a.vendor;
   Result<emitters::Level> level = emitters::parse_level(a.level);
   if (!level) return usage_error("build", level.error().diagnostics[0].message);
   build.level = *level;

@@ -4,8 +4,10 @@
 #include "emitters/manifest.h"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "plist/hash.h"
 
@@ -58,6 +60,12 @@ class JsonWriter {
     key(k);
     begin_array();
     for (const std::string& s : v) value(s);
+    end_array();
+  }
+  void field(std::string_view k, const std::vector<int>& v) {
+    key(k);
+    begin_array();
+    for (int i : v) value(i);
     end_array();
   }
 
@@ -170,6 +178,29 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
+void write_request(JsonWriter& w, const Request& q) {
+  w.begin_object();
+  w.field("action", q.action);
+  w.field("method", q.method);
+  w.field("path", q.path);
+  w.field("content_type", q.content_type);
+  w.field("body", q.body);
+  w.field("body_sha256", q.body_sha256);
+  w.field("success", q.success);
+  w.key("slots");
+  w.begin_array();
+  for (const RequestSlot& s : q.slots) {
+    w.begin_object();
+    w.field("name", s.name);
+    w.field("where", s.where);
+    w.field("placeholder", s.placeholder);
+    w.field("fill", s.fill);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
 void write_route(JsonWriter& w, const TargetRoute& r) {
   w.begin_object();
   w.field("target", r.target);
@@ -181,6 +212,18 @@ void write_route(JsonWriter& w, const TargetRoute& r) {
   w.field("install_sha256", r.install_sha256);
   w.field("remove", r.remove);
   w.field("remove_sha256", r.remove_sha256);
+  w.key("requests");
+  w.begin_array();
+  for (const Request& q : r.requests) write_request(w, q);
+  w.end_array();
+  if (r.size_error) {
+    w.key("size_error");
+    w.begin_object();
+    w.field("status", r.size_error->status);
+    w.field("match", r.size_error->match);
+    w.field("meaning", r.size_error->meaning);
+    w.end_object();
+  }
   w.end_object();
 }
 
@@ -188,6 +231,10 @@ void write_part(JsonWriter& w, const Part& p) {
   w.begin_object();
   w.field("identifier", p.identifier);
   w.field("uuid", p.uuid);
+  w.field("display_name", p.display_name);
+  w.field("scope", scope_name(p.scope));
+  w.field("order", p.order);
+  w.field("digest", p.digest);
   w.field("profile", p.profile);
   w.field("bytes", p.bytes);
   w.field("sha256", p.sha256);
@@ -213,6 +260,7 @@ void write_source(JsonWriter& w, const SourceEntry& s) {
   w.field("signer", s.signer);
   w.field("policy", s.policy ? policy_name(*s.policy) : std::string_view());
   w.field("split", s.split);
+  w.field("owns", s.owns);
   w.key("parts");
   w.begin_array();
   for (const Part& p : s.parts) write_part(w, p);
@@ -248,6 +296,17 @@ class Reader {
     if (!v->is_number_unsigned()) return fail(path + key, "expected a non-negative integer"), 0;
     return v->get<std::size_t>();
   }
+  int integer(const ordered_json& obj, const std::string& path, const char* key) {
+    const ordered_json* v = field(obj, path, key);
+    if (!v) return 0;
+    if (!v->is_number_integer() || v->get<long long>() < 0 || v->get<long long>() > 999) {
+      return fail(path + key, "expected an HTTP status (0 to 999)"), 0;
+    }
+    return v->get<int>();
+  }
+  // The manifest version being read: fields added in version 2 are required only there.
+  int version = kManifestVersion;
+
   // A name from one of the vocabulary tables (emitters/vocabulary.h), parsed into its kind.
   template <typename T>
   T kind(const ordered_json& obj, const std::string& path, const char* key,
@@ -297,6 +356,59 @@ std::string at(const std::string& path, const char* key, std::size_t i) {
 }
 
 }  // namespace
+
+std::string_view scope_name(Scope scope) { return scope == Scope::kUser ? "User" : "System"; }
+
+Result<Scope> parse_scope(std::string_view name) {
+  if (name == "System") return Scope::kSystem;
+  if (name == "User") return Scope::kUser;
+  return Error::make(ExitCode::kDataError, "",
+                     "unknown scope '" + std::string(name) + "' (System or User)");
+}
+
+void order_parts(Manifest& manifest, const std::vector<PartReferences>& references) {
+  std::vector<Part*> parts;
+  for (SourceEntry& s : manifest.sources) {
+    for (Part& p : s.parts) parts.push_back(&p);
+  }
+  const std::size_t n = std::min(parts.size(), references.size());
+  std::map<std::string, std::size_t> holder;  // PayloadUUID -> part index
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const std::string& uuid : references[i].holds) holder.emplace(uuid, i);
+  }
+  // Kahn's algorithm, always taking the lowest ready index, so the order is stable.
+  std::vector<std::vector<std::size_t>> before(n);  // part -> parts that must wait for it
+  std::vector<std::size_t> waiting(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::set<std::size_t> needs;
+    for (const std::string& ref : references[i].refers_to) {
+      auto it = holder.find(ref);
+      if (it != holder.end() && it->second != i) needs.insert(it->second);
+    }
+    for (std::size_t k : needs) before[k].push_back(i);
+    waiting[i] = needs.size();
+  }
+  std::set<std::size_t> ready;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (waiting[i] == 0) ready.insert(i);
+  }
+  std::size_t next = 0;
+  std::vector<bool> placed(n, false);
+  while (!ready.empty()) {
+    std::size_t i = *ready.begin();
+    ready.erase(ready.begin());
+    parts[i]->order = next++;
+    placed[i] = true;
+    for (std::size_t k : before[i]) {
+      if (--waiting[k] == 0) ready.insert(k);
+    }
+  }
+  // A reference cycle has no right order: its parts follow in manifest order.
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!placed[i]) parts[i]->order = next++;
+  }
+  for (std::size_t i = n; i < parts.size(); ++i) parts[i]->order = next++;
+}
 
 void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts) {
   manifest.files.clear();
@@ -369,6 +481,40 @@ std::vector<T> read_objects(Reader& r, const ordered_json& obj, const std::strin
   return out;
 }
 
+std::vector<int> read_statuses(Reader& r, const ordered_json& obj, const std::string& path,
+                               const char* key) {
+  std::vector<int> out;
+  const ordered_json* array = r.array(obj, path, key);
+  if (!array) return out;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const ordered_json& v = (*array)[i];
+    if (!v.is_number_integer() || v.get<long long>() < 100 || v.get<long long>() > 599) {
+      r.fail(path + key + "[" + std::to_string(i) + "]", "expected an HTTP status (100 to 599)");
+      break;
+    }
+    out.push_back(v.get<int>());
+  }
+  return out;
+}
+
+RequestSlot read_slot(Reader& r, const ordered_json& j, const std::string& path) {
+  return {r.str(j, path, "name"), r.str(j, path, "where"), r.str(j, path, "placeholder"),
+          r.str(j, path, "fill")};
+}
+
+Request read_request(Reader& r, const ordered_json& j, const std::string& path) {
+  Request q;
+  q.action = r.str(j, path, "action");
+  q.method = r.str(j, path, "method");
+  q.path = r.str(j, path, "path");
+  q.content_type = r.str(j, path, "content_type");
+  q.body = r.str(j, path, "body");
+  q.body_sha256 = r.str(j, path, "body_sha256");
+  q.success = read_statuses(r, j, path, "success");
+  q.slots = read_objects(r, j, path, "slots", &read_slot);
+  return q;
+}
+
 TargetRoute read_route(Reader& r, const ordered_json& j, const std::string& path) {
   TargetRoute route;
   route.target = r.str(j, path, "target");
@@ -380,6 +526,17 @@ TargetRoute read_route(Reader& r, const ordered_json& j, const std::string& path
   route.install_sha256 = r.str(j, path, "install_sha256");
   route.remove = r.str(j, path, "remove");
   route.remove_sha256 = r.str(j, path, "remove_sha256");
+  if (r.version >= 2) {
+    route.requests = read_objects(r, j, path, "requests", &read_request);
+    if (r.field(j, path, "size_error", /*required=*/false)) {
+      const ordered_json& e = j["size_error"];
+      if (r.object(e, path + "size_error")) {
+        const std::string at = path + "size_error.";
+        route.size_error = SizeErrorInfo{r.integer(e, at, "status"), r.str(e, at, "match"),
+                                         r.str(e, at, "meaning")};
+      }
+    }
+  }
   return route;
 }
 
@@ -387,6 +544,12 @@ Part read_part(Reader& r, const ordered_json& j, const std::string& path) {
   Part p;
   p.identifier = r.str(j, path, "identifier");
   p.uuid = r.str(j, path, "uuid");
+  if (r.version >= 2) {
+    p.display_name = r.str(j, path, "display_name");
+    p.scope = r.kind(j, path, "scope", &parse_scope, Scope::kSystem);
+    p.order = r.size(j, path, "order");
+    p.digest = r.str(j, path, "digest");
+  }
   p.profile = r.str(j, path, "profile");
   p.bytes = r.size(j, path, "bytes");
   p.sha256 = r.str(j, path, "sha256");
@@ -396,6 +559,7 @@ Part read_part(Reader& r, const ordered_json& j, const std::string& path) {
   // Optional: manifests written before payload types were recorded lack it.
   p.payload_types = read_strings(r, j, path, "payload_types", /*required=*/false);
   p.routes = read_objects(r, j, path, "routes", &read_route);
+  if (r.version < 2) p.digest = p.sha256;  // version 1 recorded only the bytes as written
   return p;
 }
 
@@ -414,7 +578,11 @@ SourceEntry read_source(Reader& r, const ordered_json& j, const std::string& pat
     s.policy = r.kind(j, path, "policy", &parse_signing_policy, SigningPolicy::kPreferSigned);
   }
   s.split = r.boolean(j, path, "split");
+  if (r.version >= 2) s.owns = read_strings(r, j, path, "owns");
   s.parts = read_objects(r, j, path, "parts", &read_part);
+  if (r.version < 2) {
+    for (const Part& p : s.parts) s.owns.push_back(p.identifier);
+  }
   return s;
 }
 
@@ -428,10 +596,23 @@ Manifest::File read_file_entry(Reader& r, const ordered_json& j, const std::stri
 
 void read_version(Reader& r, const ordered_json& j) {
   const ordered_json* version = r.field(j, "", "manifest_version");
-  if (version && (!version->is_number_integer() || version->get<int>() != kManifestVersion)) {
+  if (!version) return;
+  if (!version->is_number_integer() || version->get<long long>() < kOldestManifestVersion ||
+      version->get<long long>() > kManifestVersion) {
     r.fail("manifest_version", "unsupported manifest version " + version->dump() +
-                                   " (this cmdm reads version " + std::to_string(kManifestVersion) +
-                                   ")");
+                                   " (this cmdm reads versions " +
+                                   std::to_string(kOldestManifestVersion) + " to " +
+                                   std::to_string(kManifestVersion) + ")");
+    return;
+  }
+  r.version = version->get<int>();
+}
+
+// Version 1 had no install order: parts install in manifest order.
+void number_parts(Manifest& m) {
+  std::size_t n = 0;
+  for (SourceEntry& s : m.sources) {
+    for (Part& p : s.parts) p.order = n++;
   }
 }
 
@@ -452,6 +633,8 @@ Result<Manifest> read_manifest(std::string_view json, std::string_view file_name
   m.sources = read_objects(r, j, "", "sources", &read_source);
   m.files = read_objects(r, j, "", "files", &read_file_entry);
   if (r.failed()) return r.error();
+  m.version = r.version;
+  if (m.version < 2) number_parts(m);
   return m;
 }
 

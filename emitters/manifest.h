@@ -16,7 +16,10 @@
 
 namespace cmdm::emitters {
 
-inline constexpr int kManifestVersion = 1;
+// Written: version 2. Read: 1 and 2 (a version-1 manifest gets the defaults docs/manifest.md
+// gives for what it lacks).
+inline constexpr int kManifestVersion = 2;
+inline constexpr int kOldestManifestVersion = 1;
 
 // One file of a build output, relative to OUT ("profiles/com.example.mobileconfig").
 struct Artifact {
@@ -26,6 +29,33 @@ struct Artifact {
   std::string path;
   std::string bytes;
   std::string sha256;  // hex SHA-256 of bytes when the producer already has it; empty: computed
+};
+
+// A value the sender fills per send (emitters/targets.h Slot, as the manifest carries it).
+struct RequestSlot {
+  std::string name;         // "command_uuid", "device_id", "enrollment_id", "fleet_profile_uuid"
+  std::string where;        // "path", "body", or "command" (inside Fleet's base64 command)
+  std::string placeholder;  // the text to replace
+  std::string fill;         // what goes there
+};
+
+// One HTTP request a sender makes for an action on a part.
+struct Request {
+  std::string action;        // "install", "update" or "remove"
+  std::string method;        // "" for raw (the MDM's own raw-command API)
+  std::string path;          // build-time values filled, per-send ones as {slot}
+  std::string content_type;  // "" when no body
+  std::string body;          // artifact path of the body ("" when none)
+  std::string body_sha256;
+  std::vector<int> success;  // statuses that mean the vendor took it
+  std::vector<RequestSlot> slots;
+};
+
+// How the vendor reports a body over its size limit.
+struct SizeErrorInfo {
+  int status = 0;
+  std::string match;  // text in the response body ("" = the status alone)
+  std::string meaning;
 };
 
 // How one part reaches the device through one target.
@@ -39,15 +69,31 @@ struct TargetRoute {
   std::string install_sha256;
   std::string remove;  // artifact path of the remove body ("" when none)
   std::string remove_sha256;
+  std::vector<Request> requests;  // version 2: what to send, per action (mdm routes)
+  std::optional<SizeErrorInfo> size_error;
 };
+
+// The channel a part is installed on, from its PayloadScope ("System" when absent: the device
+// channel, where an MDM's InstallProfile goes by default).
+enum class Scope { kSystem, kUser };
+std::string_view scope_name(Scope scope);  // "System", "User"
+Result<Scope> parse_scope(std::string_view name);
 
 // One profile that will be installed: the source itself, or one part of a split source.
 struct Part {
-  std::string identifier;  // the part's PayloadIdentifier (the source's when not split)
-  std::string uuid;        // the part's PayloadUUID
-  std::string profile;     // artifact path of the .mobileconfig
-  std::size_t bytes = 0;   // size of the .mobileconfig
-  std::string sha256;      // of the .mobileconfig
+  std::string identifier;    // the part's PayloadIdentifier (the source's when not split)
+  std::string uuid;          // the part's PayloadUUID
+  std::string display_name;  // the part's PayloadDisplayName ("Name (2 of 3)" for a split part)
+  Scope scope = Scope::kSystem;
+  // Install order across the build: a part holding a payload another part references (a
+  // certificate an identity or Wi-Fi payload points to) gets a lower number and goes first.
+  std::size_t order = 0;
+  // SHA-256 of the part's unsigned profile bytes: what a sender records to know whether the
+  // device already has this content (a re-signature alone does not change it).
+  std::string digest;
+  std::string profile;    // artifact path of the .mobileconfig
+  std::size_t bytes = 0;  // size of the .mobileconfig
+  std::string sha256;     // of the .mobileconfig
   Format encoding = Format::kXml;
   bool is_signed = false;
   std::vector<std::string> payloads;  // PayloadIdentifiers of the payloads it carries, in order
@@ -67,6 +113,9 @@ struct SourceEntry {
   std::size_t bytes = 0;                // size of the source
   bool split = false;                   // true when it became more than one part
   std::vector<Part> parts;
+  // Every identifier this source installs (its parts'): a sender removes what it installed for
+  // this source and the list no longer holds (after a re-split or an unsplit).
+  std::vector<std::string> owns;
 };
 
 struct Manifest {
@@ -90,6 +139,15 @@ void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts);
 
 // The JSON text: two-space indentation, keys in the documented order, a final newline.
 std::string write_manifest(const Manifest& manifest);
+
+// Fills each part's install order from the payload references between parts (stable: parts that
+// reference nothing keep manifest order). `references` gives, per part in manifest order, the
+// PayloadUUIDs it holds and the strings it refers to.
+struct PartReferences {
+  std::vector<std::string> holds;      // PayloadUUIDs of its payloads
+  std::vector<std::string> refers_to;  // values of its reference keys
+};
+void order_parts(Manifest& manifest, const std::vector<PartReferences>& references);
 
 // Parses and checks a manifest (version, types, required keys). Errors are ExitCode::kDataError
 // naming the key path ("sources[0].parts[1].sha256").

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "plist/base64.h"
+#include "plist/hash.h"
 #include "plist/suggest.h"
 #include "plist/uuid.h"
 
@@ -93,33 +94,34 @@ constexpr std::string_view kPlistHeader =
     "<plist version=\"1.0\">";
 
 // A full command plist (Apple's "Sending MDM commands"): {Command: {...}, CommandUUID}.
-std::string full_command(const std::string& command_dict) {
+std::string full_command(const std::string& command_dict, std::string_view uuid_placeholder) {
   std::string out;
   out.reserve(kPlistHeader.size() + command_dict.size() + 120);
   out += kPlistHeader;
   out += "<dict><key>Command</key>";
   out += command_dict;
   out += "<key>CommandUUID</key><string>";
-  out += kCommandUuidPlaceholder;
+  out += uuid_placeholder;
   out += "</string></dict></plist>\n";
   return out;
 }
 
 std::string fill_text_uuid(std::string_view body, std::string_view uuid) {
-  // The placeholder contains '-', which base64 never does, so it cannot occur inside a payload.
-  return replace_all(body, kCommandUuidPlaceholder, uuid);
+  // The placeholders contain '-', which base64 never does, so they cannot occur inside a payload.
+  return replace_all(replace_all(body, kInstallCommandUuidPlaceholder, uuid),
+                     kRemoveCommandUuidPlaceholder, uuid);
 }
 
 // ---- workspaceone -------------------------------------------------------------------------
 
-std::string wso_install(std::string_view profile, std::string_view /*identifier*/) {
+std::string wso_install(const BodyInput& in) {
   ordered_json j;
-  j["CommandXml"] = install_command_dict(profile);
+  j["CommandXml"] = install_command_dict(in.profile);
   return dump(j);
 }
-std::string wso_remove(std::string_view identifier) {
+std::string wso_remove(const BodyInput& in) {
   ordered_json j;
-  j["CommandXml"] = remove_command_dict(identifier);
+  j["CommandXml"] = remove_command_dict(in.identifier);
   return dump(j);
 }
 std::size_t wso_size(std::string_view profile) {
@@ -132,25 +134,25 @@ std::size_t wso_size(std::string_view profile) {
 
 // ---- micromdm ------------------------------------------------------------------------------
 
-std::string micromdm_install(std::string_view profile, std::string_view /*identifier*/) {
+std::string micromdm_install(const BodyInput& in) {
   ordered_json j;
   j["udid"] = kDeviceIdPlaceholder;
   j["request_type"] = "InstallProfile";
-  j["payload"] = plist::base64_encode(profile);
+  j["payload"] = plist::base64_encode(in.profile);
   return dump(j);
 }
-std::string micromdm_remove(std::string_view identifier) {
+std::string micromdm_remove(const BodyInput& in) {
   ordered_json j;
   j["udid"] = kDeviceIdPlaceholder;
   j["request_type"] = "RemoveProfile";
-  j["identifier"] = identifier;
+  j["identifier"] = in.identifier;
   return dump(j);
 }
 // Sizes of bodies whose only variable part is base64 of the profile (or of the command holding
 // it): base64 is never escaped in JSON or XML, so the body of an empty profile plus the length of
 // the encoding is the size of the real body. A test checks each against the built body.
 std::size_t micromdm_size(std::string_view profile) {
-  static const std::size_t fixed = micromdm_install("", "").size();
+  static const std::size_t fixed = micromdm_install({}).size();
   return fixed + plist::base64_encoded_size(profile.size());
 }
 // The fill functions take bodies this registry built; one that is not (not JSON, no base64
@@ -164,14 +166,14 @@ std::string micromdm_fill_device(std::string_view body, std::string_view device_
 
 // ---- nanomdm and raw -----------------------------------------------------------------------
 
-std::string command_install(std::string_view profile, std::string_view /*identifier*/) {
-  return full_command(install_command_dict(profile));
+std::string command_install(const BodyInput& in) {
+  return full_command(install_command_dict(in.profile), kInstallCommandUuidPlaceholder);
 }
-std::string command_remove(std::string_view identifier) {
-  return full_command(remove_command_dict(identifier));
+std::string command_remove(const BodyInput& in) {
+  return full_command(remove_command_dict(in.identifier), kRemoveCommandUuidPlaceholder);
 }
 std::size_t command_size(std::string_view profile) {
-  static const std::size_t fixed = command_install("", "").size();
+  static const std::size_t fixed = command_install({}).size();
   return fixed + plist::base64_encoded_size(profile.size());
 }
 
@@ -183,15 +185,11 @@ std::string fleet_wrap(const std::string& command) {
   j["host_uuids"] = ordered_json::array({kDeviceIdPlaceholder});
   return dump(j);
 }
-std::string fleet_install(std::string_view profile, std::string_view identifier) {
-  return fleet_wrap(command_install(profile, identifier));
-}
-std::string fleet_remove(std::string_view identifier) {
-  return fleet_wrap(command_remove(identifier));
-}
+std::string fleet_install(const BodyInput& in) { return fleet_wrap(command_install(in)); }
+std::string fleet_remove(const BodyInput& in) { return fleet_wrap(command_remove(in)); }
 std::size_t fleet_size(std::string_view profile) {
   static const std::size_t fixed =
-      fleet_install("", "").size() - plist::base64_encoded_size(command_size(""));
+      fleet_install({}).size() - plist::base64_encoded_size(command_size(""));
   return fixed + plist::base64_encoded_size(command_size(profile));
 }
 std::string fleet_fill_uuid(std::string_view body, std::string_view uuid) {
@@ -212,35 +210,241 @@ std::string fleet_fill_device(std::string_view body, std::string_view device_id)
   return dump(j);
 }
 
+// Fleet's managed profiles API (POST /api/v1/fleet/configuration_profiles) takes a multipart
+// form: the file in `profile`, the team in `team_id`, labels in `labels_include_all`. The body is
+// written whole, so a sender posts it as it is, with the boundary from its first line. The
+// boundary is derived from the profile's SHA-256, which the profile cannot contain.
+constexpr std::string_view kCrLf = "\r\n";
+
+void append_form_field(std::string& out, const std::string& boundary, std::string_view name,
+                       std::string_view value) {
+  out += "--" + boundary;
+  out += kCrLf;
+  out += "Content-Disposition: form-data; name=\"";
+  out += name;
+  out += "\"";
+  out += kCrLf;
+  out += kCrLf;
+  out += value;
+  out += kCrLf;
+}
+
+std::string fleet_profiles_install(const BodyInput& in) {
+  const std::string boundary = "cmdm-" + plist::sha256_hex(in.profile).substr(0, 32);
+  std::string out;
+  out.reserve(in.profile.size() + 512);
+  out += "--" + boundary;
+  out += kCrLf;
+  out += "Content-Disposition: form-data; name=\"profile\"; filename=\"profile.mobileconfig\"";
+  out += kCrLf;
+  out += "Content-Type: application/x-apple-aspen-config";
+  out += kCrLf;
+  out += kCrLf;
+  out += in.profile;
+  out += kCrLf;
+  if (in.vendor && !in.vendor->fleet_team.empty()) {
+    append_form_field(out, boundary, "team_id", in.vendor->fleet_team);
+  }
+  if (in.vendor) {
+    for (const std::string& label : in.vendor->fleet_labels) {
+      append_form_field(out, boundary, "labels_include_all", label);
+    }
+  }
+  out += "--" + boundary + "--";
+  out += kCrLf;
+  return out;
+}
+std::size_t fleet_profiles_size(std::string_view profile) {
+  static const std::size_t fixed = fleet_profiles_install({}).size();
+  return fixed + profile.size();
+}
+
+// Display names Fleet keeps for the profiles it writes itself (server/mdm/profiles.go,
+// FleetReservedProfileNames).
+constexpr std::string_view kFleetReservedNames[] = {
+    "Fleetd configuration",   "Disk encryption",      "Windows OS Updates",
+    "Fleet macOS OS Updates", "Fleet iOS OS Updates", "Fleet iPadOS OS Updates"};
+
+// One payload against Fleet's screen (server/mdm/apple/mobileconfig/mobileconfig.go,
+// ScreenPayloads; file_vault_options.go): FileVault and its escrow are Fleet's own, as is the
+// com.fleetdm namespace.
+std::string fleet_payload_refusal(const plist::Value& payload) {
+  const std::string* type = payload.get_string("PayloadType");
+  const std::string* id = payload.get_string("PayloadIdentifier");
+  const std::string t = type ? *type : "";
+  if (t == "com.apple.MCX.FileVault2" || t == "com.apple.security.FDERecoveryKeyEscrow" ||
+      t == "com.apple.security.FDERecoveryRedirect") {
+    return "Fleet manages FileVault itself and refuses a profile with PayloadType " + t;
+  }
+  if (t == "com.apple.MCX" &&
+      (payload.get("dontAllowFDEDisable") || payload.get("dontAllowFDEEnable") ||
+       payload.get("DestroyFVKeyOnStandby"))) {
+    return "Fleet manages FileVault itself and refuses a com.apple.MCX payload with FileVault "
+           "options (dontAllowFDEDisable, dontAllowFDEEnable, DestroyFVKeyOnStandby)";
+  }
+  if (id && id->starts_with("com.fleetdm.")) {
+    return "Fleet reserves the com.fleetdm. identifiers; '" + *id + "' is one";
+  }
+  return "";
+}
+
+std::string fleet_refusal(const PartSummary& part) {
+  const std::string* name = part.profile.get_string("PayloadDisplayName");
+  if (name == nullptr || name->empty()) {
+    return "Fleet requires a PayloadDisplayName (it keys profiles by it)";
+  }
+  for (std::string_view reserved : kFleetReservedNames) {
+    if (*name == reserved) return "Fleet reserves the display name '" + *name + "'";
+  }
+  const std::string* id = part.profile.get_string("PayloadIdentifier");
+  if (id && id->starts_with("com.fleetdm.")) {
+    return "Fleet reserves the com.fleetdm. identifiers; '" + *id + "' is one";
+  }
+  const plist::Value* content = part.profile.get("PayloadContent");
+  if (content == nullptr || !content->is_array()) return "";
+  for (const plist::Value& payload : content->as_array()) {
+    if (!payload.is_dict()) continue;
+    if (std::string why = fleet_payload_refusal(payload); !why.empty()) return why;
+  }
+  return "";
+}
+
 // ---- jamf ----------------------------------------------------------------------------------
 
-// Classic API object: the profile travels XML-escaped as the text of <general><payloads>.
-std::string jamf_install(std::string_view profile, std::string_view identifier) {
-  std::string out;
-  out.reserve(profile.size() + profile.size() / 4 + 256);
-  out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<os_x_configuration_profile><general><name>";
-  append_xml_text(out, identifier);
-  out += "</name><distribution_method>Install Automatically</distribution_method><payloads>";
-  append_xml_text(out, profile);
-  out += "</payloads></general></os_x_configuration_profile>\n";
-  return out;
-}
-// Jamf removes a profile by deleting the object (DELETE …/name/{name}); the body names it.
-std::string jamf_remove(std::string_view identifier) {
+// The <scope> of a Jamf object: without one, Jamf installs the profile on no computer.
+std::string jamf_scope(const BodyInput& in) {
+  const std::string scope = in.vendor ? in.vendor->jamf_scope : "";
+  if (scope == "all-computers") return "<scope><all_computers>true</all_computers></scope>";
+  if (scope.empty() || scope == "none")
+    return "<scope><all_computers>false</all_computers></scope>";
   std::string out =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<os_x_configuration_profile><general><name>";
-  append_xml_text(out, identifier);
-  out += "</name></general></os_x_configuration_profile>\n";
+      "<scope><all_computers>false</all_computers><computer_groups><computer_group><name>";
+  append_xml_text(out, scope);
+  out += "</name></computer_group></computer_groups></scope>";
   return out;
 }
-std::size_t jamf_size(std::string_view profile) { return jamf_install(profile, "").size(); }
+
+// Classic API object: the profile travels XML-escaped as the text of <general><payloads>; its
+// level follows PayloadScope (User: the user level; otherwise the computer).
+std::string jamf_install(const BodyInput& in) {
+  std::string out;
+  out.reserve(in.profile.size() + in.profile.size() / 4 + 512);
+  out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<os_x_configuration_profile><general><name>";
+  append_xml_text(out, in.identifier);
+  out += "</name><level>";
+  out += in.user_scope ? "user" : "computer";
+  out +=
+      "</level><distribution_method>Install Automatically</distribution_method>"
+      "<redeploy_on_update>Newly Assigned</redeploy_on_update><payloads>";
+  append_xml_text(out, in.profile);
+  out += "</payloads></general>";
+  out += jamf_scope(in);
+  out += "</os_x_configuration_profile>\n";
+  return out;
+}
+std::size_t jamf_size(std::string_view profile) {
+  BodyInput in;
+  in.profile = profile;
+  return jamf_install(in).size();
+}
 
 // ---- local ---------------------------------------------------------------------------------
 
-std::string local_install(std::string_view profile, std::string_view /*identifier*/) {
-  return std::string(profile);
-}
+std::string local_install(const BodyInput& in) { return std::string(in.profile); }
 std::size_t local_size(std::string_view profile) { return profile.size(); }
+
+// ---- requests ------------------------------------------------------------------------------
+
+constexpr Slot kDeviceInPath{"device_id", "path", "{device_id}",
+                             "the device's UDID (Workspace ONE: searchby=Udid)"};
+constexpr Slot kEnrollmentInPath{
+    "enrollment_id", "path", "{enrollment_id}",
+    "the enrollment id: the device's UDID for a System-scope part, the user channel's id for a "
+    "User-scope part"};
+constexpr Slot kDeviceInBody{"device_id", "body", kDeviceIdPlaceholder,
+                             "the device's UDID, in place of the placeholder"};
+constexpr Slot kInstallUuid{"command_uuid", "body", kInstallCommandUuidPlaceholder,
+                            "a fresh UUID for every send (the vendor refuses a repeat)"};
+constexpr Slot kRemoveUuid{"command_uuid", "body", kRemoveCommandUuidPlaceholder,
+                           "a fresh UUID for every send (the vendor refuses a repeat)"};
+constexpr Slot kInstallUuidInCommand{
+    "command_uuid", "command", kInstallCommandUuidPlaceholder,
+    "a fresh UUID for every send, inside the base64 `command` (decode, replace, encode)"};
+constexpr Slot kRemoveUuidInCommand{
+    "command_uuid", "command", kRemoveCommandUuidPlaceholder,
+    "a fresh UUID for every send, inside the base64 `command` (decode, replace, encode)"};
+constexpr Slot kFleetProfileUuid{"fleet_profile_uuid", "path", "{fleet_profile_uuid}",
+                                 "the profile_uuid Fleet returned when this part was installed"};
+
+constexpr std::string_view kWsoPath =
+    "/API/mdm/devices/commands?command=CustomMdmCommand&searchby=Udid&id={device_id}";
+constexpr std::string_view kFleetProfilesPath = "/api/v1/fleet/configuration_profiles";
+constexpr std::string_view kFleetProfilePath =
+    "/api/v1/fleet/configuration_profiles/{fleet_profile_uuid}";
+constexpr std::string_view kJamfCreatePath = "/JSSResource/osxconfigurationprofiles/id/0";
+constexpr std::string_view kJamfNamePath = "/JSSResource/osxconfigurationprofiles/name/{name}";
+
+std::vector<RequestSpec> wso_requests() {
+  return {{"install", "POST", kWsoPath, "application/json", "install", {202}, {kDeviceInPath}},
+          {"remove", "POST", kWsoPath, "application/json", "remove", {202}, {kDeviceInPath}}};
+}
+std::vector<RequestSpec> micromdm_requests() {
+  return {
+      {"install", "POST", "/v1/commands", "application/json", "install", {201}, {kDeviceInBody}},
+      {"remove", "POST", "/v1/commands", "application/json", "remove", {201}, {kDeviceInBody}}};
+}
+std::vector<RequestSpec> nanomdm_requests() {
+  return {{"install",
+           "PUT",
+           "/v1/enqueue/{enrollment_id}",
+           "application/xml",
+           "install",
+           {200},
+           {kEnrollmentInPath, kInstallUuid}},
+          {"remove",
+           "PUT",
+           "/v1/enqueue/{enrollment_id}",
+           "application/xml",
+           "remove",
+           {200},
+           {kEnrollmentInPath, kRemoveUuid}}};
+}
+std::vector<RequestSpec> fleet_requests() {
+  return {{"install",
+           "POST",
+           "/api/v1/fleet/commands/run",
+           "application/json",
+           "install",
+           {200, 202},
+           {kDeviceInBody, kInstallUuidInCommand}},
+          {"remove",
+           "POST",
+           "/api/v1/fleet/commands/run",
+           "application/json",
+           "remove",
+           {200, 202},
+           {kDeviceInBody, kRemoveUuidInCommand}}};
+}
+// Fleet keys managed profiles by display name per team and refuses a second POST of one (409):
+// an update removes the old profile, then posts the new one.
+std::vector<RequestSpec> fleet_profiles_requests() {
+  constexpr std::string_view kForm = "multipart/form-data; boundary={boundary}";
+  return {{"install", "POST", kFleetProfilesPath, kForm, "install", {200}, {}},
+          {"update", "DELETE", kFleetProfilePath, "", "", {200, 204}, {kFleetProfileUuid}},
+          {"update", "POST", kFleetProfilesPath, kForm, "install", {200}, {}},
+          {"remove", "DELETE", kFleetProfilePath, "", "", {200, 204}, {kFleetProfileUuid}}};
+}
+// Jamf refuses a second POST of a name: an update is a PUT; DELETE removes it from every computer.
+std::vector<RequestSpec> jamf_requests() {
+  return {{"install", "POST", kJamfCreatePath, "application/xml", "install", {201}, {}},
+          {"update", "PUT", kJamfNamePath, "application/xml", "install", {201}, {}},
+          {"remove", "DELETE", kJamfNamePath, "", "", {200}, {}}};
+}
+// Raw commands go through whatever API an MDM has for them: no path, only the slots.
+std::vector<RequestSpec> raw_requests() {
+  return {{"install", "", "", "application/xml", "install", {}, {kInstallUuid}},
+          {"remove", "", "", "application/xml", "remove", {}, {kRemoveUuid}}};
+}
 
 }  // namespace
 
@@ -267,13 +471,18 @@ const std::vector<Target>& targets() {
        .command_size = wso_size,
        .body_extension = "json",
        .install_endpoint =
-           "POST /API/mdm/devices/commands?command=CustomMdmCommand&searchby=Udid&id={udid}",
+           "POST /API/mdm/devices/commands?command=CustomMdmCommand&searchby=Udid&id={device_id}",
        .remove_endpoint =
-           "POST /API/mdm/devices/commands?command=CustomMdmCommand&searchby=Udid&id={udid}",
+           "POST /API/mdm/devices/commands?command=CustomMdmCommand&searchby=Udid&id={device_id}",
        .fill_command_uuid = nullptr,
        .fill_device_id = nullptr,
        .reference =
-           "https://developer.omnissa.com/ws1-uem-apis/ (MDM API: CustomMdmCommand, CommandXml)"},
+           "https://developer.omnissa.com/ws1-uem-apis/ (MDM API: CustomMdmCommand, CommandXml)",
+       .requests = wso_requests(),
+       // Workspace ONE's own refusal names the count: "CommandXml length cannot be greater
+       // than 2000" (errorCode 1012).
+       .size_error =
+           SizeError{422, "1012", "errorCode 1012: CommandXml length cannot be greater than 2000"}},
       {.name = "micromdm",
        .description = "MicroMDM command API (JSON, base64 payload)",
        .default_limit = 0,
@@ -290,11 +499,13 @@ const std::vector<Target>& targets() {
        .fill_command_uuid = nullptr,
        .fill_device_id = micromdm_fill_device,
        .reference =
-           "https://github.com/micromdm/micromdm/blob/main/docs/user-guide/api-and-webhooks.md"},
+           "https://github.com/micromdm/micromdm/blob/main/docs/user-guide/api-and-webhooks.md",
+       .requests = micromdm_requests()},
       {.name = "nanomdm",
        .description = "NanoMDM enqueue API (raw Apple command plist)",
-       .default_limit = 16u * 1024 * 1024,
-       .limit_counts = "bytes of the command plist (16 MiB stored)",
+       // Its MySQL backend stores the command in a MEDIUMTEXT column: 2^24 - 1 bytes.
+       .default_limit = 16'777'215,
+       .limit_counts = "bytes of the command plist (MySQL MEDIUMTEXT)",
        .accepts_signed = true,
        .accepts_binary = true,
        .is_mdm = true,
@@ -302,17 +513,20 @@ const std::vector<Target>& targets() {
        .remove_body = command_remove,
        .command_size = command_size,
        .body_extension = "plist",
-       .install_endpoint = "PUT /v1/enqueue/{id}",
-       .remove_endpoint = "PUT /v1/enqueue/{id}",
+       .install_endpoint = "PUT /v1/enqueue/{enrollment_id}",
+       .remove_endpoint = "PUT /v1/enqueue/{enrollment_id}",
        .fill_command_uuid = fill_text_uuid,
        .fill_device_id = nullptr,
-       .reference = "https://github.com/micromdm/nanomdm/blob/main/docs/operations-guide.md"},
+       .reference = "https://github.com/micromdm/nanomdm/blob/main/docs/operations-guide.md",
+       .requests = nanomdm_requests(),
+       .size_error = SizeError{500, "Data too long",
+                               "the MySQL backend refuses a command over 16,777,215 bytes"}},
       {.name = "fleet",
-       .description = "Fleet run MDM command (base64 of the command plist)",
-       .default_limit = 1024u * 1024,
+       .description = "Fleet run MDM command, per host (base64 of the command plist)",
+       .default_limit = 2u * 1024 * 1024,
        .limit_counts = "bytes of the JSON request body",
        .accepts_signed = true,
-       .accepts_binary = true,
+       .accepts_binary = false,
        .is_mdm = true,
        .install_body = fleet_install,
        .remove_body = fleet_remove,
@@ -322,24 +536,52 @@ const std::vector<Target>& targets() {
        .remove_endpoint = "POST /api/v1/fleet/commands/run",
        .fill_command_uuid = fleet_fill_uuid,
        .fill_device_id = fleet_fill_device,
-       .reference = "https://fleetdm.com/docs/rest-api/rest-api#run-mdm-command"},
+       .reference = "https://fleetdm.com/docs/rest-api/rest-api#run-mdm-command",
+       .needs_xml_declaration = true,
+       .requests = fleet_requests(),
+       .size_error = SizeError{413, "", "the request body is over Fleet's 2 MiB limit"},
+       .refusal = fleet_refusal},
+      {.name = "fleet-profiles",
+       .description = "Fleet managed configuration profiles (team-wide, labels; multipart)",
+       // Fleet's 2 MiB request limit, less room for the team and label fields.
+       .default_limit = 2u * 1024 * 1024 - 4096,
+       .limit_counts = "bytes of the multipart request body (without team and label fields)",
+       .accepts_signed = true,
+       .accepts_binary = false,
+       .is_mdm = true,
+       .install_body = fleet_profiles_install,
+       .remove_body = nullptr,
+       .command_size = fleet_profiles_size,
+       .body_extension = "multipart",
+       .install_endpoint = "POST /api/v1/fleet/configuration_profiles",
+       .remove_endpoint = "DELETE /api/v1/fleet/configuration_profiles/{fleet_profile_uuid}",
+       .fill_command_uuid = nullptr,
+       .fill_device_id = nullptr,
+       .reference =
+           "https://fleetdm.com/docs/rest-api/rest-api#add-custom-os-setting-configuration-profile",
+       .needs_xml_declaration = true,
+       .requests = fleet_profiles_requests(),
+       .size_error = SizeError{413, "", "the request body is over Fleet's 2 MiB limit"},
+       .refusal = fleet_refusal},
       {.name = "jamf",
-       .description = "Jamf Pro Classic API macOS configuration profile (unsigned only)",
+       .description = "Jamf Pro Classic API macOS configuration profile object (unsigned only)",
        .default_limit = 0,
        .limit_counts = "nothing (no limit known)",
        .accepts_signed = false,
        .accepts_binary = false,
        .is_mdm = true,
        .install_body = jamf_install,
-       .remove_body = jamf_remove,
+       .remove_body = nullptr,
        .command_size = jamf_size,
        .body_extension = "xml",
-       .install_endpoint = "POST /JSSResource/osxconfigurationprofiles/id/0",
+       .install_endpoint =
+           "POST /JSSResource/osxconfigurationprofiles/id/0 (update: PUT …/name/{name})",
        .remove_endpoint = "DELETE /JSSResource/osxconfigurationprofiles/name/{name}",
        .fill_command_uuid = nullptr,
        .fill_device_id = nullptr,
        .reference =
-           "https://developer.jamf.com/jamf-pro/reference/createosxconfigurationprofilebyid"},
+           "https://developer.jamf.com/jamf-pro/reference/createosxconfigurationprofilebyid",
+       .requests = jamf_requests()},
       {.name = "raw",
        .description = "Apple MDM command plist (Command + CommandUUID), for any MDM",
        .default_limit = 0,
@@ -356,7 +598,8 @@ const std::vector<Target>& targets() {
        .fill_command_uuid = fill_text_uuid,
        .fill_device_id = nullptr,
        .reference =
-           "https://developer.apple.com/documentation/devicemanagement/install-profile-command"},
+           "https://developer.apple.com/documentation/devicemanagement/install-profile-command",
+       .requests = raw_requests()},
       {.name = "local",
        .description = ".mobileconfig for manual install or `profiles install`",
        .default_limit = 0,

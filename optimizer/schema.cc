@@ -25,4 +25,12 @@ bool SchemaFacts::macos_manual_install(std::string_view payload_type) const {
   return it == types_.end() || it->second.macos_manual_install;
 }
 
+std::vector<std::string> SchemaFacts::mdm_only_types() const {
+  std::vector<std::string> out;
+  for (const auto& [name, type] : types_) {
+    if (!type.macos_manual_install) out.push_back(name);
+  }
+  return out;
+}
+
 }  // namespace cmdm::optimizer

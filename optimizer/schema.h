@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace cmdm::optimizer {
 
@@ -45,6 +46,8 @@ class SchemaFacts {
   // also for types it does not describe.
   bool macos_manual_install(std::string_view payload_type) const;
   std::size_t type_count() const { return types_.size(); }
+  // Every described type whose macos_manual_install() is false, sorted.
+  std::vector<std::string> mdm_only_types() const;
 
  private:
   std::map<std::string, Type, std::less<>> types_;

@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "optimizer/mdm_only.h"
 #include "optimizer/passes.h"
 #include "optimizer/size_delta.h"
 #include "plist/hash.h"
@@ -526,9 +527,8 @@ Status Packer::measure_divided(std::size_t index, std::vector<Unit>* units) {
 }  // namespace
 
 std::string mdm_only_type(const std::vector<PartPayload>& payloads, const SchemaFacts* schema) {
-  if (schema == nullptr) return "";
   for (const PartPayload& p : payloads) {
-    if (!schema->macos_manual_install(p.type)) return p.type;
+    if (is_mdm_only(p.type, schema)) return p.type;
   }
   return "";
 }
@@ -764,9 +764,55 @@ Result<std::vector<Bin>> pack(Packer& packer, const std::vector<std::unique_ptr<
   return bins;
 }
 
+// Display names of the parts of one split source: "Name (2 of 3)", distinct and stable, so a
+// vendor that keys profiles by display name (Fleet: unique per team) and a person reading System
+// Settings tell the parts apart. Parts are packed with the widest suffix this allows, and each
+// part's plan is reduced by what its real, shorter name saves: the plan stays exact.
+class PartNames {
+ public:
+  static constexpr std::size_t kMaxParts = 99999;
+
+  explicit PartNames(const plist::Value& profile) {
+    const std::string* name = profile.get_string("PayloadDisplayName");
+    if (name == nullptr) return;
+    base_ = *name;
+    reserved_ = with_suffix(kMaxParts, kMaxParts);
+  }
+  bool named() const { return !reserved_.empty(); }
+  const std::string& reserved() const { return reserved_; }
+  void set_count(std::size_t count) { count_ = count; }
+  std::string name(std::size_t index) const { return with_suffix(index + 1, count_); }
+
+  // The source profile with the reserved name, which the packer measures.
+  plist::Value planned(const plist::Value& profile) const {
+    plist::Value out = profile;
+    if (named()) out.as_dict().set("PayloadDisplayName", reserved_);
+    return out;
+  }
+
+ private:
+  std::string with_suffix(std::size_t i, std::size_t n) const {
+    return base_ + " (" + std::to_string(i) + " of " + std::to_string(n) + ")";
+  }
+  std::string base_;
+  std::string reserved_;
+  std::size_t count_ = 0;
+};
+
+// The position of a bin's first payload in the source: parts are numbered in source order.
+std::size_t first_origin(const Packer& packer, const Bin& bin) {
+  std::size_t best = SIZE_MAX;
+  for (const Unit* u : bin.units) {
+    for (std::size_t i : u->whole) best = std::min(best, i);
+    if (u->divided != SIZE_MAX) best = std::min(best, packer.divided(u->divided).payload);
+  }
+  return best;
+}
+
 // The part for a bin: named from its content, optimized and measured for real, and checked against
 // the plan (the encoded XML must count exactly what the plan said; binary only less).
-Result<SplitPart> name_part(Packer& packer, const Bin& bin, const SplitOptions& options) {
+Result<SplitPart> name_part(Packer& packer, const Bin& bin, const SplitOptions& options,
+                            const PartNames& names, std::size_t index) {
   SplitPart part;
   std::vector<std::string> labels;
   for (const Unit* u : bin.units) labels.push_back(u->label);
@@ -779,11 +825,17 @@ Result<SplitPart> name_part(Packer& packer, const Bin& bin, const SplitOptions& 
   plist::Value p = packer.build(bin.units, &part.payloads);
   p.as_dict().set("PayloadIdentifier", part.identifier);
   p.as_dict().set("PayloadUUID", part.uuid);
+  std::size_t shorter = 0;  // how much the real display name is shorter than the planned one
+  if (names.named()) {
+    std::string name = names.name(index);
+    shorter = names.reserved().size() - name.size();
+    p.as_dict().set("PayloadDisplayName", std::move(name));
+  }
   Result<Optimized> m = optimize(std::move(p), options.optimize);
   if (!m) return m.error();
   if (Status s = packer.charge(m->baseline_bytes); !s) return s.error();
   part.optimized = std::move(m.value());
-  part.planned_size = packer.planned_size(bin.measure);
+  part.planned_size = packer.planned_size(bin.measure - shorter);
   const bool xml = part.optimized.encoding.format == Encoding::Format::kXml;
   if ((xml && part.optimized.command_size != part.planned_size) ||
       part.optimized.command_size > part.planned_size) {
@@ -819,7 +871,9 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
   }
   Result<CountedLength> count = CountedLength::for_target(*options.optimize.target);
   if (!count) return count.error();
-  Packer packer(profile, options, std::move(count.value()));
+  PartNames names(profile);
+  const plist::Value planned = names.planned(profile);
+  Packer packer(planned, options, std::move(count.value()));
   if (Status s = packer.charge(whole->baseline_bytes); !s) return s.error();
   if (Status s = packer.measure_envelope(); !s) return s.error();
   Result<std::vector<std::unique_ptr<Unit>>> units =
@@ -837,19 +891,22 @@ Result<Split> split(const plist::Value& profile, const SplitOptions& options) {
   out.identifier =
       profile.get_string("PayloadIdentifier") ? *profile.get_string("PayloadIdentifier") : "";
   out.uuid = profile.get_string("PayloadUUID") ? *profile.get_string("PayloadUUID") : "";
-  for (const Bin& bin : *bins) {
-    Result<SplitPart> part = name_part(packer, bin, options);
+  // Parts in the order of their first payload in the source, so output reads like the source.
+  std::stable_sort(bins->begin(), bins->end(), [&](const Bin& a, const Bin& b) {
+    return first_origin(packer, a) < first_origin(packer, b);
+  });
+  if (bins->size() > PartNames::kMaxParts) {
+    return Error::make(ExitCode::kDataError, "",
+                       packer.id() + ": would become more than " +
+                           std::to_string(PartNames::kMaxParts) +
+                           " parts; divide the source into several profiles");
+  }
+  names.set_count(bins->size());
+  for (std::size_t i = 0; i < bins->size(); ++i) {
+    Result<SplitPart> part = name_part(packer, (*bins)[i], options, names, i);
     if (!part) return part.error();
     out.parts.push_back(std::move(part.value()));
   }
-  // Parts in the order of their first payload in the source, so output reads like the source.
-  auto first = [&](const SplitPart& p) {
-    std::size_t best = SIZE_MAX;
-    for (const PartPayload& pp : p.payloads) best = std::min(best, pp.origin_index);
-    return best;
-  };
-  std::stable_sort(out.parts.begin(), out.parts.end(),
-                   [&](const SplitPart& a, const SplitPart& b) { return first(a) < first(b); });
   out.work = packer.work();
   return out;
 }

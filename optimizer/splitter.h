@@ -73,9 +73,9 @@ struct SplitOptions {
 
 Result<Split> split(const plist::Value& profile, const SplitOptions& options);
 
-// The first payload type of `part` that macOS installs only through an MDM according to `schema`
-// (`allowmanualinstall: false`), or empty: every type may be installed locally, or there is no
-// schema to tell. Such a part is never routed `local`.
+// The first payload type of `part` that macOS installs only through an MDM (optimizer/mdm_only.h:
+// by `schema` when given, else by the built-in list), or empty. Such a part is never routed
+// `local`.
 std::string mdm_only_type(const std::vector<PartPayload>& payloads, const SchemaFacts* schema);
 
 // Merges parts' payloads back by the OS's rule for their types (whole payloads as they are; pieces

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <exception>
 #include <mutex>
 #include <set>
@@ -37,12 +38,18 @@ struct ReadyPart {
   std::string signing_note;         // why the policy sent it unsigned, when an identity was given
   std::string signing_note_target;  // the target whose limit the policy weighed
   std::string mdm_only;  // a payload type macOS installs only through an MDM (never `local`)
+  std::string display_name;
+  emitters::Scope scope = emitters::Scope::kSystem;
+  std::string digest;                   // SHA-256 of the unsigned bytes
+  emitters::PartReferences references;  // for the install order
+  std::vector<std::string> refusals;    // per target (options.targets order): why it refuses
 };
 
 // What one source became, before it joins the build: its manifest entry and artifacts, or the
 // diagnostics that kept it out.
 struct SourceResult {
   std::optional<emitters::SourceEntry> entry;
+  std::vector<emitters::PartReferences> references;  // per part of entry
   std::vector<emitters::Artifact> artifacts;
   std::vector<Diagnostic> warnings;
   std::vector<Diagnostic> errors;
@@ -111,6 +118,40 @@ Status sign_part(ReadyPart& part, const emitters::Target& strictest, const Build
   return Ok{};
 }
 
+// Keys ending in "UUID" (other than PayloadUUID) name another payload: their string values, at any
+// depth, are what a part refers to.
+void collect_references(const plist::Value& v, std::vector<std::string>& out, bool named = false) {
+  if (v.is_string()) {
+    if (named) out.push_back(v.as_string());
+  } else if (v.is_array()) {
+    for (const plist::Value& item : v.as_array()) collect_references(item, out, named);
+  } else if (v.is_dict()) {
+    for (const plist::DictEntry& e : v.as_dict()) {
+      collect_references(e.value, out, e.key.ends_with("UUID") && e.key != "PayloadUUID");
+    }
+  }
+}
+
+// What the manifest and the vendors' rules need to know about a part, from its profile as built:
+// display name, scope, the payloads it holds and refers to, and each target's refusal.
+void describe_part(const plist::Value& profile, const BuildOptions& options, ReadyPart& part) {
+  part.display_name = string_or(profile, "PayloadDisplayName");
+  part.scope = string_or(profile, "PayloadScope") == "User" ? emitters::Scope::kUser
+                                                            : emitters::Scope::kSystem;
+  part.digest = plist::sha256_hex(part.bytes);
+  if (const plist::Value* content = profile.get("PayloadContent"); content && content->is_array()) {
+    for (const plist::Value& payload : content->as_array()) {
+      if (const std::string* uuid = payload.get_string("PayloadUUID")) {
+        part.references.holds.push_back(*uuid);
+      }
+      collect_references(payload, part.references.refers_to);
+    }
+  }
+  for (const emitters::Target* t : options.targets) {
+    part.refusals.push_back(t->refusal ? t->refusal({profile}) : std::string());
+  }
+}
+
 optimizer::SplitOptions split_options(const BuildOptions& options) {
   optimizer::SplitOptions so;
   optimizer::OptimizeOptions& oo = so.optimize;
@@ -123,6 +164,10 @@ optimizer::SplitOptions split_options(const BuildOptions& options) {
   for (const emitters::Target* t : options.targets) {
     if (!t->accepts_binary) oo.disable.push_back("binary-plist");
     if (!t->is_mdm) oo.disable.push_back("drop-consent-text");  // local installs show it
+    if (t->needs_xml_declaration) {
+      oo.disable.push_back("drop-xml-header");
+      oo.disable.push_back("bare-dict");
+    }
   }
   return so;
 }
@@ -155,6 +200,7 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
       part.payload_types.push_back(pp.type);
     }
     part.mdm_only = optimizer::mdm_only_type(p.payloads, so.optimize.schema);
+    describe_part(p.optimized.profile, options, part);
     if (options.identity) {
       if (Status s = sign_part(part, *so.optimize.target, options); !s) return s.error();
     }
@@ -163,24 +209,92 @@ Result<std::vector<ReadyPart>> make_parts(const plist::Value& profile, const std
   return parts;
 }
 
-// The install and remove bodies of an MDM route, as artifacts.
+// A path template with the build-time values filled: {name} is the part's identifier (Jamf names
+// objects by it), percent-encoded as a URL path segment.
+std::string fill_build_time(std::string_view path, std::string_view identifier) {
+  static constexpr std::string_view kName = "{name}";
+  std::string out(path);
+  std::size_t at = out.find(kName);
+  if (at == std::string::npos) return out;
+  std::string encoded;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : identifier) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 0x0F];
+    }
+  }
+  return out.replace(at, kName.size(), encoded);
+}
+
+// A multipart body names its boundary on its first line ("--BOUNDARY"); the content type the
+// request declares must carry the same.
+std::string fill_content_type(std::string_view type, std::string_view body) {
+  static constexpr std::string_view kBoundary = "{boundary}";
+  std::string out(type);
+  std::size_t at = out.find(kBoundary);
+  if (at == std::string::npos) return out;
+  std::string_view first = body.substr(0, body.find("\r\n"));
+  if (first.starts_with("--")) first.remove_prefix(2);
+  return out.replace(at, kBoundary.size(), first);
+}
+
+// The requests of an MDM route, from the target's table with this part's bodies.
+void describe_requests(const emitters::Target& t, const ReadyPart& part,
+                       const std::string& install_body, emitters::TargetRoute& r) {
+  for (const emitters::RequestSpec& spec : t.requests) {
+    emitters::Request q;
+    q.action = spec.action;
+    q.method = spec.method;
+    q.path = fill_build_time(spec.path, part.identifier);
+    const bool install = spec.body == "install";
+    q.body = install ? r.install : spec.body == "remove" ? r.remove : "";
+    q.body_sha256 = install ? r.install_sha256 : spec.body == "remove" ? r.remove_sha256 : "";
+    q.content_type = fill_content_type(spec.content_type, install ? install_body : "");
+    q.success = spec.success;
+    for (const emitters::Slot& slot : spec.slots) {
+      q.slots.push_back({std::string(slot.name), std::string(slot.where),
+                         std::string(slot.placeholder), std::string(slot.fill)});
+    }
+    r.requests.push_back(std::move(q));
+  }
+  if (t.size_error) {
+    r.size_error = emitters::SizeErrorInfo{t.size_error->status, std::string(t.size_error->match),
+                                           std::string(t.size_error->meaning)};
+  }
+}
+
+// The install and remove bodies of an MDM route, as artifacts, and the requests that send them.
 void emit_commands(const emitters::Target& t, const ReadyPart& part, const BuildOptions& options,
                    emitters::TargetRoute& r, std::vector<emitters::Artifact>& artifacts) {
-  std::string install = t.install_body(part.bytes, part.identifier);
-  std::string remove = t.remove_body(part.identifier);
+  emitters::BodyInput in{.profile = part.bytes,
+                         .identifier = part.identifier,
+                         .display_name = part.display_name,
+                         .user_scope = part.scope == emitters::Scope::kUser,
+                         .vendor = &options.vendor};
+  std::string install = t.install_body(in);
+  std::string remove = t.remove_body ? t.remove_body(in) : std::string();
   if (options.fresh_command_uuids && t.fill_command_uuid && options.uuids) {
     install = t.fill_command_uuid(install, options.uuids->next());
-    remove = t.fill_command_uuid(remove, options.uuids->next());
+    if (t.remove_body) remove = t.fill_command_uuid(remove, options.uuids->next());
   }
   r.install = emitters::command_path(t, part.identifier, true);
   r.install_sha256 = plist::sha256_hex(install);
-  r.remove = emitters::command_path(t, part.identifier, false);
-  r.remove_sha256 = plist::sha256_hex(remove);
+  if (t.remove_body) {
+    r.remove = emitters::command_path(t, part.identifier, false);
+    r.remove_sha256 = plist::sha256_hex(remove);
+  }
+  describe_requests(t, part, install, r);
   // Bodies come out of string builders with spare capacity; a large build keeps thousands.
   install.shrink_to_fit();
-  remove.shrink_to_fit();
   artifacts.push_back({r.install, std::move(install), r.install_sha256});
-  artifacts.push_back({r.remove, std::move(remove), r.remove_sha256});
+  if (t.remove_body) {
+    remove.shrink_to_fit();
+    artifacts.push_back({r.remove, std::move(remove), r.remove_sha256});
+  }
 }
 
 // Stage 5 (route and emit): one part's artifacts and its manifest entry.
@@ -188,6 +302,9 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options, Sou
   emitters::Part m;
   m.identifier = part.identifier;
   m.uuid = part.uuid;
+  m.display_name = part.display_name;
+  m.scope = part.scope;
+  m.digest = part.digest;
   m.profile = emitters::profile_path(part.identifier);
   m.bytes = part.bytes.size();
   m.sha256 = plist::sha256_hex(part.bytes);
@@ -197,7 +314,8 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options, Sou
   m.payload_types = part.payload_types;
   result.artifacts.push_back({m.profile, part.bytes, m.sha256});
   result.artifacts.back().bytes.shrink_to_fit();
-  for (const emitters::Target* t : options.targets) {
+  for (std::size_t i = 0; i < options.targets.size(); ++i) {
+    const emitters::Target* t = options.targets[i];
     emitters::TargetRoute r;
     r.target = std::string(t->name);
     r.limit = t->is_mdm ? limit_of(*t, options) : 0;
@@ -207,7 +325,8 @@ emitters::Part emit_part(const ReadyPart& part, const BuildOptions& options, Sou
         {.size = r.size,
          .is_signed = part.is_signed,
          .format = part.format,
-         .mdm_only = part.mdm_only},
+         .mdm_only = part.mdm_only,
+         .refusal = part.refusals[i]},
         {.limit = r.limit, .local_allowed = options.local_allowed, .level = options.level});
     r.route = decision.route;
     r.reason = std::move(decision.reason);
@@ -252,7 +371,11 @@ SourceResult build_one(const Result<SourceInput>& fetched, const BuildOptions& o
     entry.signer = options.identity->certificate().subject;
     entry.policy = options.policy;
   }
-  for (const ReadyPart& p : *parts) entry.parts.push_back(emit_part(p, options, result));
+  for (const ReadyPart& p : *parts) {
+    entry.parts.push_back(emit_part(p, options, result));
+    entry.owns.push_back(p.identifier);
+    result.references.push_back(p.references);
+  }
   result.entry = std::move(entry);
   return result;
 }
@@ -345,6 +468,7 @@ Result<BuildOutput> gather(std::vector<SourceResult> results, const BuildOptions
   std::vector<Diagnostic> all_errors;
   ExitCode worst = ExitCode::kOk;
   NameRegistry names;
+  std::vector<emitters::PartReferences> references;
   for (SourceResult& r : results) {
     for (Diagnostic& w : r.warnings) out.warnings.push_back(std::move(w));
     std::vector<Diagnostic>& errors = options.keep_going ? out.skipped : all_errors;
@@ -356,11 +480,13 @@ Result<BuildOutput> gather(std::vector<SourceResult> results, const BuildOptions
       continue;
     }
     count_routes(*r.entry, options, out);
+    for (emitters::PartReferences& refs : r.references) references.push_back(std::move(refs));
     for (emitters::Artifact& a : r.artifacts) out.artifacts.push_back(std::move(a));
     out.manifest.sources.push_back(std::move(*r.entry));
   }
   if (!all_errors.empty()) return Error(worst, std::move(all_errors));
   out.skipped_code = worst;
+  emitters::order_parts(out.manifest, references);
   emitters::list_files(out.manifest, out.artifacts);
   out.artifacts.push_back({"manifest.json", emitters::write_manifest(out.manifest)});
   return out;
@@ -380,6 +506,14 @@ Result<BuildOutput> build_sources(std::size_t count,
 Status check_options(const BuildOptions& options) {
   if (options.targets.empty()) {
     return Error::make(ExitCode::kUsage, "", "no target given (--target)");
+  }
+  for (const emitters::Target* t : options.targets) {
+    if (t->name == "jamf" && options.vendor.jamf_scope.empty()) {
+      return Error::make(ExitCode::kUsage, "",
+                         "--target jamf needs --jamf-scope: all-computers, a computer group's "
+                         "name, or none (scope it in Jamf later); without a scope Jamf installs "
+                         "the profile on no computer");
+    }
   }
   if (options.policy == SigningPolicy::kRequireSigned && options.identity == nullptr) {
     return Error::make(ExitCode::kUsage, "",

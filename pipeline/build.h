@@ -50,6 +50,8 @@ struct BuildOptions {
   // outputs then differ between builds by design. Needs `uuids`, which must be thread-safe.
   bool fresh_command_uuids = false;
   emitters::UuidSource* uuids = nullptr;
+  // Vendor object choices (`--jamf-scope`, `--fleet-team`, `--fleet-label`).
+  emitters::VendorOptions vendor;
   // Write command bodies for MDM routes (`build`); `split` writes only the parts and manifest.
   bool emit_commands = true;
   std::string generator = "cmdm";  // written into the manifest ("cmdm 0.1.0")

@@ -45,6 +45,7 @@ RouteDecision route_part(const emitters::Target& t, const PartFacts& part,
     if (!part.mdm_only.empty()) return {Route::kUndeliverable, never_locally(part.mdm_only)};
     return {Route::kLocal, ""};
   }
+  if (!part.refusal.empty()) return {Route::kUndeliverable, part.refusal};
   if (part.is_signed && !t.accepts_signed) {
     return {Route::kUndeliverable, std::string(t.name) +
                                        " refuses signed profiles (it signs what it deploys); "

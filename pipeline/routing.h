@@ -18,6 +18,8 @@ struct PartFacts {
   emitters::Format format = emitters::Format::kXml;
   // The first payload type of the part that macOS installs only through an MDM, or empty.
   std::string mdm_only;
+  // Why this target's vendor refuses the part outright (emitters::Target::refusal), or empty.
+  std::string refusal;
 };
 
 struct RoutingOptions {
