@@ -376,7 +376,9 @@ Status Reader::check_manifest(std::string_view bytes) {
   std::sort(listed.begin(), listed.end(),
             [](const Manifest::File& a, const Manifest::File& b) { return a.path < b.path; });
   std::vector<const Entry*> held;
-  for (std::size_t i = 1; i < entries_.size(); ++i) held.push_back(&entries_[i]);
+  for (std::size_t i = 1; i < entries_.size(); ++i) {
+    if (entries_[i].path != kManifestSignatureName) held.push_back(&entries_[i]);
+  }
   std::sort(held.begin(), held.end(),
             [](const Entry* a, const Entry* b) { return a->path < b->path; });
   if (listed.size() != held.size()) {
@@ -474,17 +476,38 @@ class MemorySink : public BundleSink {
 };
 
 // Streams entries into a LayoutWriter.
+// Writes entries through a LayoutWriter, keeping a copy of manifest.json and its signature for
+// the caller's check before commit.
 class LayoutSink : public BundleSink {
  public:
   explicit LayoutSink(LayoutWriter& writer) : writer_(writer) {}
-  Status begin_entry(std::string_view path, std::uint64_t) override {
+  Status begin_entry(std::string_view path, std::uint64_t size) override {
+    keep_ = nullptr;
+    if (path == "manifest.json") keep_ = &manifest_;
+    if (path == kManifestSignatureName) {
+      // A CMS signature is a few kilobytes; anything larger is not one.
+      if (size > kMaxSignatureBytes) {
+        return Error::make(ExitCode::kDataError, std::string(path),
+                           "larger than a manifest signature can be");
+      }
+      keep_ = &signature_;
+    }
     return writer_.begin_file(path);
   }
-  Status append(std::string_view bytes) override { return writer_.append(bytes); }
+  Status append(std::string_view bytes) override {
+    if (keep_) keep_->append(bytes);
+    return writer_.append(bytes);
+  }
   Status end_entry() override { return writer_.end_file(); }
+  const std::string& manifest() const { return manifest_; }
+  const std::string& signature() const { return signature_; }
 
  private:
+  static constexpr std::uint64_t kMaxSignatureBytes = 1u << 20;
   LayoutWriter& writer_;
+  std::string* keep_ = nullptr;
+  std::string manifest_;
+  std::string signature_;
 };
 
 }  // namespace
@@ -504,7 +527,7 @@ Result<std::vector<Artifact>> read_bundle(std::string_view bytes, std::string_vi
 }
 
 Result<WriteStats> unpack_bundle(const std::string& bundle_path, const std::string& out_dir,
-                                 const BundleLimits& limits) {
+                                 const BundleLimits& limits, const ManifestCheck& check) {
   Result<int> fd = open_for_reading(bundle_path);
   if (!fd) return fd.error();
   struct Closer {
@@ -518,6 +541,9 @@ Result<WriteStats> unpack_bundle(const std::string& bundle_path, const std::stri
   LayoutSink sink(**writer);
   if (Status s = read_bundle(*fd, bundle_path == "-" ? "<stdin>" : bundle_path, limits, sink); !s) {
     return s.error();
+  }
+  if (check) {
+    if (Status s = check(sink.manifest(), sink.signature()); !s) return s.error();
   }
   return (*writer)->commit();
 }

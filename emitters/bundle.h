@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,7 +66,10 @@ Result<std::vector<Artifact>> read_bundle(std::string_view bytes,
 
 // `cmdm unbundle`: reads the bundle file (or "-") and writes its entries under `out_dir` with a
 // LayoutWriter, streamed; on any error nothing in `out_dir` changes.
+// `check`, when given, sees manifest.json and its signature (kManifestSignatureName; "" when the
+// bundle has none) once every entry has been read and checked, before anything is committed.
+using ManifestCheck = std::function<Status(std::string_view manifest, std::string_view signature)>;
 Result<WriteStats> unpack_bundle(const std::string& bundle_path, const std::string& out_dir,
-                                 const BundleLimits& limits = {});
+                                 const BundleLimits& limits = {}, const ManifestCheck& check = {});
 
 }  // namespace cmdm::emitters

@@ -29,6 +29,7 @@
 #include <system_error>
 #include <utility>
 
+#include "emitters/manifest.h"
 #include "emitters/sha256_stream.h"
 #include "plist/file_io.h"
 #include "plist/hash.h"
@@ -742,6 +743,10 @@ Status LayoutWriter::Impl::carry_entry(int from, int to, const std::string& name
     return carry_over(sub_from.get(), sub_to, rel + "/");
   }
   if (produced_.count(rel) || produced_dirs_.count(rel)) return Ok{};  // replaced by this build
+  if (rel == kManifestSignatureName) {
+    ++stats_.removed;  // it signed the previous manifest; this build's has none
+    return Ok{};
+  }
   std::string base;
   const std::string dir_prefix = rel.substr(0, rel.size() - name.size());
   if (S_ISREG(st.st_mode) && old_temporary_name(name, &base) &&

@@ -413,7 +413,7 @@ void order_parts(Manifest& manifest, const std::vector<PartReferences>& referenc
 void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts) {
   manifest.files.clear();
   for (const Artifact& a : artifacts) {
-    if (a.path == "manifest.json") continue;
+    if (a.path == "manifest.json" || a.path == kManifestSignatureName) continue;
     manifest.files.push_back(
         {a.path, a.bytes.size(), a.sha256.empty() ? plist::sha256_hex(a.bytes) : a.sha256});
   }

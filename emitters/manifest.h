@@ -21,6 +21,11 @@ namespace cmdm::emitters {
 inline constexpr int kManifestVersion = 2;
 inline constexpr int kOldestManifestVersion = 1;
 
+// A build made with a signing identity also writes a detached CMS signature of manifest.json
+// beside it. The manifest lists every other file with its SHA-256, so the signature covers them
+// all; it is not itself listed (it signs the list).
+inline constexpr std::string_view kManifestSignatureName = "manifest.json.p7s";
+
 // One file of a build output, relative to OUT ("profiles/com.example.mobileconfig").
 struct Artifact {
   Artifact() = default;
@@ -134,7 +139,8 @@ struct Manifest {
   std::vector<File> files;
 };
 
-// Fills manifest.files from the artifacts (sorted by path).
+// Fills manifest.files from the artifacts (sorted by path; manifest.json and its signature are
+// not listed).
 void list_files(Manifest& manifest, const std::vector<Artifact>& artifacts);
 
 // The JSON text: two-space indentation, keys in the documented order, a final newline.

@@ -17,6 +17,7 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/splitter.h"
 #include "pipeline/routing.h"
+#include "pipeline/trust.h"
 #include "plist/file_io.h"
 #include "plist/hash.h"
 
@@ -489,6 +490,14 @@ Result<BuildOutput> gather(std::vector<SourceResult> results, const BuildOptions
   emitters::order_parts(out.manifest, references);
   emitters::list_files(out.manifest, out.artifacts);
   out.artifacts.push_back({"manifest.json", emitters::write_manifest(out.manifest)});
+  if (options.identity) {
+    signer::SignOptions so;
+    so.signing_time = options.signing_time;
+    so.detached = true;
+    Result<std::string> signature = signer::sign(out.artifacts.back().bytes, *options.identity, so);
+    if (!signature) return signature.error();
+    out.artifacts.push_back({std::string(emitters::kManifestSignatureName), std::move(*signature)});
+  }
   return out;
 }
 
@@ -561,8 +570,13 @@ Result<BuildRun> run_build(const std::vector<std::string>& source_args, const st
 }
 
 Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir,
-                                      const emitters::BundleLimits& limits) {
-  return emitters::unpack_bundle(bundle_path, out_dir, limits);
+                                      const emitters::BundleLimits& limits,
+                                      const std::vector<std::string>& anchors) {
+  if (anchors.empty()) return emitters::unpack_bundle(bundle_path, out_dir, limits);
+  return emitters::unpack_bundle(
+      bundle_path, out_dir, limits, [&](std::string_view manifest, std::string_view signature) {
+        return verify_manifest_signature(manifest, signature, anchors, bundle_path);
+      });
 }
 
 }  // namespace cmdm::pipeline

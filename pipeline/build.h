@@ -99,8 +99,11 @@ struct BuildRun {
 Result<BuildRun> run_build(const std::vector<std::string>& source_args, const std::string& out_dir,
                            bool bundle, const BuildOptions& options);
 
-// Unpacks a bundle into `out_dir` (incrementally, atomically), within `limits`.
+// Unpacks a bundle into `out_dir` (incrementally, atomically), within `limits`. With trust
+// `anchors` (CA certificates, PEM or DER), the bundle must carry a manifest signature that chains
+// to one of them (pipeline/trust.h), or nothing is written.
 Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std::string& out_dir,
-                                      const emitters::BundleLimits& limits = {});
+                                      const emitters::BundleLimits& limits = {},
+                                      const std::vector<std::string>& anchors = {});
 
 }  // namespace cmdm::pipeline

@@ -203,7 +203,7 @@ Status check_outer_header(std::string_view bytes, const std::string& name) {
 }
 
 Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
-                                 std::vector<Diagnostic>* warnings) {
+                                 std::vector<Diagnostic>* warnings, bool detached) {
   const std::string name(file);
   ERR_clear_error();
   if (Status s = check_outer_header(bytes, name); !s) return s.error();
@@ -229,9 +229,14 @@ Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
                            ", not id-data: this is not a signed profile");
   }
   ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
-  if (!content || !*content) {
+  const bool attached = content && *content;
+  if (!attached && !detached) {
     return Error::make(ExitCode::kDataError, name,
                        "detached signature: the signed content is not included");
+  }
+  if (attached && detached) {
+    return Error::make(ExitCode::kDataError, name,
+                       "expected a detached signature, but the content is included");
   }
   ERR_clear_error();
   return cms;

@@ -70,8 +70,9 @@ std::int64_t to_unix(const ASN1_TIME* time);
 // Parses SignedData (DER or BER) with attached id-data content. Everything else (not CMS, another
 // content type, detached content, truncated or oversized input) is a kDataError that says which.
 // Notes on harmless oddities (trailing bytes) go to `warnings`.
+// With `detached`, the content must be absent instead (a detached signature of a file).
 Result<CmsPtr> parse_signed_data(std::string_view bytes, std::string_view file,
-                                 std::vector<Diagnostic>* warnings);
+                                 std::vector<Diagnostic>* warnings, bool detached = false);
 
 // The attached content (parse_signed_data guarantees it exists).
 std::string_view content_of(CMS_ContentInfo* cms);

@@ -112,6 +112,7 @@ Result<std::string> sign(std::string_view content, const Identity& identity,
   // CMS_KEY_PARAM exposes the key context (for deterministic ECDSA where OpenSSL offers it).
   unsigned int flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP | CMS_KEY_PARAM;
   if (!options.signed_attributes) flags |= CMS_NOATTR;
+  if (options.detached) flags |= CMS_DETACHED;
   if (options.signer_id == SignOptions::SignerId::kKeyId) {
     if (!X509_get0_subject_key_id(id->cert)) {
       ERR_clear_error();

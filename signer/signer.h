@@ -93,6 +93,9 @@ struct SignOptions {
   // with that extension.
   enum class SignerId { kIssuerAndSerial, kKeyId };
   SignerId signer_id = SignerId::kIssuerAndSerial;
+  // Leave the content out (a detached signature of a file that travels beside it, such as
+  // manifest.json.p7s); verify_detached() checks it against the file.
+  bool detached = false;
 };
 
 // Signs `content` as DER CMS SignedData with the content attached. No S/MIME capabilities or other
@@ -140,6 +143,10 @@ struct VerifyReport {
 // changed content byte or an untrusted chain is an Error with ExitCode::kCheckFailed; input that
 // is not SignedData is ExitCode::kDataError.
 Result<VerifyReport> verify(std::string_view cms, const VerifyOptions& options = {});
+
+// verify() for a detached signature (SignOptions::detached) of `content`.
+Result<VerifyReport> verify_detached(std::string_view cms, std::string_view content,
+                                     const VerifyOptions& options = {});
 
 struct Unwrapped {
   std::string content;

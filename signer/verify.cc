@@ -55,16 +55,38 @@ bool signer_certificates_missing(CMS_ContentInfo* cms) {
 
 }  // namespace
 
-Result<VerifyReport> verify(std::string_view bytes, const VerifyOptions& options) {
-  VerifyReport report;
+namespace {
+
+// The trust store for `options.trust_anchors`; null (and CMS_NO_SIGNER_CERT_VERIFY in `flags`)
+// when there are none.
+Result<StorePtr> trust_store(const VerifyOptions& options, unsigned int& flags) {
+  StorePtr store;
+  if (options.trust_anchors.empty()) {
+    flags |= CMS_NO_SIGNER_CERT_VERIFY;
+    return store;
+  }
+  store.reset(X509_STORE_new());
+  for (const std::string& anchor : options.trust_anchors) {
+    Result<X509StackPtr> certs = read_certificates(anchor, "trust anchors");
+    if (!certs) return certs.error();
+    for (int i = 0; i < sk_X509_num(certs->get()); ++i) {
+      X509_STORE_add_cert(store.get(), sk_X509_value(certs->get(), i));
+    }
+  }
+  // Profile signers often hold TLS server certificates; the device does not insist on the
+  // S/MIME signing purpose, so neither do we.
+  X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
+  if (options.at_time) {
+    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()),
+                               static_cast<time_t>(*options.at_time));
+  }
+  return store;
+}
+
+// CMS_verify over `content` (attached or detached), then the report.
+Result<VerifyReport> check(CMS_ContentInfo* cms, std::string_view content, bool detached,
+                           const VerifyOptions& options, VerifyReport report) {
   const std::string& file = options.file_name;
-  // The structural walk of unwrap() first: it is cheap, and its messages for truncated, mistyped
-  // or detached input are plainer than the ASN.1 decoder's.
-  if (Result<Unwrapped> shape = unwrap(bytes, file); !shape) return shape.error();
-  Result<CmsPtr> parsed = parse_signed_data(bytes, file, &report.warnings);
-  if (!parsed) return parsed.error();
-  CMS_ContentInfo* cms = parsed->get();
-  const std::string_view content = content_of(cms);
   report.content_bytes = content.size();
   if (sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) <= 0) {
     return Error::make(ExitCode::kCheckFailed, file, "the SignedData has no signers");
@@ -74,31 +96,13 @@ Result<VerifyReport> verify(std::string_view bytes, const VerifyOptions& options
                        "the signer's certificate is not included, so the signature cannot be "
                        "checked");
   }
-
   unsigned int flags = CMS_BINARY;
-  StorePtr store;
-  if (options.trust_anchors.empty()) {
-    flags |= CMS_NO_SIGNER_CERT_VERIFY;
-  } else {
-    store.reset(X509_STORE_new());
-    for (const std::string& anchor : options.trust_anchors) {
-      Result<X509StackPtr> certs = read_certificates(anchor, "trust anchors");
-      if (!certs) return certs.error();
-      for (int i = 0; i < sk_X509_num(certs->get()); ++i) {
-        X509_STORE_add_cert(store.get(), sk_X509_value(certs->get(), i));
-      }
-    }
-    // Profile signers often hold TLS server certificates; the device does not insist on the
-    // S/MIME signing purpose, so neither do we.
-    X509_STORE_set_purpose(store.get(), X509_PURPOSE_ANY);
-    if (options.at_time) {
-      X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store.get()),
-                                 static_cast<time_t>(*options.at_time));
-    }
-  }
+  Result<StorePtr> store = trust_store(options, flags);
+  if (!store) return store.error();
   ERR_clear_error();
   BioPtr sink(BIO_new(BIO_s_null()));
-  if (CMS_verify(cms, nullptr, store.get(), nullptr, sink.get(), flags) != 1) {
+  BioPtr data = detached ? memory_bio(content) : BioPtr();
+  if (CMS_verify(cms, nullptr, store->get(), data.get(), sink.get(), flags) != 1) {
     std::string reasons = drain_errors();
     std::string message;
     if (reasons.find("certificate verify error") != std::string::npos) {
@@ -127,6 +131,30 @@ Result<VerifyReport> verify(std::string_view bytes, const VerifyOptions& options
   }
   ERR_clear_error();
   return report;
+}
+
+}  // namespace
+
+Result<VerifyReport> verify(std::string_view bytes, const VerifyOptions& options) {
+  VerifyReport report;
+  // The structural walk of unwrap() first: it is cheap, and its messages for truncated, mistyped
+  // or detached input are plainer than the ASN.1 decoder's.
+  if (Result<Unwrapped> shape = unwrap(bytes, options.file_name); !shape) return shape.error();
+  Result<CmsPtr> parsed = parse_signed_data(bytes, options.file_name, &report.warnings);
+  if (!parsed) return parsed.error();
+  return check(parsed->get(), content_of(parsed->get()), false, options, std::move(report));
+}
+
+Result<VerifyReport> verify_detached(std::string_view bytes, std::string_view content,
+                                     const VerifyOptions& options) {
+  VerifyReport report;
+  if (content.size() > kMaxInputBytes) {
+    return Error::make(ExitCode::kDataError, options.file_name,
+                       "content is larger than the 64 MiB verification limit");
+  }
+  Result<CmsPtr> parsed = parse_signed_data(bytes, options.file_name, &report.warnings, true);
+  if (!parsed) return parsed.error();
+  return check(parsed->get(), content, true, options, std::move(report));
 }
 
 }  // namespace cmdm::signer

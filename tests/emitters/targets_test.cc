@@ -26,6 +26,13 @@ const Target& get(std::string_view name) {
   return **t;
 }
 
+std::string install(const Target& t, std::string_view profile, std::string_view identifier) {
+  return t.install_body({.profile = profile, .identifier = identifier});
+}
+std::string remove(const Target& t, std::string_view identifier) {
+  return t.remove_body({.identifier = identifier});
+}
+
 std::string decode(const std::string& b64) {
   auto bytes = plist::base64_decode(b64);
   EXPECT_TRUE(bytes.has_value()) << b64;
@@ -56,14 +63,15 @@ pugi::xml_node command_dict(pugi::xml_document& doc, const std::string& text, st
 TEST(Targets, TableListsEveryDesignTargetInOrder) {
   std::vector<std::string> names;
   for (const Target& t : targets()) names.emplace_back(t.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"workspaceone", "micromdm", "nanomdm", "fleet", "jamf",
-                                             "raw", "local"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"workspaceone", "micromdm", "nanomdm", "fleet",
+                                             "fleet-profiles", "jamf", "raw", "local"}));
   for (const Target& t : targets()) {
     EXPECT_FALSE(t.description.empty());
     EXPECT_FALSE(t.limit_counts.empty());
     EXPECT_NE(t.install_body, nullptr);
     EXPECT_NE(t.command_size, nullptr);
-    EXPECT_EQ(t.remove_body == nullptr, !t.is_mdm) << t.name;
+    EXPECT_EQ(t.remove_body == nullptr, !t.is_mdm || t.name == "jamf" || t.name == "fleet-profiles")
+        << t.name;
   }
 }
 
@@ -87,13 +95,15 @@ TEST(Targets, ParsesCommaSeparatedListsWithoutDuplicates) {
 }
 
 TEST(Targets, PlaceholdersHaveTheLengthOfARealUuid) {
-  EXPECT_EQ(kCommandUuidPlaceholder.size(), 36u);
+  EXPECT_EQ(kInstallCommandUuidPlaceholder.size(), 36u);
+  EXPECT_EQ(kRemoveCommandUuidPlaceholder.size(), 36u);
+  EXPECT_NE(kInstallCommandUuidPlaceholder, kRemoveCommandUuidPlaceholder);
   EXPECT_EQ(kDeviceIdPlaceholder.size(), 36u);
 }
 
 TEST(WorkspaceOne, InstallBodyIsCommandXmlWithTheInnerDictOnly) {
   const Target& t = get("workspaceone");
-  std::string body = t.install_body(kProfile, "com.example");
+  std::string body = install(t, kProfile, "com.example");
   nlohmann::json j = nlohmann::json::parse(body);
   ASSERT_EQ(j.size(), 1u);
   std::string xml = j.at("CommandXml").get<std::string>();
@@ -110,7 +120,7 @@ TEST(WorkspaceOne, SizeIsTheCharacterCountOfCommandXml) {
   const Target& t = get("workspaceone");
   for (std::size_t n : {0, 1, 2, 3, 100, 1400, 5000}) {
     std::string profile(n, 'x');
-    nlohmann::json j = nlohmann::json::parse(t.install_body(profile, "id"));
+    nlohmann::json j = nlohmann::json::parse(install(t, profile, "id"));
     EXPECT_EQ(t.command_size(profile), utf16_length(j["CommandXml"].get<std::string>()));
     EXPECT_EQ(t.command_size(profile), j["CommandXml"].get<std::string>().size());
   }
@@ -124,7 +134,7 @@ TEST(Targets, SizeMatchesTheBuiltBodyForEveryTargetAndLength) {
     for (std::size_t n : {0, 1, 2, 3, 4, 5, 100, 1399, 1400, 1401, 5000}) {
       std::string profile;
       for (std::size_t i = 0; i < n; ++i) profile += kProfile[i % kProfile.size()];
-      const std::string body = t.install_body(profile, "");
+      const std::string body = install(t, profile, "");
       std::size_t counted = body.size();
       if (t.name == "workspaceone") {
         counted = utf16_length(nlohmann::json::parse(body)["CommandXml"].get<std::string>());
@@ -136,7 +146,7 @@ TEST(Targets, SizeMatchesTheBuiltBodyForEveryTargetAndLength) {
 
 TEST(WorkspaceOne, RemoveBodyNamesTheIdentifierEscaped) {
   const Target& t = get("workspaceone");
-  nlohmann::json j = nlohmann::json::parse(t.remove_body("com.example.a&b<c>"));
+  nlohmann::json j = nlohmann::json::parse(remove(t, "com.example.a&b<c>"));
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_string(j.at("CommandXml").get<std::string>().c_str()));
   pugi::xml_node dict = doc.child("dict");
@@ -146,7 +156,7 @@ TEST(WorkspaceOne, RemoveBodyNamesTheIdentifierEscaped) {
 
 TEST(MicroMdm, InstallBodyFollowsTheCommandsApi) {
   const Target& t = get("micromdm");
-  std::string body = t.install_body(kProfile, "com.example");
+  std::string body = install(t, kProfile, "com.example");
   EXPECT_EQ(body.rfind("{\"udid\":", 0), 0u);
   nlohmann::json j = nlohmann::json::parse(body);
   EXPECT_EQ(j.at("udid"), std::string(kDeviceIdPlaceholder));
@@ -159,18 +169,18 @@ TEST(MicroMdm, InstallBodyFollowsTheCommandsApi) {
 }
 
 TEST(MicroMdm, RemoveBodyCarriesTheIdentifier) {
-  nlohmann::json j = nlohmann::json::parse(get("micromdm").remove_body("com.example \"x\""));
+  nlohmann::json j = nlohmann::json::parse(remove(get("micromdm"), "com.example \"x\""));
   EXPECT_EQ(j.at("request_type"), "RemoveProfile");
   EXPECT_EQ(j.at("identifier"), "com.example \"x\"");
 }
 
 TEST(NanoMdm, InstallBodyIsAFullCommandPlistWithAUuidSlot) {
   const Target& t = get("nanomdm");
-  std::string body = t.install_body(kProfile, "com.example");
+  std::string body = install(t, kProfile, "com.example");
   pugi::xml_document doc;
   std::string uuid;
   pugi::xml_node command = command_dict(doc, body, &uuid);
-  EXPECT_EQ(uuid, kCommandUuidPlaceholder);
+  EXPECT_EQ(uuid, kInstallCommandUuidPlaceholder);
   EXPECT_STREQ(dict_value(command, "RequestType").text().get(), "InstallProfile");
   EXPECT_EQ(decode(dict_value(command, "Payload").text().get()), kProfile);
   EXPECT_EQ(t.command_size(kProfile), body.size());
@@ -179,7 +189,7 @@ TEST(NanoMdm, InstallBodyIsAFullCommandPlistWithAUuidSlot) {
 
 TEST(NanoMdm, FillingTheCommandUuidKeepsTheLength) {
   const Target& t = get("nanomdm");
-  std::string body = t.install_body(kProfile, "com.example");
+  std::string body = install(t, kProfile, "com.example");
   std::string filled = t.fill_command_uuid(body, "3F2504E0-4F89-41D3-9A0C-0305E82C3301");
   EXPECT_EQ(filled.size(), body.size());
   pugi::xml_document doc;
@@ -191,29 +201,29 @@ TEST(NanoMdm, FillingTheCommandUuidKeepsTheLength) {
 TEST(NanoMdm, RemoveBodyIsARemoveProfileCommand) {
   pugi::xml_document doc;
   std::string uuid;
-  pugi::xml_node command = command_dict(doc, get("nanomdm").remove_body("com.example"), &uuid);
+  pugi::xml_node command = command_dict(doc, remove(get("nanomdm"), "com.example"), &uuid);
   EXPECT_STREQ(dict_value(command, "RequestType").text().get(), "RemoveProfile");
   EXPECT_STREQ(dict_value(command, "Identifier").text().get(), "com.example");
 }
 
 TEST(Fleet, InstallBodyIsBase64OfTheFullCommandPlist) {
   const Target& t = get("fleet");
-  std::string body = t.install_body(kProfile, "com.example");
+  std::string body = install(t, kProfile, "com.example");
   nlohmann::json j = nlohmann::json::parse(body);
   EXPECT_EQ(j.at("host_uuids"), nlohmann::json::array({std::string(kDeviceIdPlaceholder)}));
   std::string command = decode(j.at("command").get<std::string>());
   pugi::xml_document doc;
   std::string uuid;
   pugi::xml_node dict = command_dict(doc, command, &uuid);
-  EXPECT_EQ(uuid, kCommandUuidPlaceholder);
+  EXPECT_EQ(uuid, kInstallCommandUuidPlaceholder);
   EXPECT_EQ(decode(dict_value(dict, "Payload").text().get()), kProfile);
   EXPECT_EQ(t.command_size(kProfile), body.size());
-  EXPECT_EQ(t.default_limit, 1024u * 1024);
+  EXPECT_EQ(t.default_limit, 2u * 1024 * 1024);
 }
 
 TEST(Fleet, FillsCommandUuidInsideTheBase64AndHostUuids) {
   const Target& t = get("fleet");
-  std::string body = t.install_body(kProfile, "com.example");
+  std::string body = install(t, kProfile, "com.example");
   std::string filled =
       t.fill_device_id(t.fill_command_uuid(body, "3F2504E0-4F89-41D3-9A0C-0305E82C3301"), "HOST-1");
   nlohmann::json j = nlohmann::json::parse(filled);
@@ -229,7 +239,7 @@ TEST(Jamf, InstallBodyCarriesTheProfileXmlEscapedInPayloads) {
   const Target& t = get("jamf");
   EXPECT_FALSE(t.accepts_signed);
   EXPECT_FALSE(t.accepts_binary);
-  std::string body = t.install_body(kProfile, "com.example.a&b");
+  std::string body = install(t, kProfile, "com.example.a&b");
   pugi::xml_document doc;
   // Keep the payload text exactly: no whitespace trimming or EOL normalisation tricks.
   ASSERT_TRUE(
@@ -238,12 +248,12 @@ TEST(Jamf, InstallBodyCarriesTheProfileXmlEscapedInPayloads) {
   EXPECT_STREQ(general.child("name").text().get(), "com.example.a&b");
   EXPECT_EQ(std::string(general.child("payloads").text().get()), kProfile);
   // Jamf has no known limit; the size is the body with an empty name (the name is the identifier).
-  EXPECT_EQ(t.command_size(kProfile), t.install_body(kProfile, "").size());
+  EXPECT_EQ(t.command_size(kProfile), install(t, kProfile, "").size());
 }
 
 TEST(Local, BodyIsTheProfileItself) {
   const Target& t = get("local");
-  EXPECT_EQ(t.install_body(kProfile, "x"), kProfile);
+  EXPECT_EQ(install(t, kProfile, "x"), kProfile);
   EXPECT_EQ(t.command_size(kProfile), kProfile.size());
   EXPECT_EQ(t.remove_body, nullptr);
   EXPECT_FALSE(t.is_mdm);
@@ -251,7 +261,7 @@ TEST(Local, BodyIsTheProfileItself) {
 
 TEST(Raw, BodyIsTheAppleCommandPlist) {
   const Target& t = get("raw");
-  EXPECT_EQ(t.install_body(kProfile, "x"), get("nanomdm").install_body(kProfile, "x"));
+  EXPECT_EQ(install(t, kProfile, "x"), install(get("nanomdm"), kProfile, "x"));
 }
 
 TEST(Utf16Length, CountsSurrogatePairsAsTwo) {

@@ -19,6 +19,40 @@ import sys
 import tempfile
 
 
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                      "manifest.schema.json")
+VALIDATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "validate_manifests.py")
+
+
+def schema_python():
+    """A Python that has jsonschema: this one, or Debian's (python3-jsonschema)."""
+    for candidate in (sys.executable, "/usr/bin/python3"):
+        if candidate and os.path.exists(candidate) and subprocess.run(
+                [candidate, "-c", "import jsonschema"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+_SCHEMA_PYTHON = []
+
+
+def validate_manifests(work, case):
+    """Every manifest a case wrote must validate against docs/manifest.schema.json."""
+    if not _SCHEMA_PYTHON:
+        _SCHEMA_PYTHON.append(schema_python())
+    python = _SCHEMA_PYTHON[0]
+    if python is None:
+        if os.environ.get("CI") == "true":
+            sys.stdout.write("no Python with jsonschema (install python3-jsonschema)\n")
+            return False
+        return True
+    proc = subprocess.run([python, VALIDATOR, SCHEMA, work], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stdout.write(f"--- {case}: manifest schema\n{proc.stdout}{proc.stderr}")
+        return False
+    return True
+
+
 def run_case(cmdm, case_dir, regen):
     with tempfile.TemporaryDirectory(prefix="cmdm-golden-") as scratch:
         work = os.path.join(scratch, "case")
@@ -28,6 +62,9 @@ def run_case(cmdm, case_dir, regen):
             snippet = f.read()
         proc = subprocess.run(["/bin/sh", "-c", snippet], cwd=work, env=env, capture_output=True,
                               timeout=300)
+        schema_ok = validate_manifests(work, os.path.basename(case_dir))
+    if not schema_ok:
+        return False
     got = {"stdout": proc.stdout, "stderr": proc.stderr,
            "code": (str(proc.returncode) + "\n").encode()}
     if regen:

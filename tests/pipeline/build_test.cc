@@ -36,6 +36,7 @@ BuildOptions options_for(const std::string& targets) {
   BuildOptions o;
   o.targets = *emitters::parse_target_list(targets);
   o.generator = "cmdm test";
+  o.vendor.jamf_scope = "all-computers";
   return o;
 }
 
@@ -298,7 +299,7 @@ TEST(BuildPipeline, FreshCommandUuidsReplaceThePlaceholder) {
   ASSERT_TRUE(out.ok());
   auto files = by_path(out->artifacts);
   std::string body = files.at("commands/nanomdm/com.example.safari.homepage.install.plist");
-  EXPECT_EQ(body.find(emitters::kCommandUuidPlaceholder), std::string::npos);
+  EXPECT_EQ(body.find(emitters::kInstallCommandUuidPlaceholder), std::string::npos);
   Result<plist::Document> doc = plist::read(body);
   ASSERT_TRUE(doc.ok());
   std::string uuid = *doc->root.get_string("CommandUUID");
