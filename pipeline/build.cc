@@ -575,7 +575,7 @@ Result<emitters::WriteStats> unbundle(const std::string& bundle_path, const std:
   if (anchors.empty()) return emitters::unpack_bundle(bundle_path, out_dir, limits);
   return emitters::unpack_bundle(
       bundle_path, out_dir, limits, [&](std::string_view manifest, std::string_view signature) {
-        return verify_manifest_signature(manifest, signature, anchors, bundle_path);
+        return verify_manifest_signature(manifest, signature, anchors, bundle_path + ":");
       });
 }
 

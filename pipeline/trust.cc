@@ -21,10 +21,11 @@ std::string join(const std::string& dir, std::string_view name) {
 
 Status verify_manifest_signature(std::string_view manifest, std::string_view signature,
                                  const std::vector<std::string>& anchors,
-                                 const std::string& where) {
-  const std::string name = join(where, "manifest.json");
+                                 const std::string& prefix) {
+  const std::string name = prefix + "manifest.json";
   if (signature.empty()) {
-    return Error::make(ExitCode::kCheckFailed, join(where, emitters::kManifestSignatureName),
+    return Error::make(ExitCode::kCheckFailed,
+                       prefix + std::string(emitters::kManifestSignatureName),
                        "missing: the build was not signed, so it cannot be trusted (build with "
                        "--sign-key/--sign-cert or --sign-p12)");
   }
@@ -48,7 +49,9 @@ Status verify_output(const std::string& dir, const std::vector<std::string>& anc
     if (!bytes) return bytes.error();
     signature = std::move(*bytes);
   }
-  if (Status s = verify_manifest_signature(*manifest, signature, anchors, dir); !s) return s;
+  if (Status s = verify_manifest_signature(*manifest, signature, anchors, join(dir, "")); !s) {
+    return s;
+  }
   Result<emitters::Manifest> parsed = emitters::read_manifest(*manifest, manifest_path);
   if (!parsed) return parsed.error();
   for (const emitters::Manifest::File& f : parsed->files) {
@@ -74,7 +77,7 @@ Status verify_bundle(const std::string& path, const std::vector<std::string>& an
     if (a.path == "manifest.json") manifest = a.bytes;
     if (a.path == emitters::kManifestSignatureName) signature = a.bytes;
   }
-  return verify_manifest_signature(manifest, signature, anchors, path);
+  return verify_manifest_signature(manifest, signature, anchors, path + ":");
 }
 
 }  // namespace cmdm::pipeline

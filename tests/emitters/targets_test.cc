@@ -184,7 +184,7 @@ TEST(NanoMdm, InstallBodyIsAFullCommandPlistWithAUuidSlot) {
   EXPECT_STREQ(dict_value(command, "RequestType").text().get(), "InstallProfile");
   EXPECT_EQ(decode(dict_value(command, "Payload").text().get()), kProfile);
   EXPECT_EQ(t.command_size(kProfile), body.size());
-  EXPECT_EQ(t.default_limit, 16u * 1024 * 1024);
+  EXPECT_EQ(t.default_limit, 16'777'215u);  // MySQL MEDIUMTEXT
 }
 
 TEST(NanoMdm, FillingTheCommandUuidKeepsTheLength) {
