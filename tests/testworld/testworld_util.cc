@@ -1,0 +1,112 @@
+#include "tests/testworld/testworld_util.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace cmdm::testworld::testing {
+
+ScratchDir::ScratchDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "cmdm-testworld-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string sample_profile(const SampleProfile& p) {
+  std::string locked = p.removal_disallowed ? "<key>PayloadRemovalDisallowed</key><true/>" : "";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+         "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+         "<plist version=\"1.0\"><dict>"
+         "<key>PayloadContent</key><array><dict>"
+         "<key>EnableFirewall</key><true/>"
+         "<key>PayloadDisplayName</key><string>Firewall</string>"
+         "<key>PayloadIdentifier</key><string>" +
+         p.identifier +
+         ".firewall</string>"
+         "<key>PayloadType</key><string>com.apple.security.firewall</string>"
+         "<key>PayloadUUID</key><string>6EE63BCC-3E7C-48B2-AD15-D078EBAF25D0</string>"
+         "<key>PayloadVersion</key><integer>1</integer>"
+         "</dict></array>"
+         "<key>PayloadDescription</key><string>Enables the firewall</string>"
+         "<key>PayloadDisplayName</key><string>" +
+         p.display_name +
+         "</string>"
+         "<key>PayloadIdentifier</key><string>" +
+         p.identifier +
+         "</string>"
+         "<key>PayloadOrganization</key><string>" +
+         p.organization + "</string>" + locked +
+         "<key>PayloadType</key><string>Configuration</string>"
+         "<key>PayloadUUID</key><string>" +
+         p.uuid +
+         "</string>"
+         "<key>PayloadVersion</key><integer>1</integer>"
+         "</dict></plist>\n";
+}
+
+Ran run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+        const std::string& stdin_text) {
+  // Output goes to files, not pipes, so a large output never blocks the child while we wait.
+  ScratchDir io;
+  std::string in_path = io.file("in"), out_path = io.file("out"), err_path = io.file("err");
+  write_text(in_path, stdin_text);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int in = ::open(in_path.c_str(), O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  Ran ran;
+  ran.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  ran.out = read_text(out_path);
+  ran.err = read_text(err_path);
+  return ran;
+}
+
+std::string fixtures_dir() {
+  const char* shared = std::getenv("CMDM_SHARED");
+  std::string dir =
+      std::string(shared && *shared ? shared : CMDM_SHARED_DIR) + "/cm-tools-fixtures";
+  return std::filesystem::is_directory(dir) ? dir : "";
+}
+
+std::string tool_path(const std::string& name) {
+  return std::string(CMDM_TESTWORLD_BIN_DIR) + "/" + name;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+}  // namespace cmdm::testworld::testing
