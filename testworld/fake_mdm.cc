@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "plist/uuid.h"
-#include "testworld/vendor_contract.h"
+#include "testworld/vendor_contracts.h"
 
 namespace cmdm::testworld {
 
@@ -322,6 +322,10 @@ void FakeMdm::Impl::handle_control(const httplib::Request& req, httplib::Respons
     res.set_content(snapshot().to_json(), "application/json");
     return;
   }
+  if (req.path == "/_fake/metrics" && req.method == "GET") {
+    res.set_content(snapshot().to_prometheus(), "text/plain; version=0.0.4");
+    return;
+  }
   if (req.path == "/_fake/faults" && req.method == "POST") {
     std::vector<Fault> parsed;
     std::string text = req.body;
@@ -404,6 +408,29 @@ std::string FakeMdmStats::to_json() const {
   j["device_applied"] = device_applied;
   j["device_failed"] = device_failed;
   return j.dump() + "\n";
+}
+
+std::string FakeMdmStats::to_prometheus() const {
+  std::string out;
+  auto counter = [&out](const std::string& name, const std::string& labels, std::size_t value) {
+    out += "fake_mdm_" + name + labels + " " + std::to_string(value) + "\n";
+  };
+  out += "# TYPE fake_mdm_requests_total counter\n";
+  counter("requests_total", "", requests);
+  out += "# TYPE fake_mdm_responses_total counter\n";
+  for (const auto& [status, n] : by_status) {
+    counter("responses_total", "{status=\"" + std::to_string(status) + "\"}", n);
+  }
+  for (const auto& [name, value] : {std::pair<const char*, std::size_t>{"accepted_total", accepted},
+                                    {"delivered_total", delivered},
+                                    {"undelivered_total", undelivered},
+                                    {"faults_total", faults},
+                                    {"device_applied_total", device_applied},
+                                    {"device_failed_total", device_failed}}) {
+    out += std::string("# TYPE fake_mdm_") + name + " counter\n";
+    counter(name, "", value);
+  }
+  return out;
 }
 
 FakeMdm::FakeMdm(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -63,6 +63,7 @@ struct FakeMdmStats {
   std::size_t device_applied = 0;  // deliveries the devices applied (or stored for their poll)
   std::size_t device_failed = 0;   // deliveries the devices refused
   std::string to_json() const;
+  std::string to_prometheus() const;  // GET /_fake/metrics, Prometheus text format
 };
 
 class FakeMdm {

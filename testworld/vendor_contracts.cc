@@ -1,10 +1,11 @@
 // The four vendor contracts. Each rule names where it comes from: the vendor's source (repository
 // path) or documentation; where neither says, the comment says the answer is the fake's own.
+#include "testworld/vendor_contracts.h"
+
 #include <nlohmann/json.hpp>
 
 #include "plist/base64.h"
 #include "plist/reader.h"
-#include "testworld/vendor_contract.h"
 
 namespace cmdm::testworld {
 

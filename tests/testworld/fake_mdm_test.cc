@@ -286,6 +286,10 @@ TEST_F(FakeMdmTest, CountsEveryRequestByRouteStatusAndCommandUuid) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.body, server_->stats().to_json());
   EXPECT_EQ(server_->stats().requests, 4u);  // the stats endpoint is not counted
+  HttpReply metrics = send({.method = "GET", .path = "/_fake/metrics"});
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("fake_mdm_requests_total 4\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("fake_mdm_responses_total{status=\"500\"} 1\n"), std::string::npos);
 }
 
 TEST_F(FakeMdmTest, DeliveryWaitsForTheDevicesNextPoll) {
