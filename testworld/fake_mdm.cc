@@ -145,6 +145,7 @@ FakeMdmStats FakeMdm::Impl::snapshot() const {
     std::lock_guard<std::mutex> lock(mu);
     copy = stats;
   }
+  copy.vendor = std::string(vendor_name(options.vendor));
   for (const auto& [id, queue] : queues) {
     copy.device_applied += queue->delivered();
     copy.device_failed += queue->failed();
@@ -395,6 +396,7 @@ Credentials default_credentials(Vendor vendor) {
 
 std::string FakeMdmStats::to_json() const {
   json j;
+  j["vendor"] = vendor;
   j["requests"] = requests;
   j["by_route"] = by_route;
   j["by_command_uuid"] = by_command_uuid;
@@ -416,7 +418,7 @@ std::string FakeMdmStats::to_prometheus() const {
     out += "fake_mdm_" + name + labels + " " + std::to_string(value) + "\n";
   };
   out += "# TYPE fake_mdm_requests_total counter\n";
-  counter("requests_total", "", requests);
+  counter("requests_total", "{vendor=\"" + vendor + "\"}", requests);
   out += "# TYPE fake_mdm_responses_total counter\n";
   for (const auto& [status, n] : by_status) {
     counter("responses_total", "{status=\"" + std::to_string(status) + "\"}", n);

@@ -52,6 +52,7 @@ struct FakeMdmOptions {
 
 // Counts of everything the server saw, for assertions and GET /_fake/stats.
 struct FakeMdmStats {
+  std::string vendor;        // the vendor this server plays
   std::size_t requests = 0;  // vendor requests (the /_fake/ endpoints are not counted)
   std::map<std::string, std::size_t> by_route;         // "POST /v1/commands" -> n
   std::map<std::string, std::size_t> by_command_uuid;  // every request naming a CommandUUID

@@ -2,7 +2,8 @@
 // deliveries, then shows, lists, installs or removes over the device's state directory.
 #include "testworld/fake_profiles.h"
 
-#include <variant>
+#include <algorithm>
+#include <iterator>
 
 #include "plist/file_io.h"
 #include "testworld/device_state.h"
@@ -23,67 +24,59 @@ struct Invocation {
   std::string identifier;
 };
 
-struct ParseError {
-  std::string message;
+// The spellings of each option that takes a value (verb form and legacy letter).
+struct ValueOption {
+  std::string_view flag;
+  std::string Invocation::*field;
+};
+const ValueOption kValueOptions[] = {
+    {"-type", &Invocation::type},    {"-output", &Invocation::output},
+    {"-o", &Invocation::output},     {"-user", &Invocation::user},
+    {"-U", &Invocation::user},       {"-path", &Invocation::path},
+    {"-F", &Invocation::path},       {"-identifier", &Invocation::identifier},
+    {"-p", &Invocation::identifier},
 };
 
-// Options that take a value, in both spellings (verb form and legacy letters).
-bool takes_value(std::string_view flag, Invocation& inv, std::string** into) {
-  if (flag == "-type")
-    *into = &inv.type;
-  else if (flag == "-output" || flag == "-o")
-    *into = &inv.output;
-  else if (flag == "-user" || flag == "-U")
-    *into = &inv.user;
-  else if (flag == "-path" || flag == "-F")
-    *into = &inv.path;
-  else if (flag == "-identifier" || flag == "-p")
-    *into = &inv.identifier;
-  else
-    return false;
-  return true;
-}
+// Verbs, and the legacy letters that stand for them (-P, -C, -L list all, computer and user
+// profiles: the same listing here, text unless -o stdout-xml).
+struct VerbSpelling {
+  std::string_view word;
+  Verb verb;
+};
+constexpr VerbSpelling kVerbs[] = {
+    {"show", Verb::kShow},  {"list", Verb::kList},     {"install", Verb::kInstall},
+    {"-I", Verb::kInstall}, {"remove", Verb::kRemove}, {"-R", Verb::kRemove},
+    {"-P", Verb::kShow},    {"-C", Verb::kShow},       {"-L", Verb::kShow},
+};
 
-// The first argument chooses the verb; legacy letters may come anywhere.
-bool set_verb(std::string_view arg, Invocation& inv) {
-  if (arg == "show")
-    inv.verb = Verb::kShow;
-  else if (arg == "list")
-    inv.verb = Verb::kList;
-  else if (arg == "install" || arg == "-I")
-    inv.verb = Verb::kInstall;
-  else if (arg == "remove" || arg == "-R")
-    inv.verb = Verb::kRemove;
-  // Legacy listings (all, computer, user): the same listing, text unless -o stdout-xml.
-  else if (arg == "-P" || arg == "-C" || arg == "-L")
-    inv.verb = Verb::kShow;
-  else
-    return false;
-  return true;
-}
+// Accepted and without effect here: they change only prompts and chatter.
+constexpr std::string_view kIgnoredFlags[] = {"-forced", "-f", "-all", "-verbose", "-v", "-quiet"};
 
-std::variant<Invocation, ParseError> parse(const std::vector<std::string>& args) {
+Error usage(const std::string& message) { return Error::make(ExitCode::kUsage, "", message); }
+
+Result<Invocation> parse(const std::vector<std::string>& args) {
   Invocation inv;
-  if (args.empty()) return ParseError{"no verb given (show, list, install, remove)"};
   bool have_verb = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    std::string* into = nullptr;
-    if (takes_value(arg, inv, &into)) {
-      if (i + 1 >= args.size()) return ParseError{"option " + arg + " needs a value"};
-      *into = args[++i];
-    } else if (set_verb(arg, inv)) {
+    auto option = std::find_if(std::begin(kValueOptions), std::end(kValueOptions),
+                               [&](const ValueOption& o) { return o.flag == arg; });
+    auto verb = std::find_if(std::begin(kVerbs), std::end(kVerbs),
+                             [&](const VerbSpelling& v) { return v.word == arg; });
+    if (option != std::end(kValueOptions)) {
+      if (i + 1 >= args.size()) return usage("option " + arg + " needs a value");
+      inv.*(option->field) = args[++i];
+    } else if (verb != std::end(kVerbs)) {
+      inv.verb = verb->verb;
       have_verb = true;
-    } else if (arg == "-forced" || arg == "-f" || arg == "-all" || arg == "-verbose" ||
-               arg == "-v" || arg == "-quiet") {
-      continue;  // accepted and without effect here, as they change only prompts and chatter
-    } else {
-      return ParseError{"unknown argument \"" + arg + "\""};
+    } else if (std::find(std::begin(kIgnoredFlags), std::end(kIgnoredFlags), arg) ==
+               std::end(kIgnoredFlags)) {
+      return usage("unknown argument \"" + arg + "\"");
     }
   }
-  if (!have_verb) return ParseError{"no verb given (show, list, install, remove)"};
+  if (!have_verb) return usage("no verb given (show, list, install, remove)");
   if (inv.type != "configuration") {
-    return ParseError{"-type " + inv.type + " is not emulated (only configuration)"};
+    return usage("-type " + inv.type + " is not emulated (only configuration)");
   }
   return inv;
 }
@@ -181,13 +174,13 @@ ProfilesRun run_fake_profiles(const std::vector<std::string>& args, const std::s
     run.exit_code = 2;
     return run;
   }
-  auto parsed = parse(args);
-  if (auto* bad = std::get_if<ParseError>(&parsed)) {
-    run.err = "profiles: " + bad->message + "\n";
+  Result<Invocation> parsed = parse(args);
+  if (!parsed) {
+    run.err = "profiles: " + parsed.error().diagnostics[0].message + "\n";
     run.exit_code = 1;
     return run;
   }
-  Invocation inv = std::get<Invocation>(std::move(parsed));
+  Invocation& inv = *parsed;
   Result<DeviceState> device = DeviceState::open(device_dir);
   Result<int> polled = device ? device->apply_pending(unix_now()) : Result<int>(device.error());
   if (!polled) {

@@ -154,13 +154,14 @@ std::vector<std::string> split_ids(const std::string& text) {
   return ids;
 }
 
-// The storage rules of storage/mysql/schema.sql: `command MEDIUMTEXT` (at most 16,777,215
-// bytes), CHECK (SUBSTRING(command FROM 1 FOR 5) = '<?xml'), PRIMARY KEY (command_uuid), and
+// MySQL's MEDIUMTEXT, the type of nano_commands.command (storage/mysql/schema.sql).
+constexpr std::size_t kMediumTextBytes = 16777215;
+
+// The other storage rules of storage/mysql/schema.sql: CHECK (SUBSTRING(command FROM 1 FOR 5) = '<?xml'), PRIMARY KEY (command_uuid), and
 // enrollment_queue's foreign key to enrollments (every id must be enrolled).
 std::optional<std::string> nanomdm_storage_refusal(const HttpRequest& req, const MdmCommand& cmd,
                                                    const std::vector<std::string>& ids,
                                                    ContractContext& ctx) {
-  if (req.body.size() > 16777215) return "Data too long for column 'command'";
   if (req.body.rfind("<?xml", 0) != 0) return "Check constraint 'nano_commands_chk_3' is violated";
   for (const std::string& id : ids) {
     if (!ctx.known_device(id)) return "foreign key constraint fails: enrollment " + id;
@@ -179,6 +180,11 @@ std::optional<Outcome> nanomdm(const HttpRequest& req, ContractContext& ctx) {
         HttpResponse{.status = 401, .content_type = "text/plain", .body = "Unauthorized\n"});
   }
   std::vector<std::string> ids = split_ids(req.path.substr(prefix.size()));
+  // NanoMDM decodes before it stores, but both refusals are the same 500; checking the size first
+  // spares decoding a 16 MiB plist (seconds in sanitizer builds).
+  if (req.body.size() > kMediumTextBytes) {
+    return answer(nanomdm_error("enqueue: Data too long for column 'command'"));
+  }
   // mdm/command.go DecodeCommand: a plist with CommandUUID and Command.RequestType.
   Result<MdmCommand> command = decode_command_plist(req.body);
   if (!command) return answer(nanomdm_error("decoding command: invalid command"));

@@ -205,7 +205,9 @@ TEST_F(FakeMdmTest, NanoMdmRefusesWhatItsStorageCannotHold) {
   std::string huge =
       body("nanomdm", std::string(12600000, 'x'), "0C1D2E3F-0000-4000-8000-000000000004");
   ASSERT_GT(huge.size(), 16777215u);
-  HttpReply r = send(nanomdm_call(huge));
+  HttpCall huge_call = nanomdm_call(huge);
+  huge_call.timeout_ms = 60000;  // 16 MiB through a sanitizer build
+  HttpReply r = send(huge_call);
   EXPECT_EQ(r.status, 500);
   EXPECT_NE(r.body.find("Data too long"), std::string::npos);
   // An enrollment the server does not know, and a wrong key.
@@ -272,6 +274,7 @@ TEST_F(FakeMdmTest, CountsEveryRequestByRouteStatusAndCommandUuid) {
   send(nanomdm_call(b, kDevice, "wrong"));
   send({.method = "GET", .path = "/nowhere"});
   FakeMdmStats s = server_->stats();
+  EXPECT_EQ(s.vendor, "nanomdm");
   EXPECT_EQ(s.requests, 4u);
   EXPECT_EQ(s.by_route.at(std::string("PUT /v1/enqueue/") + kDevice), 3u);
   EXPECT_EQ(s.by_route.at("GET /nowhere"), 1u);
@@ -288,7 +291,8 @@ TEST_F(FakeMdmTest, CountsEveryRequestByRouteStatusAndCommandUuid) {
   EXPECT_EQ(server_->stats().requests, 4u);  // the stats endpoint is not counted
   HttpReply metrics = send({.method = "GET", .path = "/_fake/metrics"});
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("fake_mdm_requests_total 4\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("fake_mdm_requests_total{vendor=\"nanomdm\"} 4\n"), std::string::npos)
+      << metrics.body;
   EXPECT_NE(metrics.body.find("fake_mdm_responses_total{status=\"500\"} 1\n"), std::string::npos);
 }
 

@@ -154,12 +154,12 @@ TEST(FakeMdmProcess, PrintsItsPortServesAndStopsOnSigterm) {
   testing::ScratchDir dir;
   int out[2];
   ASSERT_EQ(pipe(out), 0);
+  std::string tool = testing::tool_path("cmdm-fake-mdm");
+  std::string device = dir.file("device");
   pid_t pid = fork();
   if (pid == 0) {
     dup2(out[1], 1);
     close(out[0]);
-    std::string tool = testing::tool_path("cmdm-fake-mdm");
-    std::string device = dir.file("device");
     execl(tool.c_str(), tool.c_str(), "--vendor", "fleet", "--device-dir", device.c_str(), "--udid",
           kDevice, "--fault", "500:1", static_cast<char*>(nullptr));
     _exit(127);

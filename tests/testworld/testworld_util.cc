@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+extern char** environ;
+
 namespace cmdm::testworld::testing {
 
 ScratchDir::ScratchDir() {
@@ -56,12 +58,40 @@ std::string sample_profile(const SampleProfile& p) {
          "</dict></plist>\n";
 }
 
+namespace {
+
+// The program's path: as given when it has a slash, else the first match on PATH.
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return name;
+}
+
+}  // namespace
+
 Ran run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
         const std::string& stdin_text) {
   // Output goes to files, not pipes, so a large output never blocks the child while we wait.
   ScratchDir io;
   std::string in_path = io.file("in"), out_path = io.file("out"), err_path = io.file("err");
   write_text(in_path, stdin_text);
+  // Everything the child needs is built before fork: the test process runs server threads, and
+  // after fork only async-signal-safe calls are safe (no malloc).
+  std::string program = find_program(argv.at(0));
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  // The extra entries first: getenv() returns the first entry of a name.
+  for (const std::string& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     int in = ::open(in_path.c_str(), O_RDONLY);
@@ -70,11 +100,7 @@ Ran run(const std::vector<std::string>& argv, const std::vector<std::string>& en
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    ::execve(program.c_str(), args.data(), envp.data());
     ::_exit(127);
   }
   int status = 0;
