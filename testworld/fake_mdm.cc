@@ -116,6 +116,7 @@ struct FakeMdm::Impl {
   httplib::Server server;
   std::thread listener;
   int port = 0;
+  int listen_fd = -1;
   FaultPlan faults;
 
   mutable std::mutex mu;  // guards stats, seen_uuids, stopping
@@ -172,6 +173,12 @@ void FakeMdm::Impl::configure() {
   server.set_write_timeout(sec, usec);
   server.set_keep_alive_max_count(100);
   server.set_keep_alive_timeout(5);
+  // httplib listens with a backlog of 5, so a burst of clients waits a second for SYN retries;
+  // the socket is kept here to widen the backlog once it is bound (see start()).
+  server.set_socket_options([this](int sock) {
+    httplib::default_socket_options(sock);
+    listen_fd = sock;
+  });
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
   server.Get(".*", handler);
   server.Post(".*", handler);
@@ -462,6 +469,7 @@ Result<std::unique_ptr<FakeMdm>> FakeMdm::start(FakeMdmOptions options) {
                        "cannot listen on 127.0.0.1:" + std::to_string(impl->options.port));
   }
   impl->port = port;
+  if (impl->listen_fd >= 0) ::listen(impl->listen_fd, SOMAXCONN);
   Impl* raw = impl.get();
   impl->listener = std::thread([raw] { raw->server.listen_after_bind(); });
   // stop() can end the accept loop only once it runs, so start() returns when it does.

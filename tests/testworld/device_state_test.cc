@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "signer/signer.h"
 #include "tests/testworld/testworld_util.h"
@@ -125,6 +127,30 @@ TEST(DeviceState, PendingDeliveriesApplyAtTheNextPollExactlyOnce) {
           .ok());
   EXPECT_EQ(*device.apply_pending(12), 1);
   EXPECT_TRUE(device.list()->empty());
+}
+
+TEST(DeviceState, ConcurrentPollersApplyEachDeliveryOnce) {
+  ScratchDir dir;
+  DeviceState device = open_device(dir);
+  constexpr int kDeliveries = 60;
+  for (int i = 0; i < kDeliveries; ++i) {
+    SampleProfile p;
+    p.identifier = "com.example.p" + std::to_string(i);
+    ASSERT_TRUE(device.enqueue_pending({.bytes = sample_profile(p)}).ok());
+  }
+  std::atomic<int> applied{0};
+  std::vector<std::thread> pollers;
+  for (int t = 0; t < 4; ++t) {
+    pollers.emplace_back([&] {
+      Result<DeviceState> mine = DeviceState::open(dir.file("device"));
+      Result<int> n = mine->apply_pending(1);
+      if (n) applied += *n;
+    });
+  }
+  for (std::thread& t : pollers) t.join();
+  EXPECT_EQ(applied.load(), kDeliveries);
+  EXPECT_EQ(device.list()->size(), static_cast<std::size_t>(kDeliveries));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.file("device") + "/pending"));
 }
 
 TEST(DeviceState, OsVersionDecidesWhetherLocalChangesAreAllowed) {

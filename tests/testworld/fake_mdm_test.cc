@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "emitters/targets.h"
 #include "plist/base64.h"
@@ -294,6 +297,32 @@ TEST_F(FakeMdmTest, CountsEveryRequestByRouteStatusAndCommandUuid) {
   EXPECT_NE(metrics.body.find("fake_mdm_requests_total{vendor=\"nanomdm\"} 4\n"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("fake_mdm_responses_total{status=\"500\"} 1\n"), std::string::npos);
+}
+
+TEST_F(FakeMdmTest, CountsConcurrentRequestsExactly) {
+  start(Vendor::kNanoMdm);
+  constexpr int kClients = 16, kEach = 8;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < kEach; ++i) {
+        char uuid[40];
+        std::snprintf(uuid, sizeof uuid, "0C1D2E3F-0000-4000-8000-%06d%06d", c, i);
+        if (send(nanomdm_call(body("nanomdm", testing::sample_profile(), uuid))).status == 200) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  FakeMdmStats s = server_->stats();
+  EXPECT_EQ(ok.load(), kClients * kEach);
+  EXPECT_EQ(s.requests, static_cast<std::size_t>(kClients * kEach));
+  EXPECT_EQ(s.accepted, static_cast<std::size_t>(kClients * kEach));
+  EXPECT_EQ(s.by_command_uuid.size(), static_cast<std::size_t>(kClients * kEach));
+  EXPECT_EQ(s.device_applied, static_cast<std::size_t>(kClients * kEach));
+  EXPECT_EQ(installed(), 1u);
 }
 
 TEST_F(FakeMdmTest, DeliveryWaitsForTheDevicesNextPoll) {

@@ -8,7 +8,7 @@ namespace cmdm::testworld::testing {
 
 HttpReply http(int port, const HttpCall& call) {
   httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(0, call.timeout_ms * 1000);
+  client.set_connection_timeout(call.timeout_ms / 1000, (call.timeout_ms % 1000) * 1000);
   client.set_read_timeout(call.timeout_ms / 1000, (call.timeout_ms % 1000) * 1000);
   client.set_write_timeout(call.timeout_ms / 1000, (call.timeout_ms % 1000) * 1000);
   httplib::Headers headers;
