@@ -80,21 +80,14 @@ TEST(DeviceState, RefusesAPlistThatIsNotAConfigurationProfile) {
 
 TEST(DeviceState, UnwrapsACmsSignedProfileAndMarksItSigned) {
   ScratchDir dir;
-  std::string key = dir.file("k.pem"), cert = dir.file("c.pem");
-  testing::Ran made = testing::run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
-                                    cert, "-subj", "/CN=testworld signer", "-days", "2"});
-  if (made.status != 0) GTEST_SKIP() << "openssl command unavailable: " << made.err;
-  Result<signer::Identity> identity =
-      signer::load_identity({.key = testing::read_text(key), .cert = testing::read_text(cert)});
-  ASSERT_TRUE(identity.ok()) << identity.error().format();
-  Result<std::string> cms = signer::sign(sample_profile(), *identity);
-  ASSERT_TRUE(cms.ok());
+  std::string cms = testing::signed_profile(dir, sample_profile());
+  if (cms.empty()) GTEST_SKIP() << "openssl command unavailable";
   DeviceState device = open_device(dir);
-  Result<InstalledProfile> installed = device.install(*cms, 5, InstallSource::kMdm);
+  Result<InstalledProfile> installed = device.install(cms, 5, InstallSource::kLocal);
   ASSERT_TRUE(installed.ok()) << installed.error().format();
   EXPECT_TRUE(installed->signed_profile);
   EXPECT_TRUE(device.list()->at(0).signed_profile);
+  EXPECT_EQ(device.list()->at(0).identifier, "com.example.testworld");
 }
 
 TEST(DeviceState, OddIdentifiersStayInsideTheProfilesDirectory) {

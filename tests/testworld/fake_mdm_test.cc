@@ -178,6 +178,20 @@ TEST_F(FakeMdmTest, NanoMdmEnqueuesWith200AndTheDeviceGetsIt) {
   EXPECT_EQ(installed(), 1u);
 }
 
+TEST_F(FakeMdmTest, NanoMdmDeliversASignedProfileThatTheDeviceUnwraps) {
+  start(Vendor::kNanoMdm);
+  std::string cms = testing::signed_profile(dir_, testing::sample_profile());
+  if (cms.empty()) GTEST_SKIP() << "openssl command unavailable";
+  HttpReply r = send(nanomdm_call(body("nanomdm", cms, "0C1D2E3F-0000-4000-8000-00000000005C")));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(installed(), 1u);
+  EXPECT_TRUE(device_->list()->at(0).signed_profile);
+  testing::Ran shown =
+      testing::run({testing::tool_path("cmdm-fake-profiles"), "show", "-output", "stdout-xml"},
+                   {"CMDM_FAKE_DEVICE_DIR=" + dir_.file("device")});
+  EXPECT_NE(shown.out.find("<string>verified</string>"), std::string::npos) << shown.out;
+}
+
 TEST_F(FakeMdmTest, NanoMdmRefusesADuplicateCommandUuid) {
   start(Vendor::kNanoMdm);
   std::string b =

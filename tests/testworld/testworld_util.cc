@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "signer/signer.h"
+
 extern char** environ;
 
 namespace cmdm::testworld::testing {
@@ -110,6 +112,19 @@ Ran run(const std::vector<std::string>& argv, const std::vector<std::string>& en
   ran.out = read_text(out_path);
   ran.err = read_text(err_path);
   return ran;
+}
+
+std::string signed_profile(const ScratchDir& dir, const std::string& profile) {
+  std::string key = dir.file("signer.key"), cert = dir.file("signer.pem");
+  Ran made =
+      run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+           "-nodes", "-keyout", key, "-out", cert, "-subj", "/CN=testworld signer", "-days", "2"});
+  if (made.status != 0) return "";
+  Result<signer::Identity> identity =
+      signer::load_identity({.key = read_text(key), .cert = read_text(cert)});
+  if (!identity) return "";
+  Result<std::string> cms = signer::sign(profile, *identity);
+  return cms ? *cms : "";
 }
 
 std::string fixtures_dir() {

@@ -41,6 +41,10 @@ struct Ran {
 Ran run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
         const std::string& stdin_text = "");
 
+// `profile` signed as CMS SignedData by a throwaway self-signed P-256 identity made with the
+// openssl command in `dir`; empty when that command is unavailable.
+std::string signed_profile(const ScratchDir& dir, const std::string& profile);
+
 // The fixtures of real `profiles` output (../shared/cm-tools-fixtures), or empty when absent.
 std::string fixtures_dir();
 
