@@ -1,0 +1,17 @@
+// cmdm-fake-profiles: the device emulator as an executable, so tests run it where the runtime would
+// run /usr/bin/profiles. The state directory comes from CMDM_FAKE_DEVICE_DIR.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "testworld/fake_profiles.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* dir = std::getenv(std::string(cmdm::testworld::kDeviceDirEnv).c_str());
+  cmdm::testworld::ProfilesRun run = cmdm::testworld::run_fake_profiles(args, dir ? dir : "");
+  std::fwrite(run.out.data(), 1, run.out.size(), stdout);
+  std::fwrite(run.err.data(), 1, run.err.size(), stderr);
+  return run.exit_code;
+}
