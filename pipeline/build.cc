@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <exception>
 #include <mutex>
 #include <set>
@@ -220,7 +219,9 @@ std::string fill_build_time(std::string_view path, std::string_view identifier) 
   std::string encoded;
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (unsigned char c : identifier) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
       encoded += static_cast<char>(c);
     } else {
       encoded += '%';
