@@ -41,8 +41,9 @@ class FakeMdmTest : public ::testing::Test {
   std::string body(std::string_view target, const std::string& profile, std::string uuid,
                    const std::string& device = kDevice, bool remove = false) {
     const emitters::Target* t = *emitters::find_target(target);
-    std::string b = remove ? t->remove_body("com.example.testworld")
-                           : t->install_body(profile, "com.example.testworld");
+    std::string b =
+        remove ? t->remove_body({.identifier = "com.example.testworld"})
+               : t->install_body({.profile = profile, .identifier = "com.example.testworld"});
     if (t->fill_command_uuid) b = t->fill_command_uuid(b, uuid);
     if (t->fill_device_id) b = t->fill_device_id(b, device);
     return b;

@@ -36,7 +36,8 @@ class FaultsTest : public ::testing::Test {
   }
   HttpReply install(int timeout_ms = 5000) {
     const emitters::Target* t = *emitters::find_target("micromdm");
-    std::string body = t->fill_device_id(t->install_body(testing::sample_profile(), "x"), kDevice);
+    std::string body = t->fill_device_id(
+        t->install_body({.profile = testing::sample_profile(), .identifier = "x"}), kDevice);
     return testing::http(
         server_->port(),
         {.path = "/v1/commands",
