@@ -55,32 +55,6 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return n;
 }
 
-bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
-}
-
-// Plain HTTP would carry credentials in the clear: only the loopback tests and a local relay
-// may use it.
-Status check_url(const std::string& url) {
-  if (url.starts_with("https://")) return Ok{};
-  if (url.starts_with("http://")) {
-    std::string_view authority = std::string_view(url).substr(7);
-    authority = authority.substr(0, authority.find_first_of("/?#"));
-    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-      authority.remove_prefix(at + 1);
-    }
-    const std::size_t port = authority.rfind(':');
-    const std::string_view host =
-        port != std::string_view::npos && authority.find(']', port) == std::string_view::npos
-            ? authority.substr(0, port)
-            : authority;
-    if (is_loopback_host(host)) return Ok{};
-  }
-  return Error::make(ExitCode::kUsage, url_for_display(url),
-                     "the URL must start with https:// (plain http:// is allowed only to "
-                     "127.0.0.1, [::1] or localhost)");
-}
-
 // Failures after which the request certainly did not reach the server.
 bool never_sent(CURLcode code) {
   return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
@@ -292,7 +266,7 @@ Attempt CurlTransport::attempt_once(const HttpRequest& request) {
 
 Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
   if (curl_ == nullptr) return Error::make(ExitCode::kInternal, "", "cannot initialize libcurl");
-  if (Status url = check_url(request.url); !url) return url.error();
+  if (Status url = check_server_url(request.url); !url) return url.error();
   const int attempts = options_.retry.max_attempts;
   for (int attempt = 1;; ++attempt) {
     Attempt result = attempt_once(request);

@@ -1,5 +1,5 @@
-// The retry arithmetic of the transport (backoff with full jitter, Retry-After) and the text
-// helpers its messages use; kept apart from libcurl so it is tested on its own.
+// The transport's rules that need no network: backoff with full jitter, Retry-After, which URLs
+// may be used, and how a URL is shown; kept apart from libcurl so they are tested on their own.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -55,7 +55,31 @@ std::optional<std::int64_t> parse_http_date(const std::string& s) {
                                 static_cast<unsigned>(second));
 }
 
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+}
+
 }  // namespace
+
+Status check_server_url(const std::string& url) {
+  if (url.starts_with("https://")) return Ok{};
+  if (url.starts_with("http://")) {
+    std::string_view authority = std::string_view(url).substr(7);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+      authority.remove_prefix(at + 1);
+    }
+    const std::size_t port = authority.rfind(':');
+    const std::string_view host =
+        port != std::string_view::npos && authority.find(']', port) == std::string_view::npos
+            ? authority.substr(0, port)
+            : authority;
+    if (is_loopback_host(host)) return Ok{};
+  }
+  return Error::make(ExitCode::kUsage, url_for_display(url),
+                     "the URL must start with https:// (plain http:// is allowed only to "
+                     "127.0.0.1, [::1] or localhost)");
+}
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {

@@ -88,6 +88,10 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, st
 // number of seconds to wait from `now` (never negative); nullopt when it is neither.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, std::int64_t now);
 
+// A server URL the transport accepts: https://, or http:// to 127.0.0.1, [::1] or localhost
+// (plain HTTP would carry credentials in the clear). ExitCode::kUsage otherwise.
+Status check_server_url(const std::string& url);
+
 // The URL as messages show it: without user information, query or fragment, which may hold
 // credentials.
 std::string url_for_display(std::string_view url);
