@@ -55,6 +55,29 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return n;
 }
 
+// A CR, LF or NUL in a header would end it early and let the rest of the value (text from a
+// configuration or a server) become headers of its own.
+Status check_headers(const HttpRequest& request) {
+  auto bad = [](std::string_view text) {
+    return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  };
+  for (const auto& [name, value] : request.headers) {
+    if (bad(name) || bad(value) || name.find(':') != std::string::npos) {
+      return Error::make(ExitCode::kDataError, url_for_display(request.url),
+                         "the header '" + printable_text(name) +
+                             "' has a line break or a NUL in it, or a colon in its name");
+    }
+  }
+  for (const auto& [name, value] : request.secret_headers) {
+    if (bad(name) || bad(value.reveal()) || name.find(':') != std::string::npos) {
+      return Error::make(ExitCode::kDataError, url_for_display(request.url),
+                         "the credential header '" + printable_text(name) +
+                             "' has a line break or a NUL in it, or a colon in its name");
+    }
+  }
+  return Ok{};
+}
+
 // Failures after which the request certainly did not reach the server.
 bool never_sent(CURLcode code) {
   return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
@@ -97,8 +120,9 @@ struct Verdict {
 };
 
 std::string describe(const Attempt& attempt) {
-  if (attempt.code == CURLE_OK)
+  if (attempt.code == CURLE_OK) {
     return "the server answered " + std::to_string(attempt.response.status);
+  }
   std::string text = curl_easy_strerror(attempt.code);
   if (!attempt.curl_message.empty()) text += " (" + attempt.curl_message + ")";
   return text;
@@ -163,10 +187,11 @@ class HeaderList {
  private:
   void add(const std::string& line) {
     curl_slist* grown = curl_slist_append(list_, line.c_str());
-    if (grown == nullptr)
+    if (grown == nullptr) {
       ok_ = false;
-    else
+    } else {
       list_ = grown;
+    }
   }
   curl_slist* list_ = nullptr;
   bool ok_ = true;
@@ -195,8 +220,9 @@ class CurlTransport final : public Transport {
 
 CurlTransport::CurlTransport(TransportOptions options)
     : options_(std::move(options)), curl_(curl_easy_init()), engine_(std::random_device{}()) {
-  if (!options_.sleep)
+  if (!options_.sleep) {
     options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  }
   if (!options_.random) options_.random = [this] { return engine_(); };
   if (!options_.now) options_.now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
   if (options_.retry.max_attempts < 1) options_.retry.max_attempts = 1;
@@ -206,8 +232,9 @@ void CurlTransport::set_tls_and_limits() {
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: threads are safe
   curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle.empty())
+  if (!options_.ca_bundle.empty()) {
     curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  }
   if (!options_.client_certificate.empty()) {
     curl_easy_setopt(curl_, CURLOPT_SSLCERT, options_.client_certificate.c_str());
     curl_easy_setopt(curl_, CURLOPT_SSLKEY, options_.client_key.c_str());
@@ -234,8 +261,9 @@ void CurlTransport::set_method_and_body(const HttpRequest& request) {
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
-    if (request.method != "POST")
+    if (request.method != "POST") {
       curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
   }
 }
 
@@ -267,6 +295,7 @@ Attempt CurlTransport::attempt_once(const HttpRequest& request) {
 Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
   if (curl_ == nullptr) return Error::make(ExitCode::kInternal, "", "cannot initialize libcurl");
   if (Status url = check_server_url(request.url); !url) return url.error();
+  if (Status headers = check_headers(request); !headers) return headers.error();
   const int attempts = options_.retry.max_attempts;
   for (int attempt = 1;; ++attempt) {
     Attempt result = attempt_once(request);
@@ -276,10 +305,12 @@ Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
       return std::move(result.response);
     }
     log(request, verdict.problem, attempt);
-    if (verdict.kind == Verdict::kFail)
+    if (verdict.kind == Verdict::kFail) {
       return failure(request, verdict.problem, verdict.code, attempt);
-    if (attempt == attempts)
+    }
+    if (attempt == attempts) {
       return failure(request, verdict.problem, ExitCode::kUnavailable, attempt);
+    }
     Result<std::chrono::milliseconds> wait = wait_before_retry(request, verdict, attempt);
     if (!wait) return wait.error();
     options_.sleep(*wait);

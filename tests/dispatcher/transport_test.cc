@@ -370,6 +370,23 @@ TEST_F(TransportTest, RefusesPlainHttpToAnythingButLoopback) {
   EXPECT_TRUE(log_.empty());
 }
 
+TEST_F(TransportTest, RefusesAHeaderThatWouldSplitIntoTwo) {
+  HttpRequest request = authorized("http://127.0.0.1:1/");
+  request.headers = {{"X-Device", "C02\r\nX-Injected: 1"}};
+  Result<HttpResponse> response = make_curl_transport(options())->send(request);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().diagnostics[0].message,
+            "the header 'X-Device' has a line break or a NUL in it, or a colon in its name");
+  HttpRequest secret = authorized("http://127.0.0.1:1/");
+  secret.secret_headers[0].second = Secret(std::string("Bearer a\nb"));
+  response = make_curl_transport(options())->send(secret);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().diagnostics[0].message,
+            "the credential header 'Authorization' has a line break or a NUL in it, or a colon in "
+            "its name");
+  EXPECT_TRUE(log_.empty());  // nothing was sent
+}
+
 // TLS against a server whose certificate `openssl req` makes for this test.
 class TlsTransportTest : public TransportTest {
  protected:
