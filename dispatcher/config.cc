@@ -67,11 +67,14 @@ class ConfigReader {
     if (!root.is_dict()) return error(root, {}, "the configuration must be a dict");
     DispatcherConfig config;
     // Misspelt keys first: a typo otherwise surfaces as a confusing "missing key" later.
-    for (Status step :
-         {check_all_keys(root), read_route_and_target(root, config), read_vendors(root, config),
-          read_transport(root, config), read_paths(root, config), check_needs(root, config)}) {
-      if (!step) return step.error();
+    if (Status s = check_all_keys(root); !s) return s.error();
+    // Each step reads its keys into `config`; check_needs then checks what they left.
+    using Step = Status (ConfigReader::*)(const Value&, DispatcherConfig&);
+    for (Step step : {&ConfigReader::read_route_and_target, &ConfigReader::read_vendors,
+                      &ConfigReader::read_transport, &ConfigReader::read_paths}) {
+      if (Status s = (this->*step)(root, config); !s) return s.error();
     }
+    if (Status s = check_needs(root, config); !s) return s.error();
     return config;
   }
 
