@@ -203,6 +203,32 @@ TEST_F(LedgerTest, ASecondOpenerGetsTheLedgerOnceTheFirstCloses) {
   EXPECT_TRUE(second) << second.error().format();
 }
 
+TEST_F(LedgerTest, ASecondProcessWaitsForTheFirstToFinish) {
+  open().reset();
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(path_, {.lock_timeout = 5s});
+    const char byte = ledger ? 'y' : 'n';
+    if (::write(ready[1], &byte, 1) != 1) ::_exit(2);
+    std::this_thread::sleep_for(400ms);
+    ::_exit(ledger ? 0 : 1);  // the kernel drops the lock with the process
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  ::close(ready[0]);
+  ASSERT_EQ(byte, 'y');
+  Result<std::unique_ptr<Ledger>> impatient = Ledger::open(path_, {.lock_timeout = 50ms});
+  EXPECT_FALSE(impatient);
+  Result<std::unique_ptr<Ledger>> patient = Ledger::open(path_, {.lock_timeout = 10s});
+  EXPECT_TRUE(patient) << patient.error().format();
+  int status = 0;
+  ::waitpid(holder, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST_F(LedgerTest, ANewLedgerIsAtTheCurrentSchemaVersion) {
   EXPECT_EQ(open()->schema_version(), ledger_migrations().back().version);
   EXPECT_EQ(ledger_migrations().back().version, 1);
