@@ -1,0 +1,415 @@
+// The ledger over SQLite: WAL with synchronous=FULL (an intent is on disk before its command is
+// sent), a migrations table, and state transitions checked in the UPDATE itself so a wrong
+// transition changes nothing.
+#include "dispatcher/ledger.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "dispatcher/private_files.h"
+
+namespace cmdm::dispatcher {
+
+std::string_view action_name(IntentAction action) {
+  return action == IntentAction::kInstall ? "install" : "remove";
+}
+
+std::string_view state_name(IntentState state) {
+  switch (state) {
+    case IntentState::kPending:
+      return "pending";
+    case IntentState::kSent:
+      return "sent";
+    case IntentState::kConfirmed:
+      return "confirmed";
+    case IntentState::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+const std::vector<Migration>& ledger_migrations() {
+  static const std::vector<Migration> steps = {
+      {.version = 1, .description = "intents and installed parts", .sql = R"sql(
+CREATE TABLE intents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  part_identifier TEXT NOT NULL,
+  profile_uuid TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('install', 'remove')),
+  target TEXT NOT NULL,
+  command_uuid TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'confirmed', 'failed')),
+  detail TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX intents_unfinished ON intents (id) WHERE state IN ('pending', 'sent');
+CREATE TABLE installed (
+  part_identifier TEXT NOT NULL,
+  target TEXT NOT NULL,
+  profile_uuid TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  installed_at INTEGER NOT NULL,
+  intent_id INTEGER NOT NULL REFERENCES intents (id),
+  PRIMARY KEY (part_identifier, target)
+);
+)sql"},
+  };
+  return steps;
+}
+
+namespace {
+
+// 'cmdm' in PRAGMA application_id: tells a ledger from any other SQLite file.
+constexpr int kApplicationId = 0x636D646D;
+
+// One prepared statement, finalized on destruction.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool prepared() const { return rc_ == SQLITE_OK; }
+  Statement& bind(int i, std::string_view text) {
+    if (rc_ == SQLITE_OK) {
+      rc_ =
+          sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    }
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t value) {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, i, value);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return rc_ == SQLITE_OK ? sqlite3_step(stmt_) : rc_; }
+  std::string text(int column) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, column);
+    return t == nullptr
+               ? std::string()
+               : std::string(reinterpret_cast<const char*>(t),
+                             static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+std::int64_t system_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+class SqliteLedger final : public Ledger {
+ public:
+  SqliteLedger(std::string path, LedgerOptions options, ExclusiveLock lock)
+      : path_(std::move(path)), options_(std::move(options)), lock_(std::move(lock)) {
+    if (!options_.now) options_.now = system_now;
+    if (options_.migrations.empty()) options_.migrations = ledger_migrations();
+  }
+  ~SqliteLedger() override { sqlite3_close_v2(db_); }
+
+  Status open_database();
+  Status migrate();
+
+  Result<std::int64_t> record_intent(const NewIntent& intent) override;
+  Status mark_sent(std::int64_t id) override {
+    return transition(id, IntentState::kSent, "", "state = 'pending'");
+  }
+  Status mark_confirmed(std::int64_t id) override;
+  Status mark_failed(std::int64_t id, std::string_view detail) override {
+    return transition(id, IntentState::kFailed, detail, "state IN ('pending', 'sent')");
+  }
+  Result<std::vector<Intent>> unfinished() override;
+  Result<std::optional<Intent>> intent(std::int64_t id) override;
+  Result<std::vector<InstalledPart>> installed() override;
+  Status forget_installed(std::string_view part_identifier, std::string_view target) override;
+  int schema_version() const override { return version_; }
+  Status check_integrity() override;
+
+ private:
+  Error sql_error(const std::string& what) const;
+  Status exec(const char* sql);
+  Status configure();
+  Result<int> read_version();
+  Status apply_migration(const Migration& step);
+  Status transition(std::int64_t id, IntentState to, std::string_view detail, const char* from);
+  Status record_installed(const Intent& intent);
+  Result<std::vector<Intent>> select_intents(const char* where, std::int64_t id);
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
+  template <typename Body>
+  Status in_transaction(Body body);
+
+  std::string path_;
+  LedgerOptions options_;
+  ExclusiveLock lock_;
+  sqlite3* db_ = nullptr;
+  int version_ = 0;
+};
+
+Error SqliteLedger::sql_error(const std::string& what) const {
+  const int rc = db_ == nullptr ? SQLITE_CANTOPEN : sqlite3_errcode(db_);
+  const std::string why = db_ == nullptr ? "cannot open" : sqlite3_errmsg(db_);
+  // A file that is not a database, or a damaged one, is bad data rather than a failing disk.
+  const bool data = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
+  return Error::make(data ? ExitCode::kDataError : ExitCode::kIoError, path_,
+                     "ledger: " + what + ": " + why);
+}
+
+Status SqliteLedger::exec(const char* sql) {
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return sql_error(sql);
+  return Ok{};
+}
+
+template <typename Body>
+Status SqliteLedger::in_transaction(Body body) {
+  if (Status begun = exec("BEGIN IMMEDIATE"); !begun) return begun;
+  Status done = body();
+  if (done) done = exec("COMMIT");
+  if (!done) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  return done;
+}
+
+Status SqliteLedger::open_database() {
+  Result<int> fd = open_private_file(path_);
+  if (!fd) return fd.error();
+  ::close(*fd);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    return sql_error("cannot open");
+  }
+  sqlite3_extended_result_codes(db_, 0);
+  // Readers such as a status command may hold the database briefly; wait for them.
+  sqlite3_busy_timeout(db_, static_cast<int>(options_.lock_timeout.count()));
+  return configure();
+}
+
+// WAL keeps readers and the writer apart and survives a kill mid-commit; synchronous=FULL
+// makes every commit durable, which an intent must be before its command is sent.
+Status SqliteLedger::configure() {
+  Statement mode(db_, "PRAGMA journal_mode = WAL");
+  if (mode.step() != SQLITE_ROW) return sql_error("cannot read the journal mode");
+  if (mode.text(0) != "wal") return sql_error("cannot switch to WAL");
+  if (Status s = exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"); !s) return s;
+  Statement id(db_, "PRAGMA application_id");
+  Statement tables(db_, "SELECT count(*) FROM sqlite_master");
+  if (id.step() != SQLITE_ROW || tables.step() != SQLITE_ROW) {
+    return sql_error("cannot read the database");
+  }
+  if (id.integer(0) == kApplicationId) return Ok{};
+  if (tables.integer(0) != 0) {
+    return Error::make(ExitCode::kDataError, path_,
+                       "is an SQLite database but not a cmdm ledger; refusing to change it");
+  }
+  return exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+}
+
+Result<int> SqliteLedger::read_version() {
+  if (Status s = exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                      " description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+      !s) {
+    return s.error();
+  }
+  Statement max(db_, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (max.step() != SQLITE_ROW) return sql_error("cannot read the schema version");
+  return static_cast<int>(max.integer(0));
+}
+
+Status SqliteLedger::migrate() {
+  Result<int> version = read_version();
+  if (!version) return version.error();
+  version_ = *version;
+  const int newest = options_.migrations.back().version;
+  if (version_ > newest) {
+    return Error::make(ExitCode::kDataError, path_,
+                       "the ledger is at schema version " + std::to_string(version_) +
+                           ", newer than this cmdm knows (" + std::to_string(newest) +
+                           "); use a newer cmdm");
+  }
+  for (const Migration& step : options_.migrations) {
+    if (step.version <= version_) continue;
+    if (step.version != version_ + 1) {
+      return Error::make(ExitCode::kInternal, path_,
+                         "ledger migrations skip from version " + std::to_string(version_) +
+                             " to " + std::to_string(step.version));
+    }
+    if (Status s = apply_migration(step); !s) return s;
+    version_ = step.version;
+  }
+  return Ok{};
+}
+
+// One step and its row in schema_migrations commit together, so a kill leaves either the old
+// schema or the new one.
+Status SqliteLedger::apply_migration(const Migration& step) {
+  return in_transaction([&]() -> Status {
+    if (sqlite3_exec(db_, step.sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return sql_error("migration to version " + std::to_string(step.version) + " (" +
+                       step.description + ") failed");
+    }
+    Statement row(db_, "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)");
+    row.bind(1, static_cast<std::int64_t>(step.version))
+        .bind(2, step.description)
+        .bind(3, options_.now());
+    if (row.step() != SQLITE_DONE) return sql_error("cannot record the migration");
+    return Ok{};
+  });
+}
+
+Result<std::int64_t> SqliteLedger::record_intent(const NewIntent& intent) {
+  Statement insert(db_,
+                   "INSERT INTO intents (part_identifier, profile_uuid, digest, action, target,"
+                   " command_uuid, state, created_at, updated_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)");
+  insert.bind(1, intent.part_identifier)
+      .bind(2, intent.profile_uuid)
+      .bind(3, intent.digest)
+      .bind(4, action_name(intent.action))
+      .bind(5, intent.target)
+      .bind(6, intent.command_uuid)
+      .bind(7, options_.now());
+  if (insert.step() != SQLITE_DONE) return sql_error("cannot record the intent");
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+Status SqliteLedger::transition(std::int64_t id, IntentState to, std::string_view detail,
+                                const char* from) {
+  const std::string sql =
+      std::string(
+          "UPDATE intents SET state = ?1, detail = ?2, updated_at = ?3 WHERE id = ?4 AND ") +
+      from;
+  Statement update(db_, sql.c_str());
+  update.bind(1, state_name(to)).bind(2, detail).bind(3, options_.now()).bind(4, id);
+  if (update.step() != SQLITE_DONE) return sql_error("cannot update intent " + std::to_string(id));
+  if (sqlite3_changes(db_) == 1) return Ok{};
+  Result<std::optional<Intent>> current = intent(id);
+  if (!current) return current.error();
+  const std::string now =
+      *current ? "is " + std::string(state_name((*current)->state)) : "does not exist";
+  return Error::make(ExitCode::kInternal, path_,
+                     "ledger: intent " + std::to_string(id) + " " + now + "; it cannot become " +
+                         std::string(state_name(to)));
+}
+
+Status SqliteLedger::mark_confirmed(std::int64_t id) {
+  return in_transaction([&]() -> Status {
+    if (Status s = transition(id, IntentState::kConfirmed, "", "state IN ('pending', 'sent')");
+        !s) {
+      return s;
+    }
+    Result<std::optional<Intent>> confirmed = intent(id);
+    if (!confirmed) return confirmed.error();
+    return record_installed(**confirmed);
+  });
+}
+
+Status SqliteLedger::record_installed(const Intent& intent) {
+  if (intent.action == IntentAction::kRemove) {
+    return forget_installed(intent.part_identifier, intent.target);
+  }
+  Statement upsert(db_, "INSERT OR REPLACE INTO installed VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  upsert.bind(1, intent.part_identifier)
+      .bind(2, intent.target)
+      .bind(3, intent.profile_uuid)
+      .bind(4, intent.digest)
+      .bind(5, options_.now())
+      .bind(6, intent.id);
+  if (upsert.step() != SQLITE_DONE) return sql_error("cannot record the installed part");
+  return Ok{};
+}
+
+Status SqliteLedger::forget_installed(std::string_view part_identifier, std::string_view target) {
+  Statement remove(db_, "DELETE FROM installed WHERE part_identifier = ?1 AND target = ?2");
+  remove.bind(1, part_identifier).bind(2, target);
+  if (remove.step() != SQLITE_DONE) return sql_error("cannot forget the installed part");
+  return Ok{};
+}
+
+Result<std::vector<Intent>> SqliteLedger::select_intents(const char* where, std::int64_t id) {
+  const std::string sql =
+      std::string(
+          "SELECT id, part_identifier, profile_uuid, digest, action, target, command_uuid, state,"
+          " detail, created_at, updated_at FROM intents WHERE ") +
+      where + " ORDER BY id";
+  Statement select(db_, sql.c_str());
+  if (std::string_view(where).find("?1") != std::string_view::npos) select.bind(1, id);
+  std::vector<Intent> out;
+  int rc;
+  while ((rc = select.step()) == SQLITE_ROW) {
+    Intent i;
+    i.id = select.integer(0);
+    i.part_identifier = select.text(1);
+    i.profile_uuid = select.text(2);
+    i.digest = select.text(3);
+    i.action = select.text(4) == "remove" ? IntentAction::kRemove : IntentAction::kInstall;
+    i.target = select.text(5);
+    i.command_uuid = select.text(6);
+    const std::string state = select.text(7);
+    i.state = state == "sent"        ? IntentState::kSent
+              : state == "confirmed" ? IntentState::kConfirmed
+              : state == "failed"    ? IntentState::kFailed
+                                     : IntentState::kPending;
+    i.detail = select.text(8);
+    i.created_at = select.integer(9);
+    i.updated_at = select.integer(10);
+    out.push_back(std::move(i));
+  }
+  if (rc != SQLITE_DONE) return sql_error("cannot read intents");
+  return out;
+}
+
+Result<std::vector<Intent>> SqliteLedger::unfinished() {
+  return select_intents("state IN ('pending', 'sent')", 0);
+}
+
+Result<std::optional<Intent>> SqliteLedger::intent(std::int64_t id) {
+  Result<std::vector<Intent>> found = select_intents("id = ?1", id);
+  if (!found) return found.error();
+  if (found->empty()) return std::optional<Intent>();
+  return std::optional<Intent>(std::move(found->front()));
+}
+
+Result<std::vector<InstalledPart>> SqliteLedger::installed() {
+  Statement select(db_,
+                   "SELECT part_identifier, target, profile_uuid, digest, installed_at"
+                   " FROM installed ORDER BY part_identifier, target");
+  std::vector<InstalledPart> out;
+  int rc;
+  while ((rc = select.step()) == SQLITE_ROW) {
+    out.push_back({.part_identifier = select.text(0),
+                   .target = select.text(1),
+                   .profile_uuid = select.text(2),
+                   .digest = select.text(3),
+                   .installed_at = select.integer(4)});
+  }
+  if (rc != SQLITE_DONE) return sql_error("cannot read installed parts");
+  return out;
+}
+
+Status SqliteLedger::check_integrity() {
+  Statement check(db_, "PRAGMA integrity_check");
+  if (check.step() != SQLITE_ROW) return sql_error("cannot check integrity");
+  const std::string first = check.text(0);
+  if (first == "ok") return Ok{};
+  return Error::make(ExitCode::kDataError, path_, "ledger is damaged: " + first);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, LedgerOptions options) {
+  if (Status parent = check_private_parent(path); !parent) return parent.error();
+  Result<ExclusiveLock> lock = ExclusiveLock::acquire(path + ".lock", options.lock_timeout);
+  if (!lock) return lock.error();
+  auto ledger = std::make_unique<SqliteLedger>(path, std::move(options), std::move(*lock));
+  if (Status s = ledger->open_database(); !s) return s.error();
+  if (Status s = ledger->migrate(); !s) return s.error();
+  return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+}  // namespace cmdm::dispatcher
