@@ -91,6 +91,12 @@ int print_man_page(const Args& args) {
 
 // `cmdm completion bash|zsh`: the completion script, on standard output.
 int print_completion(const Args& args) {
+  if (args.size() == 2 && (args[1] == "--help" || args[1] == "-h")) {
+    std::cout << "usage: cmdm completion bash|zsh\n\n"
+                 "Prints the completion script for the shell: commands, options, and the names of\n"
+                 "targets, levels, passes and signing policies.\n";
+    return 0;
+  }
   if (args.size() != 2) return usage_error("completion", "expected one shell: bash or zsh");
   Result<std::string> script = completion_script(args[1]);
   if (!script) return report("completion", script.error());

@@ -1,5 +1,6 @@
 // Writes cmdm(1) and cmdm-NAME(1) from the command table and each command's option table. The
 // build runs `cmdm --help-man [NAME]` to produce the installed pages.
+#include <cctype>
 #include <sstream>
 
 #include "cli/reference.h"
@@ -63,8 +64,10 @@ std::string command_page(const Command& c) {
   std::ostringstream out;
   header(out, std::string("cmdm-") + c.name, c.summary);
   out << ".SH SYNOPSIS\n.B cmdm " << roff(c.name) << "\n" << roff(spec.synopsis) << '\n';
+  std::string sentence = c.summary;
+  if (!sentence.empty()) sentence[0] = static_cast<char>(std::toupper(sentence[0]));
   out << ".SH DESCRIPTION\n"
-      << roff(c.summary) << ".\nThe options below are those of\n.B cmdm " << roff(c.name)
+      << roff(sentence) << ".\nThe options below are those of\n.B cmdm " << roff(c.name)
       << " \\-\\-help\n.\n";
   out << ".SH OPTIONS\n";
   for (const OptionSpec& o : spec.options) option_item(out, o);
