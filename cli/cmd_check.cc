@@ -148,16 +148,10 @@ void print_github(const std::vector<Row>& rows, const std::string& target,
   }
 }
 
-// What would make a profile fit, from explain's next steps (its first step restates the excess);
-// empty when the profile fits or could not be explained.
+// What would make a profile fit (empty when it fits or could not be explained).
 std::vector<std::string> fixes_for(const Row& r, const ReportEntry* entry) {
   if (r.fits || r.error || !entry || !entry->explanation) return {};
-  const std::vector<std::string>& steps = entry->explanation->next_steps;
-  std::vector<std::string> fixes;
-  for (const std::string& step : steps) {
-    if (step.rfind("does not fit", 0) != 0) fixes.push_back(step);
-  }
-  return fixes;
+  return fix_steps(*entry->explanation);
 }
 
 // A path as a SARIF artifact URI: relative paths stay relative (to the checkout, as code scanning

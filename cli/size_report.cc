@@ -33,6 +33,14 @@ std::string identifier_of(const optimizer::Explanation& explanation) {
   return id ? *id : std::string();
 }
 
+std::vector<std::string> fix_steps(const optimizer::Explanation& explanation) {
+  std::vector<std::string> steps;
+  for (const std::string& step : explanation.next_steps) {
+    if (!step.starts_with("does not fit")) steps.push_back(step);
+  }
+  return steps;
+}
+
 namespace {
 
 std::string escape(std::string_view text) {
@@ -286,7 +294,7 @@ void pass_savings(std::ostream& out, const optimizer::Optimized& r) {
   for (const optimizer::PassSaving& s : r.savings) most = std::max(most, std::llabs(s.chars));
   out << "<table class=\"passes\">";
   for (const optimizer::PassSaving& s : r.savings) {
-    double w = 300.0 * static_cast<double>(std::llabs(s.chars)) / static_cast<double>(most);
+    double w = 180.0 * static_cast<double>(std::llabs(s.chars)) / static_cast<double>(most);
     out << "<tr data-pass=\"" << escape(s.id) << "\" data-chars=\"" << s.chars << "\"><td>"
         << escape(s.id) << "</td><td class=\"num\">" << figure(s.chars)
         << "</td><td><span class=\"saved\" style=\"width:" << number(w) << "px\"></span></td></tr>";
@@ -304,7 +312,7 @@ void levels_and_next(std::ostream& out, const optimizer::Explanation& ex) {
         << (l.fits ? "fits" : "does not fit") << "</td></tr>";
   }
   out << "</table><h3>What would make it fit</h3><ul class=\"next\">";
-  for (const std::string& step : ex.next_steps) out << "<li>" << escape(step) << "</li>";
+  for (const std::string& step : fix_steps(ex)) out << "<li>" << escape(step) << "</li>";
   out << "</ul>";
 }
 
@@ -372,7 +380,7 @@ svg{display:block;font-size:12px}svg text{fill:#1d2430}.treemap text{fill:#fff;f
 line.limit{stroke:#c93c37;stroke-width:2;stroke-dasharray:5 3}text.limit{fill:#c93c37}
 span.saved{display:inline-block;height:10px;background:#3a7bd5;border-radius:2px}
 .cols{display:flex;gap:40px}.cols>div{flex:1}ul.next{margin:0;padding-left:18px}p.error{color:#c93c37}
-a{color:#2456a6}
+a{color:#2456a6}table.passes td:first-child{white-space:nowrap;font-family:ui-monospace,Menlo,monospace;font-size:12px}
 )";
 
 }  // namespace

@@ -29,6 +29,10 @@ Result<ExplainedSource> explain_source(const std::string& file,
 // The profile's PayloadIdentifier, empty when it has none.
 std::string identifier_of(const optimizer::Explanation& explanation);
 
+// What would make the profile fit, from explain's next steps without the one that restates the
+// excess ("does not fit: 4109 > 2000"); for a profile that fits, how much room is left.
+std::vector<std::string> fix_steps(const optimizer::Explanation& explanation);
+
 // One profile in the page: its explanation, or why there is none.
 struct ReportEntry {
   std::string file;
