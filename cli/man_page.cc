@@ -68,7 +68,7 @@ std::string command_page(const Command& c) {
   if (!sentence.empty()) sentence[0] = static_cast<char>(std::toupper(sentence[0]));
   out << ".SH DESCRIPTION\n"
       << roff(sentence) << ".\nThe options below are those of\n.B cmdm " << roff(c.name)
-      << " \\-\\-help\n.\n";
+      << " \\-\\-help\n";
   out << ".SH OPTIONS\n";
   for (const OptionSpec& o : spec.options) option_item(out, o);
   exit_status(out);
