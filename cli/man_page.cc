@@ -91,6 +91,12 @@ std::string main_page() {
   for (const Command& c : commands()) {
     out << ".TP\n.BR cmdm\\-" << roff(c.name) << " (1)\n" << roff(c.summary) << '\n';
   }
+  out << ".SH SHELL COMPLETION\n"
+         ".B cmdm completion bash\n"
+         "and\n"
+         ".B cmdm completion zsh\n"
+         "print completion scripts for commands, options, and target, level, pass and signing "
+         "policy names.\n";
   out << ".SH ENVIRONMENT\n"
          ".TP\n.B CMDM_SCHEMAS\nA checkout of apple/device-management, used when "
          "\\fB\\-\\-schemas\\fR is not given.\n"
