@@ -267,6 +267,34 @@ std::vector<ReportEntry> explain_rows(const std::vector<Row>& rows,
   return entries;
 }
 
+// The report files a run writes besides its standard output; empty names are not written.
+struct ReportFiles {
+  std::string junit, sarif, html;
+};
+
+// Writes the report files; the exit code of a failed write, else 0.
+int write_reports(const ReportFiles& files, const std::vector<Row>& rows,
+                  const pipeline::CheckOptions& check, const pipeline::Settings& s) {
+  std::vector<std::pair<std::string, std::string>> reports;  // (file, text)
+  if (!files.junit.empty()) reports.emplace_back(files.junit, junit(rows, s.target, s.level));
+  if (!files.sarif.empty() || !files.html.empty()) {
+    std::vector<ReportEntry> entries = explain_rows(rows, check);
+    if (!files.sarif.empty()) {
+      reports.emplace_back(files.sarif, sarif(rows, entries, s.target, s.level));
+    }
+    if (!files.html.empty()) {
+      std::string title = "cmdm check: " + s.target + ", level " + s.level;
+      reports.emplace_back(files.html, html_report(entries, s.target, title));
+    }
+  }
+  int status = 0;
+  for (const auto& [file, text] : reports) {
+    Status written = write_file_atomic(file, text);
+    if (!written) status = std::max(status, report(written.error()));
+  }
+  return status;
+}
+
 }  // namespace
 
 int run_check(const Args& args) {
@@ -274,17 +302,18 @@ int run_check(const Args& args) {
   OptimizerArgs opt;
   pipeline::Settings& s = opt.settings;
   std::vector<std::string> files;
-  std::string junit_file, sarif_file, html_file;
+  ReportFiles report_files;
   LocalInstallArgs local;
   add_optimizer_options(options, opt, "target whose limit applies (workspaceone, fleet, ...)");
   add_local_install_options(options, local);
   options.add_options()("json", "print a JSON array, one object per profile")(
-      "junit", po::value(&junit_file), "also write JUnit XML, one test case per profile")(
+      "junit", po::value(&report_files.junit), "also write JUnit XML, one test case per profile")(
       "github", "print GitHub Actions ::error annotations for profiles that do not fit")(
-      "sarif", po::value(&sarif_file),
+      "sarif", po::value(&report_files.sarif),
       "also write SARIF 2.1.0, one result per profile that does not fit, with the fix")(
-      "html", po::value(&html_file), "also write a self-contained HTML size report to FILE")(
-      "files", po::value(&files), "profile sources or directories");
+      "html", po::value(&report_files.html),
+      "also write a self-contained HTML size report to FILE")("files", po::value(&files),
+                                                              "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
@@ -322,23 +351,7 @@ int run_check(const Args& args) {
     print_table(rows, s.target, s.level);
   }
   if (vm.count("github")) print_github(rows, s.target, s.level);
-  std::vector<std::pair<std::string, std::string>> reports;  // (file, text)
-  if (!junit_file.empty()) reports.emplace_back(junit_file, junit(rows, s.target, s.level));
-  if (!sarif_file.empty() || !html_file.empty()) {
-    std::vector<ReportEntry> entries = explain_rows(rows, check);
-    if (!sarif_file.empty()) {
-      reports.emplace_back(sarif_file, sarif(rows, entries, s.target, s.level));
-    }
-    if (!html_file.empty()) {
-      std::string title = "cmdm check: " + s.target + ", level " + s.level;
-      reports.emplace_back(html_file, html_report(entries, s.target, title));
-    }
-  }
-  for (const auto& [file, text] : reports) {
-    Status written = write_file_atomic(file, text);
-    if (!written) status = std::max(status, report(written.error()));
-  }
-  return status;
+  return std::max(status, write_reports(report_files, rows, check, s));
 }
 
 }  // namespace cmdm::cli
