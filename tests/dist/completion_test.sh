@@ -40,4 +40,29 @@ expect "prefer-signed" cmdm build --sign-policy pre
 expect "split" cmdm help spl
 # A file argument: nothing from us (bash's own file completion, -o default, takes over).
 expect "" cmdm check some-fi
+
+# zsh: the script parses, and for `cmdm check` hands _arguments the command's options with the
+# target names as --target's values (zsh's own _arguments and _describe are replaced by stubs
+# that print what they are given; running the real completion system needs a terminal).
+if command -v zsh >/dev/null 2>&1; then
+  "$cmdm" completion zsh >"$script"
+  if ! zsh -n "$script"; then
+    echo "FAIL zsh -n: the zsh script does not parse"
+    failed=1
+  fi
+  got=$(zsh -f -c '
+    _describe() { print -r -- "describe ${(j: :)@}" }
+    _arguments() { print -rl -- "$@" }
+    source "$1"
+    words=(cmdm check --ta); CURRENT=3; _cmdm
+    words=(cmdm ch); CURRENT=2; _cmdm' _ "$script")
+  for want in "*--sarif[" "*--target[" ":target:(workspaceone micromdm" "describe -t commands"; do
+    case $got in
+      *"$want"*) echo "ok   zsh: $want" ;;
+      *) echo "FAIL zsh: no '$want' in: $got"; failed=1 ;;
+    esac
+  done
+else
+  echo "zsh is not installed: the zsh script was not run"
+fi
 exit $failed
