@@ -43,9 +43,10 @@ std::vector<std::string> fix_steps(const optimizer::Explanation& explanation) {
 
 namespace {
 
-std::string escape(std::string_view text) {
+// Text for HTML: control characters as printable_text makes them, then the markup characters.
+std::string escape(std::string_view text, bool keep_newline = false) {
   std::string out;
-  for (char c : printable_text(std::string(text))) {
+  for (char c : printable_text(text, keep_newline)) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -320,8 +321,8 @@ void profile_section(std::ostream& out, const ReportEntry& e, std::size_t index)
   out << "<section class=\"profile\" id=\"p" << index << "\" data-file=\"" << escape(e.file)
       << "\"";
   if (!e.explanation) {
-    out << " data-error=\"true\"><h2>" << escape(e.file) << "</h2><p class=\"error\">"
-        << escape(e.error) << "</p></section>";
+    out << " data-error=\"true\"><h2>" << escape(e.file) << "</h2><pre class=\"error\">"
+        << escape(e.error, true) << "</pre></section>";
     return;
   }
   const optimizer::Explanation& ex = *e.explanation;
@@ -379,7 +380,7 @@ svg{display:block;font-size:12px}svg text{fill:#1d2430}.treemap text{fill:#fff;f
 .bars rect.was{fill:#9aa5b4}.bars rect.ok{fill:#2f8f4e}.bars rect.over{fill:#c93c37}
 line.limit{stroke:#c93c37;stroke-width:2;stroke-dasharray:5 3}text.limit{fill:#c93c37}
 span.saved{display:inline-block;height:10px;background:#3a7bd5;border-radius:2px}
-.cols{display:flex;gap:40px}.cols>div{flex:1}ul.next{margin:0;padding-left:18px}p.error{color:#c93c37}
+.cols{display:flex;gap:40px}.cols>div{flex:1}ul.next{margin:0;padding-left:18px}pre.error{color:#c93c37;white-space:pre-wrap}
 a{color:#2456a6}table.passes td:first-child{white-space:nowrap;font-family:ui-monospace,Menlo,monospace;font-size:12px}
 )";
 
