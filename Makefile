@@ -2,6 +2,8 @@
 #   make demo   install missing Debian packages, build, run cmdm on the bundled examples
 #   make test   install, build, run every test; then again under ASan+UBSan in build-asan/
 #   make fuzz   build the libFuzzer targets with clang in build-fuzz/, run each FUZZ_SECONDS
+#   make install [PREFIX=/usr/local] [DESTDIR=/tmp/stage] [BUILD_DIR=build]
+#               build cmdm, its man pages and completions, and install them (docs/ci.md)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CMAKE_FLAGS ?=
@@ -13,7 +15,10 @@ FUZZ_SECONDS ?= 60
 # The fuzz build compiles the libraries a second time with clang; ccache keeps reruns cheap.
 FUZZ_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps build build-asan build-fuzz demo test test-fast test-asan fuzz bench clean golden-regen format format-check
+PREFIX ?= /usr/local
+BUILD_DIR ?= build
+
+.PHONY: install package all deps build build-asan build-fuzz demo test test-fast test-asan fuzz bench clean golden-regen format format-check
 
 all: build
 
@@ -65,6 +70,18 @@ format-check: deps
 
 golden-regen: build
 	python3 tests/golden/run.py --cmdm build/cli/cmdm --regen testdata/golden/*/
+
+# Configures BUILD_DIR when it is not configured yet, then builds only what is installed.
+install:
+	@if [ ! -f "$(BUILD_DIR)/CMakeCache.txt" ]; then \
+	  scripts/install-deps.sh && \
+	  cmake -S . -B "$(BUILD_DIR)" -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS); \
+	fi
+	cmake --build "$(BUILD_DIR)" -j $(JOBS) --target cmdm cmdm_reference
+	DESTDIR="$(DESTDIR)" cmake --install "$(BUILD_DIR)" --prefix "$(PREFIX)"
+
+package: build
+	cd build && cpack -G DEB
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/commands_decl.h"
 #include "cli/pipeline_options.h"
+#include "cli/size_report.h"
 #include "optimizer/explain.h"
 #include "pipeline/source.h"
 #include "plist/file_io.h"
@@ -60,23 +61,20 @@ void print(const std::string& file, const optimizer::Explanation& ex, const std:
   }
 }
 
-// Explains one file; the exit code it contributes.
+// Explains one file, adds it to the report; the exit code it contributes.
 int explain_one(const std::string& file, const pipeline::Prepared& prepared,
                 const compiler::Context& context, const pipeline::SourceOptions& sources,
-                const std::string& target) {
-  Result<std::string> bytes = read_file(file);
-  if (!bytes) return report(bytes.error());
-  Result<pipeline::Source> source = pipeline::read_source(*bytes, file, context, sources);
-  if (!source) return report(source.error());
-  std::cerr << format_diagnostics(source->warnings);
-  optimizer::ExplainInput input;
-  input.stored_bytes = source->stored_bytes;
-  input.stored_command_size = prepared.options.target->command_size(*bytes);
-  input.source_signed = source->was_signed;
-  Result<optimizer::Explanation> ex = optimizer::explain(source->profile, prepared.options, input);
-  if (!ex) return report(ex.error());
-  print(file, *ex, target);
-  return ex->result.fits ? 0 : static_cast<int>(ExitCode::kCheckFailed);
+                const std::string& target, std::vector<ReportEntry>& report_entries) {
+  Result<ExplainedSource> ex = explain_source(file, prepared.options, context, sources);
+  if (!ex) {
+    report_entries.push_back({.file = file, .error = ex.error().format()});
+    return report(ex.error());
+  }
+  std::cerr << format_diagnostics(ex->warnings);
+  print(file, ex->explanation, target);
+  bool fits = ex->explanation.result.fits;
+  report_entries.push_back({.file = file, .explanation = std::move(ex->explanation)});
+  return fits ? 0 : static_cast<int>(ExitCode::kCheckFailed);
 }
 
 }  // namespace
@@ -85,13 +83,17 @@ int run_explain(const Args& args) {
   po::options_description options("explain options");
   OptimizerArgs opt;
   std::vector<std::string> files;
+  std::string html_file;
   add_optimizer_options(options, opt, "target whose limit applies");
-  options.add_options()("files", po::value(&files), "profile sources or directories");
+  options.add_options()("html", po::value(&html_file),
+                        "also write a self-contained HTML size report to FILE")(
+      "files", po::value(&files), "profile sources or directories");
   po::positional_options_description positional;
   positional.add("files", -1);
   po::variables_map vm;
-  if (auto code = parse_options("explain", "SRC... --target T [--level L] [--limit N]", options,
-                                positional, args, vm)) {
+  if (auto code =
+          parse_options("explain", "SRC... --target T [--level L] [--limit N] [--html FILE]",
+                        options, positional, args, vm)) {
     return *code;
   }
   if (files.empty()) return usage_error("explain", "no input file");
@@ -102,10 +104,16 @@ int run_explain(const Args& args) {
   Result<std::vector<std::string>> paths = pipeline::expand_source_paths(files);
   if (!paths) return report(paths.error());
   int status = 0;
+  std::vector<ReportEntry> entries;
   for (std::size_t i = 0; i < paths->size(); ++i) {
     if (i > 0) std::cout << '\n';
-    status = std::max(
-        status, explain_one((*paths)[i], *prepared, *context, opt.sources, opt.settings.target));
+    status = std::max(status, explain_one((*paths)[i], *prepared, *context, opt.sources,
+                                          opt.settings.target, entries));
+  }
+  if (!html_file.empty()) {
+    std::string title = "cmdm explain: " + opt.settings.target + ", level " + opt.settings.level;
+    Status written = write_file_atomic(html_file, html_report(entries, opt.settings.target, title));
+    if (!written) status = std::max(status, report(written.error()));
   }
   return status;
 }

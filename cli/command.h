@@ -22,6 +22,24 @@ struct Command {
 // The table (cli/commands.cc), in the order `cmdm help` lists it.
 const std::vector<Command>& commands();
 
+// One option of a command, as its --help lists it.
+struct OptionSpec {
+  std::string long_name;    // "target"
+  std::string short_name;   // "o", or empty
+  std::string value;        // what it takes ("arg"), empty for a flag
+  std::string description;  // the --help text
+};
+
+// What a command accepts, read from the option table its --help prints (the command is run in a
+// mode where parse_options records the table and stops). Man pages and shell completions are
+// generated from this, so they cannot drift from --help.
+struct CommandSpec {
+  std::string synopsis;               // after "cmdm NAME "
+  std::vector<OptionSpec> options;    // in --help order, --help last; positionals left out
+  std::vector<std::string> operands;  // the positional arguments' names ("files")
+};
+CommandSpec describe_command(const Command& command);
+
 // Dispatches argv[1..] to a subcommand; returns the process exit code.
 int run_main(const Args& args);
 

@@ -28,8 +28,9 @@ void Progress::update(std::size_t done, std::size_t count, const std::string& pa
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   char elapsed[32];
   std::snprintf(elapsed, sizeof elapsed, "%.1fs", seconds);
-  std::cerr << "\r\033[K" << command_ << " [" << done << '/' << count << "] " << elapsed << ' '
-            << printable_text(path) << std::flush;
+  std::cerr << "\r\033[K" << command_ << " [" << done << '/' << count << "] ";
+  if (parts_) std::cerr << parts_ << (parts_ == 1 ? " part " : " parts ");
+  std::cerr << elapsed << ' ' << printable_text(path) << std::flush;
   shown_ = true;
 }
 

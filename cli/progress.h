@@ -1,5 +1,6 @@
 // A single updating progress line on a terminal for long commands (build, check, split): files
-// done, the file, elapsed time. Nothing when stderr is not a terminal (CI logs, pipes).
+// done, parts so far where the command knows them, elapsed time, the file. Nothing when stderr is
+// not a terminal (CI logs, pipes).
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,8 @@ class Progress {
   // For pipeline options: (done, count, path). Null when the line is off.
   std::function<void(std::size_t, std::size_t, const std::string&)> callback();
   void update(std::size_t done, std::size_t count, const std::string& path);
+  // Adds to the count of parts shown from the next update (commands that know it: check).
+  void add_parts(std::size_t parts) { parts_ += parts; }
   // Erases the line (before the command prints its results).
   void clear();
 
@@ -25,6 +28,7 @@ class Progress {
   const char* command_;
   bool on_;
   bool shown_ = false;
+  std::size_t parts_ = 0;
   std::chrono::steady_clock::time_point start_;
 };
 
