@@ -15,9 +15,11 @@ Progress::Progress(const char* command, bool enabled)
 
 Progress::~Progress() { clear(); }
 
-std::function<void(std::size_t, std::size_t, const std::string&)> Progress::callback() {
+std::function<void(std::size_t, std::size_t, std::size_t, const std::string&)>
+Progress::callback() {
   if (!on_) return nullptr;
-  return [this](std::size_t done, std::size_t count, const std::string& path) {
+  return [this](std::size_t done, std::size_t count, std::size_t parts, const std::string& path) {
+    parts_ = parts;
     update(done, count, path);
   };
 }

@@ -16,8 +16,8 @@ class Progress {
   // terminal.
   Progress(const char* command, bool enabled);
   ~Progress();
-  // For pipeline options: (done, count, path). Null when the line is off.
-  std::function<void(std::size_t, std::size_t, const std::string&)> callback();
+  // For pipeline::BuildOptions::progress: (done, count, parts, path). Null when the line is off.
+  std::function<void(std::size_t, std::size_t, std::size_t, const std::string&)> callback();
   void update(std::size_t done, std::size_t count, const std::string& path);
   // Adds to the count of parts shown from the next update (commands that know it: check).
   void add_parts(std::size_t parts) { parts_ += parts; }

@@ -420,6 +420,7 @@ std::vector<SourceResult> build_all(std::size_t count,
   std::atomic<std::size_t> next{0};
   std::mutex progress_mutex;
   std::size_t done = 0;
+  std::size_t parts = 0;
   auto worker = [&] {
     for (std::size_t i = next++; i < count; i = next++) {
       std::string path;
@@ -436,7 +437,8 @@ std::vector<SourceResult> build_all(std::size_t count,
       }
       if (options.progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
-        options.progress(++done, count, path);
+        parts += results[i].entry ? results[i].entry->parts.size() : 0;
+        options.progress(++done, count, parts, path);
       }
     }
   };

@@ -61,8 +61,8 @@ struct BuildOptions {
   // Sources processed at once (`-j`); the output is the same, byte for byte, for every value.
   unsigned jobs = 1;
   // Called once per source when it is done, from one thread at a time: sources done so far,
-  // count, path.
-  std::function<void(std::size_t, std::size_t, const std::string&)> progress;
+  // count, parts made so far, path.
+  std::function<void(std::size_t, std::size_t, std::size_t, const std::string&)> progress;
 };
 
 // Everything a build produces, in memory: the manifest (also among the artifacts, as

@@ -60,10 +60,10 @@ def main():
             tail = tty[list(LINE.finditer(tty))[-1].end():]
             if not tail[tail.find(b"\r"):].startswith(b"\r\x1b[K"):
                 failures.append(f"{name}: the line is not erased before the report: {tail[:200]!r}")
-            if name == "check":
-                parts = [int(l[3]) for l in lines if l[3]]
-                if not parts or parts != sorted(parts):
-                    failures.append(f"check: parts {parts} should be shown and grow")
+            # Every command shows the parts made so far, and they only grow.
+            parts = [int(l[3]) for l in lines if l[3]]
+            if not parts or parts != sorted(parts):
+                failures.append(f"{name}: parts {parts} should be shown and grow")
             print(f"{name}: {len(lines)} progress updates on a terminal, last {lines[-1][0:4]}")
             piped = subprocess.run(args, cwd=work, capture_output=True)
             if b"\r" in piped.stderr or b"\x1b[" in piped.stderr:
