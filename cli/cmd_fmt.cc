@@ -1,5 +1,9 @@
 // `cmdm fmt`: rewrite property lists in a chosen style.
+#include <algorithm>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
@@ -15,6 +19,20 @@ Result<std::string> encode(const plist::Value& root, const std::string& style) {
   if (style == "minimal") return plist::write_minimal_xml(root);
   if (style == "pretty") return plist::write_pretty_xml(root);
   return plist::write_binary(root);
+}
+
+// fmt rewrites the property list it reads; a template's directives (cmdm:if, cmdm:each,
+// cmdm:value attributes, {{ }} placeholders) are not part of that value, so rewriting would drop
+// them silently. Such a source is refused, at the first directive, with what to do instead.
+std::optional<Diagnostic> template_markup(const std::string& bytes, const std::string& file) {
+  static constexpr std::string_view kMarks[] = {"cmdm:if=", "cmdm:each=", "cmdm:value=", "{{"};
+  std::size_t first = std::string::npos;
+  for (std::string_view mark : kMarks) first = std::min(first, bytes.find(mark));
+  if (first == std::string::npos) return std::nullopt;
+  return Diagnostic::at(
+      SourceText(file, bytes), first,
+      "this is a template (cmdm:if, cmdm:each, cmdm:value or {{ }}): fmt would drop its "
+      "directives; format the compiled profile instead (cmdm compile FILE -o - | cmdm fmt -)");
 }
 
 }  // namespace
@@ -62,6 +80,10 @@ int run_fmt(const Args& args) {
     }
     plist::ReadOptions read_options;
     read_options.file_name = file == "-" ? "<stdin>" : file;
+    if (std::optional<Diagnostic> mark = template_markup(*bytes, read_options.file_name)) {
+      status = report(Error(ExitCode::kDataError, *mark));
+      continue;
+    }
     Result<plist::Document> doc = plist::read(*bytes, read_options);
     if (!doc) {
       status = report(doc.error());
