@@ -21,18 +21,29 @@ Result<std::string> encode(const plist::Value& root, const std::string& style) {
   return plist::write_binary(root);
 }
 
-// fmt rewrites the property list it reads; a template's directives (cmdm:if, cmdm:each,
-// cmdm:value attributes, {{ }} placeholders) are not part of that value, so rewriting would drop
-// them silently. Such a source is refused, at the first directive, with what to do instead.
+// fmt rewrites the property list it reads; a template's directives (cmdm:if, cmdm:each and
+// cmdm:value attributes) are not part of that value, so rewriting would drop them silently. Such a
+// source is refused, at the first directive, with what to do instead. ({{ }} placeholders are
+// text, which fmt keeps as it is; binary plists have no attributes.)
 std::optional<Diagnostic> template_markup(const std::string& bytes, const std::string& file) {
-  static constexpr std::string_view kMarks[] = {"cmdm:if=", "cmdm:each=", "cmdm:value=", "{{"};
-  std::size_t first = std::string::npos;
-  for (std::string_view mark : kMarks) first = std::min(first, bytes.find(mark));
-  if (first == std::string::npos) return std::nullopt;
-  return Diagnostic::at(
-      SourceText(file, bytes), first,
-      "this is a template (cmdm:if, cmdm:each, cmdm:value or {{ }}): fmt would drop its "
-      "directives; format the compiled profile instead (cmdm compile FILE -o - | cmdm fmt -)");
+  static constexpr std::string_view kMarks[] = {"cmdm:if=", "cmdm:each=", "cmdm:value="};
+  if (bytes.starts_with("bplist")) return std::nullopt;
+  for (std::size_t from = 0;;) {
+    std::size_t hit = std::string::npos;
+    for (std::string_view mark : kMarks) hit = std::min(hit, bytes.find(mark, from));
+    if (hit == std::string::npos) return std::nullopt;
+    // An attribute sits inside a tag: the last '<' before it comes after the last '>'.
+    const std::size_t open = bytes.rfind('<', hit);
+    const std::size_t close = bytes.rfind('>', hit);
+    if (open != std::string::npos && (close == std::string::npos || open > close)) {
+      return Diagnostic::at(
+          SourceText(file, bytes), hit,
+          "this is a template (a cmdm:if, cmdm:each or cmdm:value directive): fmt would drop "
+          "its directives; format the compiled profile instead (cmdm compile FILE -o - | cmdm "
+          "fmt -)");
+    }
+    from = hit + 1;
+  }
 }
 
 }  // namespace
