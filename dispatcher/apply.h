@@ -21,10 +21,11 @@
 namespace cmdm::dispatcher {
 
 struct ApplyOptions {
-  std::string input;                 // an OUT directory of `cmdm build`, or a bundle file
-  std::vector<std::string> anchors;  // CA certificates the build must be signed by (--ca)
-  DispatcherConfig config;           // target, server, credentials
-  std::string device_id;             // what the vendor knows the device by (UDID or serial)
+  std::string input;  // an OUT directory of `cmdm build`, or a bundle file
+  // CA certificates (their PEM or DER bytes) the build must be signed by (--ca).
+  std::vector<std::string> anchors;
+  DispatcherConfig config;  // target, server, credentials
+  std::string device_id;    // what the vendor knows the device by (UDID or serial)
   // NanoMDM's enrollment id of the user channel, for User-scope parts; empty: such parts fail.
   std::string user_enrollment_id;
   bool dry_run = false;  // plan only: nothing is sent and the ledger is not written
