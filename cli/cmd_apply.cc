@@ -53,7 +53,7 @@ Result<std::string> device_id(const DispatcherConfig& config, ProcessRunner& run
 nlohmann::json summary_json(const ApplySummary& s) {
   nlohmann::json j = {{"installed", s.installed}, {"updated", s.updated}, {"removed", s.removed},
                       {"unchanged", s.unchanged}, {"failed", s.failed},   {"not_sent", s.not_sent},
-                      {"requests", s.requests}};
+                      {"requests", s.requests},   {"dry_run", s.dry_run}};
   j["parts"] = nlohmann::json::array();
   for (const PartOutcome& p : s.parts) {
     j["parts"].push_back({{"identifier", p.identifier},
@@ -74,7 +74,8 @@ void print_human(const ApplySummary& s) {
   }
   std::cout << s.installed << " installed, " << s.updated << " updated, " << s.removed
             << " removed, " << s.unchanged << " unchanged, " << s.failed << " failed, "
-            << s.not_sent << " not sent (" << s.requests << " requests)\n";
+            << s.not_sent << " not sent (" << s.requests << " requests)"
+            << (s.dry_run ? "; dry run: nothing was sent\n" : "\n");
 }
 
 // --status: what the ledger says cmdm installed, and any change an interrupted run left.

@@ -258,6 +258,22 @@ Status Runner::run(const PlanAction& action, ApplySummary& summary) {
   return status;
 }
 
+// --dry-run: the plan as the summary, each part "planned", counted as if it went through.
+void report_plan(const Plan& planned, ApplySummary& summary) {
+  summary.dry_run = true;
+  summary.installed = planned.count(PlanKind::kInstall);
+  summary.updated = planned.count(PlanKind::kUpdate);
+  summary.removed = planned.count(PlanKind::kRemove);
+  summary.unchanged = planned.count(PlanKind::kUnchanged);
+  summary.not_sent = planned.count(PlanKind::kNotSent);
+  for (const PlanAction& action : planned.actions) {
+    summary.parts.push_back({.identifier = action.identifier,
+                             .action = std::string(plan_kind_name(action.kind)),
+                             .result = "planned",
+                             .detail = action.reason});
+  }
+}
+
 }  // namespace
 
 Result<ApplySummary> apply(const ApplyOptions& options, Ledger& ledger, ProfileLister& lister,
@@ -277,15 +293,12 @@ Result<ApplySummary> apply(const ApplyOptions& options, Ledger& ledger, ProfileL
   Result<std::vector<InstalledPart>> installed = ledger.installed();
   if (!installed) return installed.error();
   Plan planned = plan(*manifest, options.config.target, *listing, *installed);
+  if (options.dry_run) {
+    report_plan(planned, summary);
+    return summary;
+  }
   Runner runner(options, ledger, lister, transport, uuids, dir.out);
   for (const PlanAction& action : planned.actions) {
-    if (options.dry_run) {
-      summary.parts.push_back({.identifier = action.identifier,
-                               .action = std::string(plan_kind_name(action.kind)),
-                               .result = "planned",
-                               .detail = action.reason});
-      continue;
-    }
     if (Status ran = runner.run(action, summary); !ran) return ran.error();
   }
   return summary;

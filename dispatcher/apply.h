@@ -50,6 +50,7 @@ struct PartOutcome {
 struct ApplySummary {
   std::size_t installed = 0, updated = 0, removed = 0, unchanged = 0, failed = 0, not_sent = 0;
   std::size_t requests = 0;        // HTTP requests sent to the MDM
+  bool dry_run = false;            // the counts are what the plan would do; nothing was sent
   std::vector<PartOutcome> parts;  // unfinished intents first, then the plan's order
   bool ok() const { return failed == 0; }
 };

@@ -13,6 +13,8 @@
 
 #include "dispatcher/plan.h"
 #include "pipeline/build.h"
+#include "plist/file_io.h"
+#include "signer/signer.h"
 #include "testworld/device_state.h"
 #include "testworld/fake_mdm.h"
 #include "testworld/faults.h"
@@ -115,12 +117,13 @@ class ApplyWorld {
     pipeline::BuildOptions options;
     options.targets = {*emitters::find_target(testworld::vendor_name(vendor_))};
     options.limit = limit;
+    options.identity = identity;
     std::vector<std::string> sources;
     for (const auto& entry : std::filesystem::directory_iterator(root_ + "/src")) {
       sources.push_back(entry.path().string());
     }
     std::sort(sources.begin(), sources.end());
-    Result<pipeline::BuildRun> run = pipeline::run_build(sources, out(), false, options);
+    Result<pipeline::BuildRun> run = pipeline::run_build(sources, out(), bundle, options);
     EXPECT_TRUE(run) << run.error().format();
     std::vector<std::string> parts;
     if (!run) return parts;
@@ -141,6 +144,7 @@ class ApplyWorld {
                                        .base_delay = std::chrono::milliseconds(1),
                                        .max_delay = std::chrono::milliseconds(5)}});
     ApplyOptions options{.input = input.empty() ? out() : input,
+                         .anchors = anchors,
                          .config = config(),
                          .device_id = kUdid,
                          .dry_run = dry_run,
@@ -178,7 +182,10 @@ class ApplyWorld {
   std::string out() const { return root_ + "/out"; }
   std::string ledger_path() const { return root_ + "/ledger/ledger.sqlite"; }
   const std::string& device_dir() const { return device_dir_; }
-  std::string input;  // a bundle instead of OUT, when set
+  std::string input;                           // a bundle instead of OUT, when set
+  std::vector<std::string> anchors;            // --ca
+  const signer::Identity* identity = nullptr;  // sign the build
+  bool bundle = false;                         // build OUT/bundle.cmdm too
 
  private:
   testworld::Vendor vendor_;
@@ -325,6 +332,8 @@ TEST(Apply, DryRunPlansAndSendsNothing) {
   ASSERT_EQ(summary->parts.size(), 1u);
   EXPECT_EQ(summary->parts[0].action, "install");
   EXPECT_EQ(summary->parts[0].result, "planned");
+  EXPECT_TRUE(summary->dry_run);
+  EXPECT_EQ(summary->installed, 1u);
   EXPECT_EQ(world.server().stats().requests, 0u);
   EXPECT_TRUE(world.device_profiles().empty());
 }
@@ -363,6 +372,43 @@ TEST(Apply, ReconcilesAnIntentAnEarlierRunLeftUnfinished) {
   EXPECT_EQ(summary->installed, 1u);
   EXPECT_FALSE(
       world.server().stats().by_command_uuid.contains("B0000000-0000-4000-8000-000000000001"));
+}
+
+signer::Identity test_identity() {
+  std::string keys = std::string(CMDM_SOURCE_DIR) + "/testdata/examples/keys/";
+  Result<signer::Identity> identity =
+      signer::load_identity({.key = *read_file(keys + "test-only-key.pem"),
+                             .cert = *read_file(keys + "test-only-cert.pem")});
+  EXPECT_TRUE(identity) << identity.error().format();
+  return *identity;
+}
+
+TEST(Apply, AppliesABundleSignedByATrustedCertificate) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  signer::Identity identity = test_identity();
+  world.identity = &identity;
+  world.bundle = true;
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  world.input = world.out() + "/bundle.cmdm";
+  world.anchors = {
+      *read_file(std::string(CMDM_SOURCE_DIR) + "/testdata/examples/keys/test-only-cert.pem")};
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->installed, 1u);
+  EXPECT_EQ(world.device_profiles(), (std::set<std::string>{"com.example.a"}));
+}
+
+TEST(Apply, RefusesAnUnsignedBuildWhenItMustBeSigned) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  world.anchors = {
+      *read_file(std::string(CMDM_SOURCE_DIR) + "/testdata/examples/keys/test-only-cert.pem")};
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_FALSE(summary);
+  EXPECT_NE(summary.error().code, ExitCode::kOk);
+  EXPECT_EQ(world.server().stats().requests, 0u);
 }
 
 TEST(Apply, RefusesABuildWithoutTheConfiguredTarget) {
