@@ -1,6 +1,7 @@
 // `cmdm apply`: make the profiles installed on this Mac match a build, through the MDM's API
 // (dispatcher/apply.h). Reads the configuration, wires the real device, ledger and transport
 // together, and prints one line per part.
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -109,9 +110,9 @@ int print_status(Ledger& ledger, bool json) {
   return 0;
 }
 
-int apply_build(const std::string& input, const std::vector<std::string>& ca_files,
-                const DispatcherConfig& config, Ledger& ledger, bool dry_run, bool json) {
-  ApplyOptions options{.input = input, .config = config, .dry_run = dry_run};
+int apply_build(ApplyOptions options, const std::vector<std::string>& ca_files, Ledger& ledger,
+                bool json) {
+  const DispatcherConfig& config = options.config;
   for (const std::string& path : ca_files) {
     Result<std::string> bytes = read_file(path);
     if (!bytes) return report(bytes.error());
@@ -140,6 +141,7 @@ int run_apply(const Args& args) {
   po::options_description options("apply options");
   std::string input, config_file;
   std::vector<std::string> ca_files;
+  double poll_seconds = 2, timeout_seconds = 120;
   // clang-format off
   options.add_options()
       ("config", po::value(&config_file), "configuration property list (else $CMDM_CONFIG, else "
@@ -148,6 +150,9 @@ int run_apply(const Args& args) {
       ("json", "print a JSON summary")
       ("status", "print what the ledger says cmdm installed, and unfinished changes; apply nothing")
       ("ca", po::value(&ca_files), "trust anchors the build must be signed by; repeatable")
+      ("poll-interval", po::value(&poll_seconds), "seconds between listings while confirming (2)")
+      ("confirm-timeout", po::value(&timeout_seconds),
+       "seconds to wait for the device to show a change (120)")
       ("input", po::value(&input), "OUT directory of cmdm build, or a bundle");
   // clang-format on
   po::positional_options_description positional;
@@ -157,6 +162,12 @@ int run_apply(const Args& args) {
                                 options, positional, args, vm)) {
     return *code;
   }
+  if (!(poll_seconds >= 0.01 && poll_seconds <= 3600 && timeout_seconds >= 0 &&
+        timeout_seconds <= 86400)) {
+    return usage_error("apply",
+                       "--poll-interval takes 0.01 to 3600 seconds, --confirm-timeout 0 "
+                       "to 86400");
+  }
   const bool status = vm.count("status") > 0;
   if (input.empty() && !status) return usage_error("apply", "no build to apply (OUT or BUNDLE)");
   Result<DispatcherConfig> config = load_config(config_path(config_file));
@@ -164,8 +175,13 @@ int run_apply(const Args& args) {
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config->ledger_path);
   if (!ledger) return report(ledger.error());
   if (status) return print_status(**ledger, vm.count("json") > 0);
-  return apply_build(input, ca_files, *config, **ledger, vm.count("dry-run") > 0,
-                     vm.count("json") > 0);
+  ApplyOptions apply_options{
+      .input = input,
+      .config = *config,
+      .dry_run = vm.count("dry-run") > 0,
+      .poll_interval = std::chrono::milliseconds(std::llround(poll_seconds * 1000)),
+      .confirm_timeout = std::chrono::milliseconds(std::llround(timeout_seconds * 1000))};
+  return apply_build(std::move(apply_options), ca_files, **ledger, vm.count("json") > 0);
 }
 
 }  // namespace cmdm::cli
