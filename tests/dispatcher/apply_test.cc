@@ -226,6 +226,7 @@ TEST_P(ApplyEveryVendor, InstallsEveryPartThenSendsNothingWhenNothingChanged) {
 
 INSTANTIATE_TEST_SUITE_P(Vendors, ApplyEveryVendor,
                          testing::Values(testworld::Vendor::kNanoMdm, testworld::Vendor::kMicroMdm,
+                                         testworld::Vendor::kFleet,
                                          testworld::Vendor::kWorkspaceOne),
                          [](const auto& info) {
                            return std::string(testworld::vendor_name(info.param));
