@@ -117,13 +117,22 @@ std::string reported_command_uuid(const std::string& body) {
   return std::regex_search(body, match, kUuid) ? match[1].str() : std::string();
 }
 
+// "the vendor's limit of 2,000 characters of CommandXml": the registry's limit, not the route's,
+// which a build's --limit may have raised past what the vendor takes.
+std::string vendor_limit(std::string_view target_name) {
+  Result<const emitters::Target*> target = emitters::find_target(target_name);
+  if (!target || (*target)->default_limit == 0) return "size limit";
+  std::string digits = std::to_string((*target)->default_limit);
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(at, ",");
+  return "limit of " + digits + " " + std::string((*target)->limit_counts);
+}
+
 Error refusal(const Outgoing& request, const std::string& url, const HttpResponse& response) {
   const auto& size = request.size_error;
   if (size && size->status == response.status &&
       (size->match.empty() || response.body.find(size->match) != std::string::npos)) {
-    std::string limit = request.limit ? " of " + std::to_string(request.limit) : std::string();
-    return data("the command is over " + request.target + "'s size limit" + limit + " (" +
-                size->meaning + "); split the profile smaller (cmdm build --limit)");
+    return data("the command is over " + request.target + "'s " + vendor_limit(request.target) +
+                " (" + size->meaning + "); split the profile smaller (cmdm build --limit)");
   }
   return data(request.method + " " + url_for_display(url) + " answered " +
               std::to_string(response.status) + ": " + excerpt(response.body));
@@ -158,8 +167,7 @@ Result<std::vector<Outgoing>> manifest_requests(const std::string& out_dir,
                    .body = std::move(*body),
                    .success = r->success,
                    .slots = r->slots,
-                   .size_error = route.size_error,
-                   .limit = route.limit});
+                   .size_error = route.size_error});
   }
   return out;
 }

@@ -26,7 +26,6 @@ struct Outgoing {
   std::vector<int> success;
   std::vector<emitters::RequestSlot> slots;
   std::optional<emitters::SizeErrorInfo> size_error;
-  std::size_t limit = 0;  // the route's limit, for the size message
 };
 
 // The requests of `action` ("install", "update", "remove") for a part's route, bodies read from

@@ -286,6 +286,28 @@ TEST(Apply, RemovesTheProfilesOfARemovedSourceButNotSomeoneElses) {
   EXPECT_EQ(world.device_profiles(), (std::set<std::string>{"com.example.a", "com.someone.else"}));
 }
 
+TEST(Apply, SaysInPlainWordsWhenWorkspaceOneRefusesACommandAsTooLarge) {
+  ApplyWorld world(testworld::Vendor::kWorkspaceOne);
+  world.write_source("big.mobileconfig",
+                     profile_text("com.example.big", 2, std::string(3000, 'x')));
+  world.write_source("small.mobileconfig", profile_text("com.example.small", 1, "s"));
+  world.build(/*limit=*/100000);  // a build that believes the vendor takes more than it does
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->failed, 1u);
+  EXPECT_EQ(summary->installed, 1u);
+  bool said = false;
+  for (const PartOutcome& p : summary->parts) {
+    if (p.identifier != "com.example.big") continue;
+    EXPECT_EQ(p.result, "failed");
+    said = p.detail.find("over workspaceone's limit of 2,000 characters") != std::string::npos &&
+           p.detail.find("1012") != std::string::npos;
+    EXPECT_TRUE(said) << p.detail;
+  }
+  EXPECT_TRUE(said);
+  EXPECT_EQ(world.device_profiles(), (std::set<std::string>{"com.example.small"}));
+}
+
 TEST(Apply, RetriesServerErrorsAndCompletes) {
   ApplyWorld world(testworld::Vendor::kNanoMdm);
   world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));

@@ -117,13 +117,15 @@ TEST(Sender, SaysInPlainWordsWhenWorkspaceOneFindsTheCommandTooLarge) {
              .slots = {{"device_id", "path", "{device_id}", "udid"}},
              .size_error = emitters::SizeErrorInfo{422, "1012",
                                                    "errorCode 1012: CommandXml "
-                                                   "length cannot be greater than 2000"},
-             .limit = 2000};
+                                                   "length cannot be greater than 2000"}};
   Result<Sent> sent = send_request(config_for("workspaceone"), o, values(), t);
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, ExitCode::kDataError);
   std::string text = sent.error().format();
-  EXPECT_NE(text.find("over workspaceone's size limit of 2000"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("over workspaceone's limit of 2,000 characters of CommandXml (errorCode 1012"),
+      std::string::npos)
+      << text;
   EXPECT_EQ(text.find("wso-pass"), std::string::npos);
   EXPECT_EQ(t.sent[0].url, "http://127.0.0.1:9/API?id=DEVICE-1");
 }
