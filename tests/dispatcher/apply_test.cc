@@ -397,6 +397,39 @@ TEST(Apply, ReconcilesAnIntentAnEarlierRunLeftUnfinished) {
       world.server().stats().by_command_uuid.contains("B0000000-0000-4000-8000-000000000001"));
 }
 
+TEST(Apply, ConfirmsASentIntentTheDeviceShowsWithoutSendingItAgain) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  Result<std::string> manifest_json = read_file(world.out() + "/manifest.json");
+  ASSERT_TRUE(manifest_json);
+  Result<emitters::Manifest> manifest = emitters::read_manifest(*manifest_json);
+  ASSERT_TRUE(manifest) << manifest.error().format();
+  const emitters::Part& part = manifest->sources[0].parts[0];
+  {  // a run killed after the MDM took the command, before it confirmed
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(world.ledger_path());
+    ASSERT_TRUE(ledger);
+    Result<std::int64_t> id =
+        (*ledger)->record_intent({.part_identifier = part.identifier,
+                                  .profile_uuid = part.uuid,
+                                  .digest = part.digest,
+                                  .target = "nanomdm",
+                                  .command_uuid = "B0000000-0000-4000-8000-000000000002"});
+    ASSERT_TRUE(id);
+    ASSERT_TRUE((*ledger)->mark_sent(*id));
+  }
+  Result<testworld::DeviceState> device = testworld::DeviceState::open(world.device_dir());
+  ASSERT_TRUE(device);
+  ASSERT_TRUE(device->install(*read_file(world.out() + "/" + part.profile), 1,
+                              testworld::InstallSource::kMdm));
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  ASSERT_EQ(summary->parts.size(), 2u);
+  EXPECT_EQ(summary->parts[0].result, "reconciled");
+  EXPECT_EQ(summary->parts[1].result, "unchanged");
+  EXPECT_EQ(world.server().stats().requests, 0u);
+}
+
 signer::Identity test_identity() {
   std::string keys = std::string(CMDM_SOURCE_DIR) + "/testdata/examples/keys/";
   Result<signer::Identity> identity =
