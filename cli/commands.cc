@@ -21,6 +21,7 @@ const std::vector<Command>& commands() {
       {"unwrap", "take the profile out of a signed .mobileconfig (drops the signature)",
        run_unwrap},
       {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
+      {"apply", "make this Mac's profiles match a build, through the MDM's API", run_apply},
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
   };

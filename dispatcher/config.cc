@@ -44,9 +44,9 @@ using plist::Value;
 
 // The keys of each dict, in the order docs/dispatcher.md lists them.
 const std::vector<std::string> kTopKeys = {
-    "Route",          "Target",  "ServerURL", "DeviceIdentity", "WorkspaceONE",
-    "MicroMDM",       "NanoMDM", "Fleet",     "Relay",          "CABundle",
-    "ConnectTimeout", "Timeout", "Retries",   "LedgerPath",     "ProfilesPath"};
+    "Route",   "Target",     "ServerURL",    "DeviceIdentity", "WorkspaceONE",   "MicroMDM",
+    "NanoMDM", "Fleet",      "Relay",        "CABundle",       "ConnectTimeout", "Timeout",
+    "Retries", "LedgerPath", "ProfilesPath", "DeviceID"};
 const std::vector<std::string> kWorkspaceOneKeys = {"Username", "Password",     "TenantCode",
                                                     "ClientID", "ClientSecret", "TokenURL"};
 const std::vector<std::string> kApiKeyKeys = {"APIKey"};
@@ -343,7 +343,8 @@ class ConfigReader {
 
   Status read_paths(const Value& root, DispatcherConfig& config) {
     if (Status s = absolute_path(root, {}, "LedgerPath", &config.ledger_path); !s) return s;
-    return absolute_path(root, {}, "ProfilesPath", &config.profiles_path);
+    if (Status s = absolute_path(root, {}, "ProfilesPath", &config.profiles_path); !s) return s;
+    return string(root, {}, "DeviceID", &config.device_id);
   }
 
   // What the route and the target need, and what the relay route must not hold.

@@ -62,6 +62,9 @@ struct DispatcherConfig {
   RetryPolicy retry;
   std::string ledger_path = kDefaultLedgerPath;
   std::string profiles_path = "/usr/bin/profiles";
+  // The id the MDM knows this device by, given outright (a device emulator, a Mac whose serial the
+  // MDM does not use); empty: taken from the device's facts as DeviceIdentity says.
+  std::string device_id;
   bool holds_secrets() const;
 };
 

@@ -113,6 +113,8 @@ struct MacosTools {
   // and `remove`.
   bool legacy_profiles_verbs = false;
   std::chrono::milliseconds timeout{60'000};
+  // Extra "NAME=value" entries for the tools' environment (ProcessRequest::environment).
+  std::vector<std::string> environment;
 };
 
 // The implementations over the real tools. `runner` must outlive them.

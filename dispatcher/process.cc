@@ -56,7 +56,8 @@ Error spawn_error(const std::vector<std::string>& argv, const std::string& what)
 }
 
 // Starts the tool with its outputs on the pipes; the pid, or an error with errno's text.
-Result<pid_t> spawn(const std::vector<std::string>& argv, Pipe& out, Pipe& err) {
+Result<pid_t> spawn(const ProcessRequest& request, Pipe& out, Pipe& err) {
+  const std::vector<std::string>& argv = request.argv;
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
@@ -80,9 +81,11 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, Pipe& out, Pipe& err) 
   args.push_back(nullptr);
   char path_var[] = "PATH=/usr/bin:/bin:/usr/sbin:/sbin";
   char locale_var[] = "LC_ALL=C";
-  char* env[] = {path_var, locale_var, nullptr};
+  std::vector<char*> env = {path_var, locale_var};
+  for (const std::string& e : request.environment) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), env);
+  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return spawn_error(argv, std::strerror(rc));
@@ -154,7 +157,7 @@ class PosixProcessRunner final : public ProcessRunner {
     }
     Pipe out, err;
     if (!out.open() || !err.open()) return spawn_error(request.argv, std::strerror(errno));
-    Result<pid_t> pid = spawn(request.argv, out, err);
+    Result<pid_t> pid = spawn(request, out, err);
     if (!pid) return pid.error();
     out.close_write();
     err.close_write();

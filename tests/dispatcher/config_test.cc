@@ -67,6 +67,14 @@ TEST(Config, FillsDefaultsForOptionalKeys) {
   EXPECT_EQ(config->retry.max_attempts, 4);
 }
 
+TEST(Config, TakesTheDeviceIdGivenOutright) {
+  Result<DispatcherConfig> config =
+      parse_config(plist_of(kFleet + "<key>DeviceID</key><string>5A1C-0001</string>"), "c");
+  ASSERT_TRUE(config) << config.error().format();
+  EXPECT_EQ(config->device_id, "5A1C-0001");
+  EXPECT_TRUE(parse_config(plist_of(kFleet), "c")->device_id.empty());
+}
+
 TEST(Config, SuggestsTheKeyAMisspeltKeyMeant) {
   const std::string path = kTestdata + "config_misspelt_key.plist";
   Result<DispatcherConfig> config = parse_config(*read_file(path), path);

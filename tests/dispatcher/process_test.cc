@@ -37,6 +37,14 @@ TEST_F(PosixProcessRunnerTest, GivesTheToolOnlyAFixedEnvironment) {
   EXPECT_EQ(out->out, "PATH=/usr/bin:/bin:/usr/sbin:/sbin\nLC_ALL=C\n");
 }
 
+TEST_F(PosixProcessRunnerTest, AddsOnlyTheEnvironmentTheRequestCarries) {
+  Result<ProcessOutput> out =
+      runner_->run({.argv = {"/usr/bin/env"}, .environment = {"CMDM_FAKE_DEVICE_DIR=/tmp/mac1"}});
+  ASSERT_TRUE(out) << out.error().format();
+  EXPECT_EQ(out->out,
+            "PATH=/usr/bin:/bin:/usr/sbin:/sbin\nLC_ALL=C\nCMDM_FAKE_DEVICE_DIR=/tmp/mac1\n");
+}
+
 TEST_F(PosixProcessRunnerTest, GivesTheToolAnEmptyStandardInput) {
   Result<ProcessOutput> out = runner_->run({.argv = {"/bin/cat"}, .timeout = 5s});
   ASSERT_TRUE(out) << out.error().format();

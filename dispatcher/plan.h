@@ -1,0 +1,49 @@
+// What `cmdm apply` has to do to make the device match a build: from the manifest, what the device
+// lists and what the ledger says cmdm installed, one action per part. A pure function, so every
+// rule (what is stale, what is someone else's, in which order) is tested without a device.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dispatcher/device.h"
+#include "dispatcher/ledger.h"
+#include "emitters/manifest.h"
+
+namespace cmdm::dispatcher {
+
+// install: the part is not on the device; update: it is, but cmdm recorded another digest (or
+// did not install it); remove: cmdm installed it and no source owns it any more; forget: the
+// same, but the device no longer has it (only the ledger changes); unchanged: nothing to send;
+// not_sent: the part's route for the target is not `mdm` (too large, local, refused).
+enum class PlanKind { kInstall, kUpdate, kRemove, kForget, kUnchanged, kNotSent };
+std::string_view plan_kind_name(PlanKind kind);  // "install", "update", ...
+
+struct PlanAction {
+  PlanKind kind = PlanKind::kUnchanged;
+  std::string identifier;  // the part's PayloadIdentifier
+  std::string uuid;        // the manifest part's PayloadUUID; the ledger's for remove/forget
+  std::string digest;      // the manifest part's digest; the ledger's for remove/forget
+  // The part and its route for the target (null for remove and forget: the build has no part).
+  const emitters::Part* part = nullptr;
+  const emitters::TargetRoute* route = nullptr;
+  std::string reason;  // why a part is not sent, or why an installed profile is updated
+};
+
+// Installs, updates, unchanged and not-sent parts in install order (the parts' `order`), then
+// removes and forgets by identifier: a removed certificate is never missing while a part that
+// uses it is still being replaced. Points into `manifest`, which must outlive the plan.
+struct Plan {
+  std::vector<PlanAction> actions;
+  std::size_t count(PlanKind kind) const;
+};
+
+// A profile on the device that cmdm did not install (no ledger row for this target) is never
+// removed; when the build has a part with its identifier, it is updated (the build owns the
+// identifier, and the ledger then records it).
+Plan plan(const emitters::Manifest& manifest, std::string_view target,
+          const std::vector<InstalledProfile>& listing,
+          const std::vector<InstalledPart>& ledger_installed);
+
+}  // namespace cmdm::dispatcher

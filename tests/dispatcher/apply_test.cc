@@ -1,0 +1,483 @@
+// End to end, in one process: builds real sources with the pipeline, serves them through a fake
+// vendor (testworld/fake_mdm.h) that delivers into an emulated device, lists that device through
+// the real `profiles` parser, and applies.
+#include "dispatcher/apply.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "dispatcher/plan.h"
+#include "pipeline/build.h"
+#include "plist/file_io.h"
+#include "signer/signer.h"
+#include "testworld/device_state.h"
+#include "testworld/fake_mdm.h"
+#include "testworld/faults.h"
+#include "testworld/profiles_output.h"
+
+namespace cmdm::dispatcher {
+namespace {
+
+constexpr char kUdid[] = "5A1C0000-1111-4222-8333-444455556666";
+
+// Lists the emulated device as `profiles show -output stdout-xml` would, through the real parser.
+class DeviceLister : public ProfileLister {
+ public:
+  explicit DeviceLister(std::string dir) : dir_(std::move(dir)) {}
+  Result<std::vector<InstalledProfile>> list() override {
+    Result<testworld::DeviceState> device = testworld::DeviceState::open(dir_);
+    if (!device) return device.error();
+    Result<std::vector<testworld::InstalledProfile>> profiles = device->list();
+    if (!profiles) return profiles.error();
+    return parse_profiles_listing(testworld::show_xml(*profiles), "profiles");
+  }
+
+ private:
+  std::string dir_;
+};
+
+// Distinct, recognisable UUIDs, so duplicates at the server would show.
+class CountingUuids : public emitters::UuidSource {
+ public:
+  std::string next() override {
+    char text[37];
+    std::snprintf(text, sizeof text, "A0000000-0000-4000-8000-%012d", ++n_);
+    return text;
+  }
+
+ private:
+  int n_ = 0;
+};
+
+// A profile with `payloads` payloads of distinct types, each carrying `value`.
+std::string profile_text(const std::string& identifier, int payloads, const std::string& value) {
+  static const char* kTypes[] = {"com.apple.Safari", "com.apple.dock", "com.apple.screensaver",
+                                 "com.apple.finder"};
+  std::size_t seed = std::hash<std::string>{}(identifier) % 0xFFFFFF;
+  auto uuid = [&](int i) {
+    char text[37];
+    std::snprintf(text, sizeof text, "%08zX-0000-4000-8000-%012d", seed, i);
+    return std::string(text);
+  };
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n"
+      "<key>PayloadContent</key>\n<array>\n";
+  for (int i = 0; i < payloads; ++i) {
+    xml += "<dict><key>Setting</key><string>" + value +
+           "</string>"
+           "<key>PayloadIdentifier</key><string>" +
+           identifier + ".p" + std::to_string(i) + "</string><key>PayloadType</key><string>" +
+           kTypes[i % 4] + "</string><key>PayloadUUID</key><string>" + uuid(i + 1) +
+           "</string><key>PayloadVersion</key><integer>1</integer></dict>\n";
+  }
+  xml += "</array>\n<key>PayloadDisplayName</key><string>" + identifier +
+         "</string>\n<key>PayloadIdentifier</key><string>" + identifier +
+         "</string>\n<key>PayloadType</key><string>Configuration</string>\n"
+         "<key>PayloadUUID</key><string>" +
+         uuid(0) + "</string>\n<key>PayloadVersion</key><integer>1</integer>\n</dict>\n</plist>\n";
+  return xml;
+}
+
+class ApplyWorld {
+ public:
+  explicit ApplyWorld(testworld::Vendor vendor) : vendor_(vendor) {
+    char pattern[] = "/tmp/cmdm-apply-test-XXXXXX";
+    root_ = ::mkdtemp(pattern);
+    std::filesystem::create_directories(root_ + "/src");
+    device_dir_ = root_ + "/device";
+    EXPECT_TRUE(testworld::DeviceState::open(device_dir_));
+    start_server();
+  }
+  ~ApplyWorld() {
+    server_.reset();
+    std::filesystem::remove_all(root_);
+  }
+
+  void start_server() {
+    Result<std::unique_ptr<testworld::FakeMdm>> started = testworld::FakeMdm::start(
+        {.vendor = vendor_, .devices = {{kUdid, device_dir_}}, .threads = 2});
+    ASSERT_TRUE(started) << started.error().format();
+    server_ = std::move(*started);
+  }
+  testworld::FakeMdm& server() { return *server_; }
+  void stop_server() { server_->stop(); }
+
+  void write_source(const std::string& name, const std::string& text) {
+    std::ofstream(root_ + "/src/" + name) << text;
+  }
+  void remove_source(const std::string& name) { std::filesystem::remove(root_ + "/src/" + name); }
+
+  // `cmdm build src/* --target VENDOR [--limit N] -o OUT`, returning the manifest's parts.
+  std::vector<std::string> build(std::size_t limit = 0) {
+    pipeline::BuildOptions options;
+    options.targets = {*emitters::find_target(testworld::vendor_name(vendor_))};
+    options.limit = limit;
+    options.identity = identity;
+    std::vector<std::string> sources;
+    for (const auto& entry : std::filesystem::directory_iterator(root_ + "/src")) {
+      sources.push_back(entry.path().string());
+    }
+    std::sort(sources.begin(), sources.end());
+    Result<pipeline::BuildRun> run = pipeline::run_build(sources, out(), bundle, options);
+    EXPECT_TRUE(run) << run.error().format();
+    std::vector<std::string> parts;
+    if (!run) return parts;
+    for (const auto& source : run->output.manifest.sources) {
+      for (const auto& part : source.parts) parts.push_back(part.identifier);
+    }
+    return parts;
+  }
+
+  Result<ApplySummary> apply(bool dry_run = false) {
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(ledger_path());
+    if (!ledger) return ledger.error();
+    DeviceLister lister(device_dir_);
+    std::unique_ptr<Transport> transport =
+        make_curl_transport({.connect_timeout = std::chrono::milliseconds(2000),
+                             .timeout = std::chrono::milliseconds(5000),
+                             .retry = {.max_attempts = 3,
+                                       .base_delay = std::chrono::milliseconds(1),
+                                       .max_delay = std::chrono::milliseconds(5)}});
+    ApplyOptions options{.input = input.empty() ? out() : input,
+                         .anchors = anchors,
+                         .config = config(),
+                         .device_id = kUdid,
+                         .dry_run = dry_run,
+                         .poll_interval = std::chrono::milliseconds(20),
+                         .confirm_timeout = std::chrono::milliseconds(2000)};
+    options.sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
+    return dispatcher::apply(options, **ledger, lister, *transport, uuids_);
+  }
+
+  DispatcherConfig config() const {
+    DispatcherConfig c;
+    c.target = std::string(testworld::vendor_name(vendor_));
+    c.server_url = server_->base_url();
+    testworld::Credentials cred = testworld::default_credentials(vendor_);
+    c.nanomdm_api_key = c.micromdm_api_key = Secret(cred.password);
+    c.fleet_token = Secret(cred.token);
+    c.workspace_one = WorkspaceOneCredentials{.username = cred.username,
+                                              .password = Secret(cred.password),
+                                              .tenant_code = Secret(cred.tenant_code)};
+    return c;
+  }
+
+  std::set<std::string> device_profiles() {
+    DeviceLister lister(device_dir_);
+    Result<std::vector<InstalledProfile>> listing = lister.list();
+    std::set<std::string> ids;
+    if (!listing) {
+      ADD_FAILURE() << listing.error().format();
+      return ids;
+    }
+    for (const InstalledProfile& p : listing.value()) ids.insert(p.identifier);
+    return ids;
+  }
+
+  std::string out() const { return root_ + "/out"; }
+  std::string ledger_path() const { return root_ + "/ledger/ledger.sqlite"; }
+  const std::string& device_dir() const { return device_dir_; }
+  std::string input;                           // a bundle instead of OUT, when set
+  std::vector<std::string> anchors;            // --ca
+  const signer::Identity* identity = nullptr;  // sign the build
+  bool bundle = false;                         // build OUT/bundle.cmdm too
+
+ private:
+  testworld::Vendor vendor_;
+  std::string root_;
+  std::string device_dir_;
+  std::unique_ptr<testworld::FakeMdm> server_;
+  CountingUuids uuids_;
+};
+
+std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+void expect_no_repeated_command_uuid(const testworld::FakeMdmStats& stats) {
+  for (const auto& [uuid, count] : stats.by_command_uuid) EXPECT_EQ(count, 1u) << uuid;
+}
+
+class ApplyEveryVendor : public testing::TestWithParam<testworld::Vendor> {};
+
+TEST_P(ApplyEveryVendor, InstallsEveryPartThenSendsNothingWhenNothingChanged) {
+  ApplyWorld world(GetParam());
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.write_source("b.mobileconfig", profile_text("com.example.b", 2, "two"));
+  std::vector<std::string> parts = world.build();
+  Result<ApplySummary> first = world.apply();
+  ASSERT_TRUE(first) << first.error().format();
+  EXPECT_EQ(first->installed, parts.size());
+  EXPECT_EQ(first->failed, 0u);
+  EXPECT_EQ(world.device_profiles(), as_set(parts));
+  std::size_t requests = world.server().stats().requests;
+  EXPECT_EQ(requests, parts.size());
+
+  Result<ApplySummary> second = world.apply();
+  ASSERT_TRUE(second) << second.error().format();
+  EXPECT_EQ(second->unchanged, parts.size());
+  EXPECT_EQ(second->requests, 0u);
+  EXPECT_EQ(world.server().stats().requests, requests);
+  expect_no_repeated_command_uuid(world.server().stats());
+}
+
+INSTANTIATE_TEST_SUITE_P(Vendors, ApplyEveryVendor,
+                         testing::Values(testworld::Vendor::kNanoMdm, testworld::Vendor::kMicroMdm,
+                                         testworld::Vendor::kFleet,
+                                         testworld::Vendor::kWorkspaceOne),
+                         [](const auto& info) {
+                           return std::string(testworld::vendor_name(info.param));
+                         });
+
+TEST(Apply, UpdatesOnlyThePartOfTheSourceThatChanged) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.write_source("b.mobileconfig", profile_text("com.example.b", 1, "two"));
+  world.build();
+  ASSERT_TRUE(world.apply());
+  std::size_t before = world.server().stats().requests;
+  world.write_source("b.mobileconfig", profile_text("com.example.b", 1, "changed"));
+  world.build();
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->updated, 1u);
+  EXPECT_EQ(summary->unchanged, 1u);
+  EXPECT_EQ(world.server().stats().requests, before + 1);
+}
+
+TEST(Apply, RemovesStalePartsAfterAReSplitAndAfterAnUnsplit) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 4, std::string(300, 'x')));
+  std::vector<std::string> whole = world.build();
+  ASSERT_EQ(whole.size(), 1u);
+  ASSERT_TRUE(world.apply());
+  std::vector<std::string> split = world.build(2600);
+  ASSERT_GT(split.size(), 1u) << "the limit no longer splits the source";
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(world.device_profiles(), as_set(split));
+  EXPECT_EQ(summary->failed, 0u);
+  world.build();
+  Result<ApplySummary> unsplit = world.apply();
+  ASSERT_TRUE(unsplit) << unsplit.error().format();
+  EXPECT_EQ(world.device_profiles(), as_set(whole));
+  EXPECT_EQ(unsplit->removed + unsplit->unchanged + unsplit->updated + unsplit->installed,
+            split.size() + (as_set(split).contains(whole[0]) ? 0 : 1));
+}
+
+TEST(Apply, RemovesTheProfilesOfARemovedSourceButNotSomeoneElses) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  Result<testworld::DeviceState> device = testworld::DeviceState::open(world.device_dir());
+  ASSERT_TRUE(device);
+  ASSERT_TRUE(device->install(profile_text("com.someone.else", 1, "mine"), 1,
+                              testworld::InstallSource::kMdm));
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.write_source("b.mobileconfig", profile_text("com.example.b", 1, "two"));
+  world.build();
+  ASSERT_TRUE(world.apply());
+  world.remove_source("b.mobileconfig");
+  world.build();
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->removed, 1u);
+  EXPECT_EQ(world.device_profiles(), (std::set<std::string>{"com.example.a", "com.someone.else"}));
+}
+
+TEST(Apply, SaysInPlainWordsWhenWorkspaceOneRefusesACommandAsTooLarge) {
+  ApplyWorld world(testworld::Vendor::kWorkspaceOne);
+  world.write_source("big.mobileconfig",
+                     profile_text("com.example.big", 2, std::string(3000, 'x')));
+  world.write_source("small.mobileconfig", profile_text("com.example.small", 1, "s"));
+  world.build(/*limit=*/100000);  // a build that believes the vendor takes more than it does
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->failed, 1u);
+  EXPECT_EQ(summary->installed, 1u);
+  bool said = false;
+  for (const PartOutcome& p : summary->parts) {
+    if (p.identifier != "com.example.big") continue;
+    EXPECT_EQ(p.result, "failed");
+    said = p.detail.find("over workspaceone's limit of 2,000 characters") != std::string::npos &&
+           p.detail.find("1012") != std::string::npos;
+    EXPECT_TRUE(said) << p.detail;
+  }
+  EXPECT_TRUE(said);
+  EXPECT_EQ(world.device_profiles(), (std::set<std::string>{"com.example.small"}));
+}
+
+TEST(Apply, RetriesServerErrorsAndCompletes) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  world.server().add_fault(*testworld::parse_fault("500:2"));
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->installed, 1u);
+  EXPECT_EQ(world.server().stats().faults, 2u);
+}
+
+TEST(Apply, StopsWithUnavailableWhenTheServerIsDownAndALaterApplyCompletes) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.write_source("b.mobileconfig", profile_text("com.example.b", 1, "two"));
+  world.build();
+  world.server().add_fault(*testworld::parse_fault("500:all"));
+  Result<ApplySummary> down = world.apply();
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, ExitCode::kUnavailable);
+  world.server().clear_faults();
+  Result<ApplySummary> later = world.apply();
+  ASSERT_TRUE(later) << later.error().format();
+  EXPECT_EQ(later->installed, 2u);
+  EXPECT_EQ(world.device_profiles(), (std::set<std::string>{"com.example.a", "com.example.b"}));
+  expect_no_repeated_command_uuid(world.server().stats());
+}
+
+TEST(Apply, IsUnavailableWhenNothingListens) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  world.stop_server();
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_FALSE(summary);
+  EXPECT_EQ(summary.error().code, ExitCode::kUnavailable);
+}
+
+TEST(Apply, DryRunPlansAndSendsNothing) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  Result<ApplySummary> summary = world.apply(/*dry_run=*/true);
+  ASSERT_TRUE(summary) << summary.error().format();
+  ASSERT_EQ(summary->parts.size(), 1u);
+  EXPECT_EQ(summary->parts[0].action, "install");
+  EXPECT_EQ(summary->parts[0].result, "planned");
+  EXPECT_TRUE(summary->dry_run);
+  EXPECT_EQ(summary->installed, 1u);
+  EXPECT_EQ(world.server().stats().requests, 0u);
+  EXPECT_TRUE(world.device_profiles().empty());
+}
+
+TEST(Apply, FailsAPartTheDeviceNeverShows) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  world.server().add_fault(*testworld::parse_fault("nodeliver"));
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->failed, 1u);
+  EXPECT_FALSE(summary->ok());
+  Result<ApplySummary> again = world.apply();
+  ASSERT_TRUE(again) << again.error().format();
+  EXPECT_EQ(again->installed, 1u);
+  expect_no_repeated_command_uuid(world.server().stats());
+}
+
+TEST(Apply, ReconcilesAnIntentAnEarlierRunLeftUnfinished) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  {  // a run that wrote its intent and was killed before sending
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(world.ledger_path());
+    ASSERT_TRUE(ledger);
+    ASSERT_TRUE((*ledger)->record_intent({.part_identifier = "com.example.a",
+                                          .profile_uuid = "X",
+                                          .target = "nanomdm",
+                                          .command_uuid = "B0000000-0000-4000-8000-000000000001"}));
+  }
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  ASSERT_GE(summary->parts.size(), 2u);
+  EXPECT_EQ(summary->parts[0].result, "abandoned");
+  EXPECT_EQ(summary->installed, 1u);
+  EXPECT_FALSE(
+      world.server().stats().by_command_uuid.contains("B0000000-0000-4000-8000-000000000001"));
+}
+
+TEST(Apply, ConfirmsASentIntentTheDeviceShowsWithoutSendingItAgain) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  Result<std::string> manifest_json = read_file(world.out() + "/manifest.json");
+  ASSERT_TRUE(manifest_json);
+  Result<emitters::Manifest> manifest = emitters::read_manifest(*manifest_json);
+  ASSERT_TRUE(manifest) << manifest.error().format();
+  const emitters::Part& part = manifest->sources[0].parts[0];
+  {  // a run killed after the MDM took the command, before it confirmed
+    Result<std::unique_ptr<Ledger>> ledger = Ledger::open(world.ledger_path());
+    ASSERT_TRUE(ledger);
+    Result<std::int64_t> id =
+        (*ledger)->record_intent({.part_identifier = part.identifier,
+                                  .profile_uuid = part.uuid,
+                                  .digest = part.digest,
+                                  .target = "nanomdm",
+                                  .command_uuid = "B0000000-0000-4000-8000-000000000002"});
+    ASSERT_TRUE(id);
+    ASSERT_TRUE((*ledger)->mark_sent(*id));
+  }
+  Result<testworld::DeviceState> device = testworld::DeviceState::open(world.device_dir());
+  ASSERT_TRUE(device);
+  ASSERT_TRUE(device->install(*read_file(world.out() + "/" + part.profile), 1,
+                              testworld::InstallSource::kMdm));
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  ASSERT_EQ(summary->parts.size(), 2u);
+  EXPECT_EQ(summary->parts[0].result, "reconciled");
+  EXPECT_EQ(summary->parts[1].result, "unchanged");
+  EXPECT_EQ(world.server().stats().requests, 0u);
+}
+
+signer::Identity test_identity() {
+  std::string keys = std::string(CMDM_SOURCE_DIR) + "/testdata/examples/keys/";
+  Result<signer::Identity> identity =
+      signer::load_identity({.key = *read_file(keys + "test-only-key.pem"),
+                             .cert = *read_file(keys + "test-only-cert.pem")});
+  EXPECT_TRUE(identity) << identity.error().format();
+  return *identity;
+}
+
+TEST(Apply, AppliesABundleSignedByATrustedCertificate) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  signer::Identity identity = test_identity();
+  world.identity = &identity;
+  world.bundle = true;
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  world.input = world.out() + "/bundle.cmdm";
+  world.anchors = {
+      *read_file(std::string(CMDM_SOURCE_DIR) + "/testdata/examples/keys/test-only-cert.pem")};
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_TRUE(summary) << summary.error().format();
+  EXPECT_EQ(summary->installed, 1u);
+  EXPECT_EQ(world.device_profiles(), (std::set<std::string>{"com.example.a"}));
+}
+
+TEST(Apply, RefusesAnUnsignedBuildWhenItMustBeSigned) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  world.anchors = {
+      *read_file(std::string(CMDM_SOURCE_DIR) + "/testdata/examples/keys/test-only-cert.pem")};
+  Result<ApplySummary> summary = world.apply();
+  ASSERT_FALSE(summary);
+  EXPECT_NE(summary.error().code, ExitCode::kOk);
+  EXPECT_EQ(world.server().stats().requests, 0u);
+}
+
+TEST(Apply, RefusesABuildWithoutTheConfiguredTarget) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  ApplyWorld other(testworld::Vendor::kMicroMdm);
+  other.input = world.out();
+  Result<ApplySummary> summary = other.apply();
+  ASSERT_FALSE(summary);
+  EXPECT_EQ(summary.error().code, ExitCode::kDataError);
+  EXPECT_NE(summary.error().format().find("no commands for target micromdm"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cmdm::dispatcher
