@@ -46,6 +46,24 @@ std::optional<Diagnostic> template_markup(const std::string& bytes, const std::s
   }
 }
 
+// Reads one input, refuses a template, and writes it in `style` to `target` (or in place).
+Status fmt_one(const std::string& file, const std::string& style, const std::string& target,
+               bool in_place) {
+  Result<std::string> bytes = read_file(file);
+  if (!bytes) return bytes.error();
+  plist::ReadOptions read_options;
+  read_options.file_name = file == "-" ? "<stdin>" : file;
+  if (std::optional<Diagnostic> mark = template_markup(*bytes, read_options.file_name)) {
+    return Error(ExitCode::kDataError, *mark);
+  }
+  Result<plist::Document> doc = plist::read(*bytes, read_options);
+  if (!doc) return doc.error();
+  std::cerr << format_diagnostics(doc->warnings);
+  Result<std::string> encoded = encode(doc->root, style);
+  if (!encoded) return encoded.error();
+  return in_place ? replace_file_atomic(target, *encoded) : write_file_atomic(target, *encoded);
+}
+
 }  // namespace
 
 int run_fmt(const Args& args) {
@@ -83,35 +101,10 @@ int run_fmt(const Args& args) {
     }
   }
   int status = 0;
+  const std::string target = vm.count("output") ? out : "-";
   for (const std::string& file : files) {
-    Result<std::string> bytes = read_file(file);
-    if (!bytes) {
-      status = report(bytes.error());
-      continue;
-    }
-    plist::ReadOptions read_options;
-    read_options.file_name = file == "-" ? "<stdin>" : file;
-    if (std::optional<Diagnostic> mark = template_markup(*bytes, read_options.file_name)) {
-      status = report(Error(ExitCode::kDataError, *mark));
-      continue;
-    }
-    Result<plist::Document> doc = plist::read(*bytes, read_options);
-    if (!doc) {
-      status = report(doc.error());
-      continue;
-    }
-    std::cerr << format_diagnostics(doc->warnings);
-    Result<std::string> encoded = encode(doc->root, style);
-    if (!encoded) {
-      status = report(encoded.error());
-      continue;
-    }
-    std::string target = vm.count("output") ? out : "-";
-    Status written =
-        in_place ? replace_file_atomic(file, *encoded) : write_file_atomic(target, *encoded);
-    if (!written) {
-      status = report(written.error());
-    }
+    Status done = fmt_one(file, style, in_place ? file : target, in_place);
+    if (!done) status = report(done.error());
   }
   return status;
 }
