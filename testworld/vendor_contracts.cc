@@ -157,8 +157,9 @@ std::vector<std::string> split_ids(const std::string& text) {
 // MySQL's MEDIUMTEXT, the type of nano_commands.command (storage/mysql/schema.sql).
 constexpr std::size_t kMediumTextBytes = 16777215;
 
-// The other storage rules of storage/mysql/schema.sql: CHECK (SUBSTRING(command FROM 1 FOR 5) = '<?xml'), PRIMARY KEY (command_uuid), and
-// enrollment_queue's foreign key to enrollments (every id must be enrolled).
+// The other storage rules of storage/mysql/schema.sql: CHECK (SUBSTRING(command FROM 1 FOR 5) =
+// '<?xml'), PRIMARY KEY (command_uuid), and enrollment_queue's foreign key to enrollments (every id
+// must be enrolled).
 std::optional<std::string> nanomdm_storage_refusal(const HttpRequest& req, const MdmCommand& cmd,
                                                    const std::vector<std::string>& ids,
                                                    ContractContext& ctx) {
