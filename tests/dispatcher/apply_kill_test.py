@@ -252,6 +252,7 @@ def main():
     parser.add_argument("--profiles", type=int, default=20)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
+    args.fake_profiles = os.path.abspath(args.fake_profiles)  # ProfilesPath must be absolute
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
     print("seed %d (replay with --seed %d)" % (seed, seed))
     rng = random.Random(seed)
