@@ -15,7 +15,14 @@ completion and:
   - another apply sends no request;
   - the server never received any CommandUUID twice.
 
+With --pending-update it instead checks one precise kill: apply is killed while the MDM holds
+the request of an update that keeps the profile's PayloadUUID (the intent is still pending,
+nothing was accepted); the next apply must still deliver the new content. It fails today: the
+pending intent is "reconciled" because the old profile already shows that identifier and UUID,
+and the update is never sent. Not registered with ctest until that is fixed.
+
 usage: apply_kill_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH [--kills N] [--seed S]
+                          [--profiles N] [--pending-update]
 """
 import argparse
 import json
@@ -243,6 +250,30 @@ def check_final(world, tag):
           (stats["requests"], len(stats["by_command_uuid"]), stats["by_status"]))
 
 
+def pending_update(world):
+    """Kills apply while the update's request is held; the next apply must deliver it."""
+    run = world.apply(DEVICE)
+    if run.returncode != 0:
+        fail("the first apply exited %d: %s" % (run.returncode, run.stderr))
+    world.write_sources([0], "v1")
+    world.build()
+    request = urllib.request.Request(world.base_url + "/_fake/faults", data=b"timeout:1:ms=20000")
+    urllib.request.urlopen(request, timeout=10).close()
+    proc = subprocess.Popen(world.apply_argv(), stdout=subprocess.DEVNULL, env=world.env(DEVICE))
+    time.sleep(1.5)  # the update's request is now held by the server
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    print("after the kill: %s" % world.status(DEVICE)["unfinished"])
+    run = world.apply(DEVICE)
+    print(run.stdout)
+    time.sleep(3 * DELIVERY_MS / 1000 + 0.2)
+    homes = [item["PayloadContent"]["HomePage"]
+             for p in world.listing(DEVICE)["_computerlevel"] for item in p["ProfileItems"]]
+    if run.returncode != 0 or homes != ["https://intranet.example.com/v1/0"]:
+        fail("after a kill while the update was pending, apply exited %d and the device holds %s"
+             % (run.returncode, homes))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cmdm", required=True)
@@ -251,6 +282,7 @@ def main():
     parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--profiles", type=int, default=20)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--pending-update", action="store_true")
     args = parser.parse_args()
     args.fake_profiles = os.path.abspath(args.fake_profiles)  # ProfilesPath must be absolute
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
@@ -259,9 +291,13 @@ def main():
     root = tempfile.mkdtemp(prefix="cmdm-apply-kill-")
     world = World(args, root)
     try:
-        world.write_sources(range(args.profiles), "v0")
+        world.write_sources(range(1 if args.pending_update else args.profiles), "v0")
         world.build()
         world.start_server()
+        if args.pending_update:
+            pending_update(world)
+            print("ok")
+            return
         attempts, tag = kill_rounds(world, rng, args.profiles, args.kills)
         print("%d applies killed in %d attempts" % (args.kills, attempts))
         check_final(world, tag)
