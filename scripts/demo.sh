@@ -16,6 +16,51 @@ fi
 
 section() { printf '\n== %s\n' "$*"; }
 
+# cmdm apply against the test world: a fake NanoMDM on 127.0.0.1 delivering into an emulated Mac
+# (cmdm-fake-profiles over a temporary state directory). Skipped when the test world is not built.
+apply_demo() {
+  testworld=$(cd "$(dirname "$CMDM")/.." && pwd)/testworld
+  if [ ! -x "$testworld/cmdm-fake-mdm" ] || [ ! -x "$testworld/cmdm-fake-profiles" ]; then
+    section "cmdm apply: skipped (the test world is not built: needs libcpp-httplib-dev)"
+    return 0
+  fi
+  world=$(mktemp -d "${TMPDIR:-/tmp}/cmdm-demo-apply.XXXXXX")
+  mkdir "$world/device"
+  "$testworld/cmdm-fake-mdm" --vendor nanomdm --device "DEMO-MAC=$world/device" \
+    --delivery 50 >"$world/port" &
+  server=$!
+  trap 'kill "$server" 2>/dev/null; rm -rf "$world"' EXIT INT TERM
+  i=0
+  while [ ! -s "$world/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  port=$(head -n 1 "$world/port")
+  cat >"$world/config.plist" <<PLIST
+<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict>
+<key>Route</key><string>direct</string><key>Target</key><string>nanomdm</string>
+<key>ServerURL</key><string>http://127.0.0.1:$port</string>
+<key>NanoMDM</key><dict><key>APIKey</key><string>testworld-api-key</string></dict>
+<key>DeviceID</key><string>DEMO-MAC</string>
+<key>LedgerPath</key><string>$world/ledger/ledger.sqlite</string>
+<key>ProfilesPath</key><string>$testworld/cmdm-fake-profiles</string>
+</dict></plist>
+PLIST
+  chmod 600 "$world/config.plist"
+  section "cmdm apply $OUT (fake NanoMDM on 127.0.0.1:$port, emulated Mac in $world/device)"
+  CMDM_CONFIG="$world/config.plist" CMDM_FAKE_DEVICE_DIR="$world/device" \
+    "$CMDM" apply "$OUT" --poll-interval 0.1 --confirm-timeout 10 || true
+  section "the emulated Mac now lists (cmdm-fake-profiles list)"
+  CMDM_FAKE_DEVICE_DIR="$world/device" "$testworld/cmdm-fake-profiles" list || true
+  section "cmdm apply again: nothing to do"
+  CMDM_CONFIG="$world/config.plist" CMDM_FAKE_DEVICE_DIR="$world/device" \
+    "$CMDM" apply "$OUT" --poll-interval 0.1 --confirm-timeout 10 || true
+  section "cmdm apply --status"
+  CMDM_CONFIG="$world/config.plist" "$CMDM" apply --status || true
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$world"
+  trap - EXIT INT TERM
+}
+
 if "$CMDM" help 2>/dev/null | grep -q '^ *build'; then
   section "cmdm targets"
   "$CMDM" targets
@@ -47,6 +92,9 @@ if "$CMDM" help 2>/dev/null | grep -q '^ *build'; then
     --sign-key "$EXAMPLES/keys/test-only-key.pem" --sign-cert "$EXAMPLES/keys/test-only-cert.pem" || true
   section "aggressive level for workspaceone"
   "$CMDM" build $SOURCES $VARS --target workspaceone -o "$OUT.aggressive" --level aggressive || true
+  if "$CMDM" help 2>/dev/null | grep -q '^ *apply'; then
+    apply_demo
+  fi
 else
   section "cmdm inspect (cmdm build is not in this binary)"
   "$CMDM" inspect "$EXAMPLES"/*.mobileconfig || true
