@@ -95,7 +95,12 @@ Result<std::vector<PartOutcome>> reconcile(Ledger& ledger,
                   .action = std::string(action_name(intent.action)),
                   .command_uuid = intent.command_uuid};
     Status done = Ok{};
-    if (shows(listing, intent.action, intent.part_identifier, intent.profile_uuid)) {
+    // Only a command the MDM accepted (sent) may be confirmed by the listing. A pending one may
+    // never have left: for an update that keeps the PayloadUUID, the old profile would match and
+    // the new content would be lost for good. It is planned again instead; installing twice
+    // leaves the device as installing once.
+    if (intent.state == IntentState::kSent &&
+        shows(listing, intent.action, intent.part_identifier, intent.profile_uuid)) {
       o.result = "reconciled";
       done = ledger.mark_confirmed(intent.id);
     } else {

@@ -2,6 +2,11 @@
 // vendor_contracts.cc, delivery to emulated devices, request counts and injected faults.
 #include "testworld/fake_mdm.h"
 
+// cpp-httplib writes a response's headers and body in separate writes; with Nagle's algorithm on,
+// the body then waits for the client's delayed ACK (40 ms on Linux) and every answer takes 40 ms.
+#ifndef CPPHTTPLIB_TCP_NODELAY
+#define CPPHTTPLIB_TCP_NODELAY true
+#endif
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/resource.h>

@@ -17,9 +17,9 @@ completion and:
 
 With --pending-update it instead checks one precise kill: apply is killed while the MDM holds
 the request of an update that keeps the profile's PayloadUUID (the intent is still pending,
-nothing was accepted); the next apply must still deliver the new content. It fails today: the
-pending intent is "reconciled" because the old profile already shows that identifier and UUID,
-and the update is never sent. Not registered with ctest until that is fixed.
+nothing was accepted); the next apply must still deliver the new content. (It once did not: the
+pending intent was "reconciled" because the old profile already shows that identifier and UUID.
+Now only a sent intent may be confirmed by the listing.) ctest: dispatcher.apply_kill_pending_update.
 
 usage: apply_kill_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH [--kills N] [--seed S]
                           [--profiles N] [--pending-update]
