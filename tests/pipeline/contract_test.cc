@@ -73,6 +73,10 @@ TEST(Contract, PrivacyProfileTooLargeForWorkspaceOneIsUndeliverableWithoutSchema
   EXPECT_GE(out->undeliverable, 1u);
 }
 
+// fleetdm/fleet server/datastore/mysql/schema.sql, mdm_apple_configuration_profiles:
+//   UNIQUE KEY `idx_mdm_apple_config_prof_team_name` (`team_id`,`name`)
+// where `name` is the profile's PayloadDisplayName: parts of one split source that share a name
+// collide (409, "MDMAppleConfigProfile.PayloadDisplayName already exists").
 TEST(Contract, SplitPartsGetDistinctStableDisplayNames) {
   BuildOptions o = options_for("workspaceone,fleet");
   Result<BuildOutput> a =
