@@ -16,9 +16,9 @@
 #include "dispatcher/apply.h"
 #include "dispatcher/plan.h"
 #include "pipeline/build.h"
+#include "testworld/device_lister.h"
 #include "testworld/device_state.h"
 #include "testworld/fake_mdm.h"
-#include "testworld/profiles_output.h"
 
 namespace {
 
@@ -47,22 +47,6 @@ std::string profile_text(int i) {
          "<key>PayloadUUID</key><string>" +
          uuid[0] + "</string><key>PayloadVersion</key><integer>1</integer>\n</dict></plist>\n";
 }
-
-// Lists the emulated device as `profiles show -output stdout-xml` would, through the real parser.
-class DeviceLister : public ProfileLister {
- public:
-  explicit DeviceLister(std::string dir) : dir_(std::move(dir)) {}
-  Result<std::vector<InstalledProfile>> list() override {
-    Result<testworld::DeviceState> device = testworld::DeviceState::open(dir_);
-    if (!device) return device.error();
-    Result<std::vector<testworld::InstalledProfile>> profiles = device->list();
-    if (!profiles) return profiles.error();
-    return parse_profiles_listing(testworld::show_xml(*profiles), "profiles");
-  }
-
- private:
-  std::string dir_;
-};
 
 // 500 generated sources built for NanoMDM, a device directory, a fake NanoMDM delivering into
 // it, and a ledger: everything one apply needs. Removed when destroyed.
@@ -102,7 +86,7 @@ class World {
   Result<ApplySummary> apply() {
     Result<std::unique_ptr<Ledger>> ledger = Ledger::open(ledger_path());
     if (!ledger) return ledger.error();
-    DeviceLister lister(device_dir());
+    std::unique_ptr<ProfileLister> lister = testworld::make_device_lister(device_dir());
     std::unique_ptr<Transport> transport = make_curl_transport({});
     std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
     DispatcherConfig config;
@@ -116,7 +100,7 @@ class World {
                          .poll_interval = std::chrono::milliseconds(1),
                          .confirm_timeout = std::chrono::milliseconds(5000)};
     options.sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
-    return dispatcher::apply(options, **ledger, lister, *transport, *uuids);
+    return dispatcher::apply(options, **ledger, *lister, *transport, *uuids);
   }
 
   const std::string& error() const { return error_; }
@@ -169,7 +153,8 @@ void BM_PlanNoop500(benchmark::State& state) {
     state.SkipWithError("the apply that installs the parts failed");
     return;
   }
-  Result<std::vector<InstalledProfile>> listing = DeviceLister(world.device_dir()).list();
+  Result<std::vector<InstalledProfile>> listing =
+      testworld::make_device_lister(world.device_dir())->list();
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(world.ledger_path());
   if (!listing || !ledger) {
     state.SkipWithError("cannot list the device or open the ledger");

@@ -476,11 +476,24 @@ class MemorySink : public BundleSink {
 };
 
 // Streams entries into a LayoutWriter.
-// Writes entries through a LayoutWriter, keeping a copy of manifest.json and its signature for
-// the caller's check before commit.
 class LayoutSink : public BundleSink {
  public:
   explicit LayoutSink(LayoutWriter& writer) : writer_(writer) {}
+  Status begin_entry(std::string_view path, std::uint64_t) override {
+    return writer_.begin_file(path);
+  }
+  Status append(std::string_view bytes) override { return writer_.append(bytes); }
+  Status end_entry() override { return writer_.end_file(); }
+
+ private:
+  LayoutWriter& writer_;
+};
+
+// Keeps manifest.json and its signature for a ManifestCheck while passing every entry on to
+// `inner` (or nowhere: a check that writes nothing).
+class ManifestCapture : public BundleSink {
+ public:
+  explicit ManifestCapture(BundleSink* inner) : inner_(inner) {}
   Status begin_entry(std::string_view path, std::uint64_t size) override {
     keep_ = nullptr;
     if (path == "manifest.json") keep_ = &manifest_;
@@ -492,23 +505,35 @@ class LayoutSink : public BundleSink {
       }
       keep_ = &signature_;
     }
-    return writer_.begin_file(path);
+    return inner_ ? inner_->begin_entry(path, size) : Status(Ok{});
   }
   Status append(std::string_view bytes) override {
     if (keep_) keep_->append(bytes);
-    return writer_.append(bytes);
+    return inner_ ? inner_->append(bytes) : Status(Ok{});
   }
-  Status end_entry() override { return writer_.end_file(); }
-  const std::string& manifest() const { return manifest_; }
-  const std::string& signature() const { return signature_; }
+  Status end_entry() override { return inner_ ? inner_->end_entry() : Status(Ok{}); }
+  Status check(const ManifestCheck& check) const { return check(manifest_, signature_); }
 
  private:
   static constexpr std::uint64_t kMaxSignatureBytes = 1u << 20;
-  LayoutWriter& writer_;
+  BundleSink* inner_;
   std::string* keep_ = nullptr;
   std::string manifest_;
   std::string signature_;
 };
+
+// Opens `bundle_path` ("-": standard input) and streams it into `sink`.
+Status stream_bundle(const std::string& bundle_path, const BundleLimits& limits, BundleSink& sink) {
+  Result<int> fd = open_for_reading(bundle_path);
+  if (!fd) return fd.error();
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd != 0) ::close(fd);
+    }
+  } closer{*fd};
+  return read_bundle(*fd, bundle_path == "-" ? "<stdin>" : bundle_path, limits, sink);
+}
 
 }  // namespace
 
@@ -528,24 +553,24 @@ Result<std::vector<Artifact>> read_bundle(std::string_view bytes, std::string_vi
 
 Result<WriteStats> unpack_bundle(const std::string& bundle_path, const std::string& out_dir,
                                  const BundleLimits& limits, const ManifestCheck& check) {
-  Result<int> fd = open_for_reading(bundle_path);
-  if (!fd) return fd.error();
-  struct Closer {
-    int fd;
-    ~Closer() {
-      if (fd != 0) ::close(fd);
-    }
-  } closer{*fd};
   Result<std::unique_ptr<LayoutWriter>> writer = LayoutWriter::open(out_dir);
   if (!writer) return writer.error();
-  LayoutSink sink(**writer);
-  if (Status s = read_bundle(*fd, bundle_path == "-" ? "<stdin>" : bundle_path, limits, sink); !s) {
-    return s.error();
+  LayoutSink layout(**writer);
+  if (!check) {
+    if (Status s = stream_bundle(bundle_path, limits, layout); !s) return s.error();
+    return (*writer)->commit();
   }
-  if (check) {
-    if (Status s = check(sink.manifest(), sink.signature()); !s) return s.error();
-  }
+  ManifestCapture capture(&layout);
+  if (Status s = stream_bundle(bundle_path, limits, capture); !s) return s.error();
+  if (Status s = capture.check(check); !s) return s.error();
   return (*writer)->commit();
+}
+
+Status check_bundle(const std::string& bundle_path, const BundleLimits& limits,
+                    const ManifestCheck& check) {
+  ManifestCapture capture(nullptr);
+  if (Status s = stream_bundle(bundle_path, limits, capture); !s) return s;
+  return capture.check(check);
 }
 
 }  // namespace cmdm::emitters

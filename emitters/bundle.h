@@ -72,4 +72,9 @@ using ManifestCheck = std::function<Status(std::string_view manifest, std::strin
 Result<WriteStats> unpack_bundle(const std::string& bundle_path, const std::string& out_dir,
                                  const BundleLimits& limits = {}, const ManifestCheck& check = {});
 
+// Reads and checks the whole bundle as unpack_bundle does, streamed and written nowhere, then
+// runs `check` on its manifest and signature.
+Status check_bundle(const std::string& bundle_path, const BundleLimits& limits,
+                    const ManifestCheck& check);
+
 }  // namespace cmdm::emitters

@@ -296,13 +296,16 @@ class Reader {
     if (!v->is_number_unsigned()) return fail(path + key, "expected a non-negative integer"), 0;
     return v->get<std::size_t>();
   }
-  int integer(const ordered_json& obj, const std::string& path, const char* key) {
-    const ordered_json* v = field(obj, path, key);
-    if (!v) return 0;
-    if (!v->is_number_integer() || v->get<long long>() < 0 || v->get<long long>() > 999) {
-      return fail(path + key, "expected an HTTP status (0 to 999)"), 0;
+  // An HTTP status: the one rule for `success` entries and `size_error.status`.
+  int status(const ordered_json& v, const std::string& where) {
+    if (!v.is_number_integer() || v.get<long long>() < 100 || v.get<long long>() > 599) {
+      return fail(where, "expected an HTTP status (100 to 599)"), 0;
     }
-    return v->get<int>();
+    return v.get<int>();
+  }
+  int status(const ordered_json& obj, const std::string& path, const char* key) {
+    const ordered_json* v = field(obj, path, key);
+    return v ? status(*v, path + key) : 0;
   }
   // The manifest version being read: fields added in version 2 are required only there.
   int version = kManifestVersion;
@@ -486,13 +489,8 @@ std::vector<int> read_statuses(Reader& r, const ordered_json& obj, const std::st
   std::vector<int> out;
   const ordered_json* array = r.array(obj, path, key);
   if (!array) return out;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const ordered_json& v = (*array)[i];
-    if (!v.is_number_integer() || v.get<long long>() < 100 || v.get<long long>() > 599) {
-      r.fail(path + key + "[" + std::to_string(i) + "]", "expected an HTTP status (100 to 599)");
-      break;
-    }
-    out.push_back(v.get<int>());
+  for (std::size_t i = 0; i < array->size() && !r.failed(); ++i) {
+    out.push_back(r.status((*array)[i], path + key + "[" + std::to_string(i) + "]"));
   }
   return out;
 }
@@ -528,13 +526,11 @@ TargetRoute read_route(Reader& r, const ordered_json& j, const std::string& path
   route.remove_sha256 = r.str(j, path, "remove_sha256");
   if (r.version >= 2) {
     route.requests = read_objects(r, j, path, "requests", &read_request);
-    if (r.field(j, path, "size_error", /*required=*/false)) {
-      const ordered_json& e = j["size_error"];
-      if (r.object(e, path + "size_error")) {
-        const std::string at = path + "size_error.";
-        route.size_error = SizeErrorInfo{r.integer(e, at, "status"), r.str(e, at, "match"),
-                                         r.str(e, at, "meaning")};
-      }
+    if (const ordered_json* e = r.field(j, path, "size_error", /*required=*/false);
+        e && r.object(*e, path + "size_error")) {
+      const std::string at = path + "size_error.";
+      route.size_error = SizeErrorInfo{r.status(*e, at, "status"), r.str(*e, at, "match"),
+                                       r.str(*e, at, "meaning")};
     }
   }
   return route;

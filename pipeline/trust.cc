@@ -68,16 +68,10 @@ Status verify_output(const std::string& dir, const std::vector<std::string>& anc
 }
 
 Status verify_bundle(const std::string& path, const std::vector<std::string>& anchors) {
-  Result<std::string> bytes = read_file(path);
-  if (!bytes) return bytes.error();
-  Result<std::vector<emitters::Artifact>> entries = emitters::read_bundle(*bytes, path);
-  if (!entries) return entries.error();
-  std::string_view manifest, signature;
-  for (const emitters::Artifact& a : *entries) {
-    if (a.path == "manifest.json") manifest = a.bytes;
-    if (a.path == emitters::kManifestSignatureName) signature = a.bytes;
-  }
-  return verify_manifest_signature(manifest, signature, anchors, path + ":");
+  return emitters::check_bundle(
+      path, {}, [&](std::string_view manifest, std::string_view signature) {
+        return verify_manifest_signature(manifest, signature, anchors, path + ":");
+      });
 }
 
 }  // namespace cmdm::pipeline

@@ -22,7 +22,8 @@ Status verify_manifest_signature(std::string_view manifest, std::string_view sig
 // file. The first file that differs is named (kCheckFailed); an unreadable one is kIoError.
 Status verify_output(const std::string& dir, const std::vector<std::string>& anchors);
 
-// A bundle: every entry against the manifest (emitters::read_bundle), then the signature.
+// A bundle, streamed: every entry against the manifest (emitters::check_bundle), then the
+// signature.
 Status verify_bundle(const std::string& path, const std::vector<std::string>& anchors);
 
 }  // namespace cmdm::pipeline

@@ -15,31 +15,15 @@
 #include "pipeline/build.h"
 #include "plist/file_io.h"
 #include "signer/signer.h"
+#include "testworld/device_lister.h"
 #include "testworld/device_state.h"
 #include "testworld/fake_mdm.h"
 #include "testworld/faults.h"
-#include "testworld/profiles_output.h"
 
 namespace cmdm::dispatcher {
 namespace {
 
 constexpr char kUdid[] = "5A1C0000-1111-4222-8333-444455556666";
-
-// Lists the emulated device as `profiles show -output stdout-xml` would, through the real parser.
-class DeviceLister : public ProfileLister {
- public:
-  explicit DeviceLister(std::string dir) : dir_(std::move(dir)) {}
-  Result<std::vector<InstalledProfile>> list() override {
-    Result<testworld::DeviceState> device = testworld::DeviceState::open(dir_);
-    if (!device) return device.error();
-    Result<std::vector<testworld::InstalledProfile>> profiles = device->list();
-    if (!profiles) return profiles.error();
-    return parse_profiles_listing(testworld::show_xml(*profiles), "profiles");
-  }
-
- private:
-  std::string dir_;
-};
 
 // Distinct, recognisable UUIDs, so duplicates at the server would show.
 class CountingUuids : public emitters::UuidSource {
@@ -136,7 +120,7 @@ class ApplyWorld {
   Result<ApplySummary> apply(bool dry_run = false) {
     Result<std::unique_ptr<Ledger>> ledger = Ledger::open(ledger_path());
     if (!ledger) return ledger.error();
-    DeviceLister lister(device_dir_);
+    std::unique_ptr<ProfileLister> lister = testworld::make_device_lister(device_dir_);
     std::unique_ptr<Transport> transport =
         make_curl_transport({.connect_timeout = std::chrono::milliseconds(2000),
                              .timeout = std::chrono::milliseconds(5000),
@@ -151,7 +135,7 @@ class ApplyWorld {
                          .poll_interval = std::chrono::milliseconds(20),
                          .confirm_timeout = std::chrono::milliseconds(2000)};
     options.sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
-    return dispatcher::apply(options, **ledger, lister, *transport, uuids_);
+    return dispatcher::apply(options, **ledger, *lister, *transport, uuids_);
   }
 
   DispatcherConfig config() const {
@@ -168,8 +152,8 @@ class ApplyWorld {
   }
 
   std::set<std::string> device_profiles() {
-    DeviceLister lister(device_dir_);
-    Result<std::vector<InstalledProfile>> listing = lister.list();
+    std::unique_ptr<ProfileLister> lister = testworld::make_device_lister(device_dir_);
+    Result<std::vector<InstalledProfile>> listing = lister->list();
     std::set<std::string> ids;
     if (!listing) {
       ADD_FAILURE() << listing.error().format();
