@@ -48,6 +48,7 @@ std::string gh_escape(const std::string& s, bool property) {
 
 std::string verdict(const Row& r) {
   if (r.error) return "error";
+  if (!r.refusal.empty()) return "refused: " + r.refusal;
   if (r.limit == 0) return "fits (no limit)";
   if (r.fits) return "fits (" + std::to_string(r.limit - r.command_size) + " to spare)";
   std::string v = "over by " + std::to_string(r.command_size - r.limit) +
@@ -66,7 +67,7 @@ void print_table(const std::vector<Row>& rows, const std::string& target,
               {true, true, true, true, false, false});
   std::size_t fit = 0;
   for (const Row& r : rows) {
-    fit += r.fits;
+    fit += r.passes();
     table.add({std::to_string(r.bytes_in), r.error ? "-" : std::to_string(r.bytes_out),
                r.error ? "-" : std::to_string(r.command_size),
                r.limit ? std::to_string(r.limit) : "none", verdict(r), name_of(r)});
@@ -83,7 +84,7 @@ std::string junit(const std::vector<Row>& rows, const std::string& target,
   for (const Row& r : rows) {
     if (r.error)
       ++errors;
-    else if (!r.fits)
+    else if (!r.passes())
       ++failures;
   }
   pugi::xml_document doc;
@@ -102,9 +103,11 @@ std::string junit(const std::vector<Row>& rows, const std::string& target,
     if (r.error) {
       test.append_child("error").append_attribute("message") =
           printable_text(error_text(r)).c_str();
-    } else if (!r.fits) {
-      std::string m = "command " + std::to_string(r.command_size) + " > limit " +
-                      std::to_string(r.limit) + " (" + verdict(r) + ") at level " + level;
+    } else if (!r.passes()) {
+      std::string m = r.fits
+                          ? verdict(r)
+                          : "command " + std::to_string(r.command_size) + " > limit " +
+                                std::to_string(r.limit) + " (" + verdict(r) + ") at level " + level;
       test.append_child("failure").append_attribute("message") = printable_text(m).c_str();
     }
   }
@@ -128,6 +131,7 @@ void print_json(const std::vector<Row>& rows, const std::string& target, const s
                         {"parts", r.parts},
                         {"parts_deliverable", r.parts - r.undeliverable}};
     if (r.error) j["error"] = error_text(r);
+    if (!r.refusal.empty()) j["refusal"] = r.refusal;
     all.push_back(j);
   }
   std::cout << all.dump(2) << '\n';
@@ -136,15 +140,16 @@ void print_json(const std::vector<Row>& rows, const std::string& target, const s
 void print_github(const std::vector<Row>& rows, const std::string& target,
                   const std::string& level) {
   for (const Row& r : rows) {
-    if (r.fits) continue;
-    std::string message = r.error ? error_text(r)
-                                  : r.identifier + ": command " + std::to_string(r.command_size) +
-                                        " characters > limit " + std::to_string(r.limit) +
-                                        " (over by " + std::to_string(r.command_size - r.limit) +
-                                        ") at level " + level;
+    if (r.passes()) continue;
+    std::string message = r.error  ? error_text(r)
+                          : r.fits ? r.identifier + ": " + verdict(r)
+                                   : r.identifier + ": command " + std::to_string(r.command_size) +
+                                         " characters > limit " + std::to_string(r.limit) +
+                                         " (over by " + std::to_string(r.command_size - r.limit) +
+                                         ") at level " + level;
+    std::string title = !r.error && r.fits ? "refused by " + target : "does not fit " + target;
     std::cout << "::error file=" << gh_escape(r.file, true) << ",line=" << r.line
-              << ",title=" << gh_escape("does not fit " + target, true)
-              << "::" << gh_escape(message, false) << '\n';
+              << ",title=" << gh_escape(title, true) << "::" << gh_escape(message, false) << '\n';
   }
 }
 
@@ -187,15 +192,22 @@ std::string sarif(const std::vector<Row>& rows, const std::vector<ReportEntry>& 
            "that fit (cmdm split, cmdm build)."}}}},
        {{"id", "source-error"},
         {"name", "SourceCannotBeRead"},
-        {"shortDescription", {{"text", "The source could not be read or optimized"}}}}});
+        {"shortDescription", {{"text", "The source could not be read or optimized"}}}},
+       {{"id", "refused-by-vendor"},
+        {"name", "VendorRefusesTheProfile"},
+        {"shortDescription",
+         {{"text", "The MDM vendor refuses the profile outright, whatever its size"}}}}});
   nlohmann::json results = nlohmann::json::array();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
-    if (r.fits) continue;
+    if (r.passes()) continue;
     std::vector<std::string> fixes = fixes_for(r, i < entries.size() ? &entries[i] : nullptr);
     std::string text;
+    const bool refused = !r.error && r.fits;
     if (r.error) {
       text = error_text(r);
+    } else if (refused) {
+      text = (r.identifier.empty() ? r.file : r.identifier) + ": " + verdict(r) + ".";
     } else {
       text = (r.identifier.empty() ? r.file : r.identifier) + ": command " +
              std::to_string(r.command_size) + " characters > limit " + std::to_string(r.limit) +
@@ -203,8 +215,12 @@ std::string sarif(const std::vector<Row>& rows, const std::vector<ReportEntry>& 
              ") at level " + level + ".";
       text += fixes.empty() ? " Fix: " + verdict(r) + "." : " Fix: " + fixes.front() + ".";
     }
-    nlohmann::json result = {{"ruleId", r.error ? "source-error" : "does-not-fit"},
-                             {"ruleIndex", r.error ? 1 : 0},
+    nlohmann::json result = {{"ruleId", r.error   ? "source-error"
+                                        : refused ? "refused-by-vendor"
+                                                  : "does-not-fit"},
+                             {"ruleIndex", r.error   ? 1
+                                           : refused ? 2
+                                                     : 0},
                              {"level", "error"},
                              {"message", {{"text", printable_text(text)}}},
                              {"locations",
@@ -342,7 +358,7 @@ int run_check(const Args& args) {
     std::cerr << format_diagnostics(r.warnings);
     if (r.error)
       status = std::max(status, report(*r.error));
-    else if (!r.fits)
+    else if (!r.passes())
       status = std::max(status, static_cast<int>(ExitCode::kCheckFailed));
   }
   if (vm.count("json")) {

@@ -23,11 +23,14 @@ void count_parts(const plist::Value& profile, const CheckOptions& options, Check
   const emitters::Target& target = *options.optimize.target;
   row.parts = split->parts.size();
   for (const optimizer::SplitPart& p : split->parts) {
+    std::string refusal = target.refusal ? target.refusal({p.optimized.profile}) : std::string();
+    if (row.refusal.empty()) row.refusal = refusal;
     RouteDecision decision =
         route_part(target,
                    {.size = p.optimized.command_size,
                     .format = p.optimized.encoding.format,
-                    .mdm_only = optimizer::mdm_only_type(p.payloads, options.optimize.schema)},
+                    .mdm_only = optimizer::mdm_only_type(p.payloads, options.optimize.schema),
+                    .refusal = refusal},
                    {.limit = row.limit,
                     .local_allowed = options.local_allowed,
                     .level = options.optimize.level});
@@ -55,7 +58,12 @@ CheckRow check_one(const std::string& file, const CheckOptions& options) {
   row.limit = optimized->limit;
   row.fits = optimized->fits;
   row.parts = 1;
-  if (!row.fits) count_parts(source->profile, options, row);
+  if (!row.fits) {
+    count_parts(source->profile, options, row);
+  } else if (const emitters::Target& target = *options.optimize.target; target.refusal) {
+    row.refusal = target.refusal({optimized->profile});
+    row.undeliverable = row.refusal.empty() ? 0 : 1;
+  }
   return row;
 }
 

@@ -34,6 +34,11 @@ struct CheckRow {
   bool fits = false;
   std::size_t parts = 0;  // 1 when it fits whole; the split's part count otherwise; 0 on error
   std::size_t undeliverable = 0;  // parts the routing rule does not send through the MDM
+  // Why the target's vendor refuses the profile (or its first refused part) outright, whatever
+  // its size (emitters::Target::refusal: Fleet's FileVault and reserved-name screens); empty when
+  // the vendor takes it. Such a profile does not pass the check even when it fits.
+  std::string refusal;
+  bool passes() const { return !error && fits && refusal.empty(); }
 };
 
 // One row per file, in order. Files are read here (pipeline/source.h); errors stay in their row.

@@ -40,6 +40,25 @@ TEST(Check, AProfileThatFitsIsOnePart) {
   EXPECT_LE(rows[0].command_size, 2000u);
 }
 
+// A profile the vendor refuses outright (Fleet and FileVault) fits, yet does not pass: the same
+// screen `build` routes as undeliverable. Another target takes the same profile.
+TEST(Check, AProfileTheVendorRefusesFitsButDoesNotPass) {
+  const std::string file =
+      std::string(CMDM_SOURCE_DIR) + "/testdata/pipeline/filevault.mobileconfig";
+  std::vector<CheckRow> fleet = check({file}, for_target("fleet"));
+  ASSERT_EQ(fleet.size(), 1u);
+  ASSERT_FALSE(fleet[0].error.has_value());
+  EXPECT_TRUE(fleet[0].fits);
+  EXPECT_FALSE(fleet[0].passes());
+  EXPECT_NE(fleet[0].refusal.find("FileVault"), std::string::npos) << fleet[0].refusal;
+  EXPECT_EQ(fleet[0].undeliverable, 1u);
+
+  std::vector<CheckRow> micromdm = check({file}, for_target("micromdm"));
+  ASSERT_EQ(micromdm.size(), 1u);
+  EXPECT_TRUE(micromdm[0].passes());
+  EXPECT_TRUE(micromdm[0].refusal.empty());
+}
+
 // The part count and undeliverable count are the build's for the same target and level.
 TEST(Check, PartsAndUndeliverableCountsAreTheBuildsForTheSameInput) {
   const std::string file = kExamples + "security-baseline.mobileconfig";
