@@ -20,8 +20,8 @@ std::string config_path(const std::string& given);
 dispatcher::MacosTools tools_for(const dispatcher::DispatcherConfig& config);
 
 // The template context for sources compiled on the device: the facts gathered by the macOS
-// tools, with --vars/--facts/--var on top. Where the tools cannot run (not a Mac: tests, CI) and
-// a --facts file is given, the files alone are used, with a note on stderr.
+// tools, with --vars/--facts/--var on top. Where the tools cannot run (not a Mac: tests, CI),
+// only the given inputs are used, with a note on stderr.
 Result<compiler::Context> device_template_context(const dispatcher::DispatcherConfig& config,
                                                   const pipeline::TemplateInputs& inputs);
 

@@ -97,21 +97,22 @@ int list(const DispatcherConfig& config, Ledger& ledger, const ProfilesRequest& 
 // What the caller sees of an apply done for it: Apple's words where the MDM cannot take a part,
 // the reason of any failure; 0 only when every part is on the device.
 int install_outcome(const ApplySummary& summary) {
-  int code = 0;
+  bool refused = false, failed = false;
   for (const PartOutcome& p : summary.parts) {
     if (p.result == "not sent") {
-      std::cerr << "profiles tool no longer supports installs.  Use System Settings Profiles to "
-                   "add configuration profiles.\n"
-                << "  (" << printable_text(p.identifier) << ": " << printable_text(p.detail)
-                << ")\n";
-      code = 1;
+      if (!refused) {
+        std::cerr << "profiles tool no longer supports installs.  Use System Settings Profiles to "
+                     "add configuration profiles.\n";
+      }
+      refused = true;
+      std::cerr << "  " << printable_text(p.identifier) << ": " << printable_text(p.detail) << '\n';
     } else if (p.result == "failed") {
+      failed = true;
       std::cerr << "profiles: " << printable_text(p.identifier) << ": " << printable_text(p.detail)
                 << '\n';
-      code = 1;
     }
   }
-  return code;
+  return refused || failed ? 1 : 0;
 }
 
 // The file is read as it is (a caller hashes it; it may be signed), compiled, and sent through

@@ -130,7 +130,7 @@ def puppet(world):
 
 def split(world):
     payloads = [("com.example.big.p%d" % i, "com.apple.Safari",
-                 "B16B00B5-1111-4222-8333-%012d" % i, {"HomePage": "https://example.com/" + "x" * 700})
+                 "B16B00B5-1111-4222-8333-%012d" % i, {"HomePage": "https://example.com/" + "x" * 300})
                 for i in range(4)]
     path = world.write("split/big.mobileconfig",
                        profile_xml("com.example.big", BIG_UUID, payloads, "Big"))
