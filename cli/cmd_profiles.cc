@@ -143,25 +143,21 @@ int remove(const DispatcherConfig& config, Ledger& ledger, const ProfilesRequest
   return install_outcome(*summary);
 }
 
-// --help (and the man page): the forms answered here; no options of cmdm's own, since every
-// argument belongs to the `profiles` command line.
+// --help (and the man page): the forms answered here. No options of cmdm's own: every argument
+// belongs to the `profiles` command line.
 std::optional<int> help(const Args& args) {
   if (!(args.empty() || (args.size() == 1 && args[0] == "--help"))) return std::nullopt;
-  po::options_description options("profiles forms (all else runs ProfilesPath unchanged)");
+  po::options_description options("profiles");
   std::vector<std::string> rest;
-  // clang-format off
-  options.add_options()
-      ("list", "-P | -C | -L [-U USER] [-o stdout|stdout-xml|FILE]; list|show -output ...: "
-               "the listing, split parts shown as the profile installed")
-      ("install", "-I -F PATH | -IF PATH | install -path PATH: through the MDM (cmdm apply)")
-      ("remove", "-R -p ID | -Rp ID | remove -identifier ID: a profile cmdm installed, through "
-                 "the MDM; any other by the real tool")
-      ("args", po::value(&rest), "the profiles command line");
-  // clang-format on
+  options.add_options()("args", po::value(&rest), "the profiles command line");
   po::positional_options_description positional;
   positional.add("args", -1);
   po::variables_map vm;
-  return parse_options("profiles", "PROFILES-ARGUMENTS...", options, positional, args, vm);
+  return parse_options("profiles",
+                       "-P|-C|-L [-U USER] [-o stdout|stdout-xml|FILE] | -I -F PATH | -IF PATH | "
+                       "-R -p ID | -Rp ID | list|show -output stdout-xml | install -path PATH | "
+                       "remove -identifier ID | any other: the real profiles (ProfilesPath)",
+                       options, positional, args, vm);
 }
 
 }  // namespace

@@ -79,7 +79,7 @@ void set_output(ProfilesRequest& r, const std::string& output) {
 
 ProfilesRequest from_letters(const Letters& l) {
   auto has = [&](char c) { return l.seen.find(c) != std::string::npos; };
-  ProfilesRequest r{.legacy = true};
+  ProfilesRequest r;
   const bool list = has('P') || has('C') || has('L');
   const int verbs = (list ? 1 : 0) + (has('I') ? 1 : 0) + (has('R') ? 1 : 0);
   if (verbs != 1) return r;

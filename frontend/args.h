@@ -36,7 +36,6 @@ struct ProfilesRequest {
   std::string output_path;  // kXmlToFile: where, ".plist" already added when needed
   std::string path;         // install: the profile file
   std::string identifier;   // remove: the profile's identifier
-  bool legacy = false;      // the request used the legacy letters (as the real tool sees it)
 };
 
 // Reads `args` (argv without argv[0]). Never fails: what the front end does not answer, or does

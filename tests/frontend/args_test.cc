@@ -17,7 +17,6 @@ TEST(ProfilesArgs, ReadsALegacyInstallGroupedOrNotAsGetoptDoes) {
     ProfilesRequest r = parse(args);
     EXPECT_EQ(r.action, ProfilesAction::kInstall) << args[0];
     EXPECT_EQ(r.path, "/tmp/p.mobileconfig") << args[0];
-    EXPECT_TRUE(r.legacy);
   }
 }
 
@@ -63,7 +62,6 @@ TEST(ProfilesArgs, ReadsTheVerbForms) {
   ProfilesRequest show = parse({"show", "-type", "configuration", "-output", "stdout-xml"});
   EXPECT_EQ(show.action, ProfilesAction::kList);
   EXPECT_EQ(show.format, ListFormat::kXml);
-  EXPECT_FALSE(show.legacy);
   EXPECT_EQ(parse({"list", "-output", "stdout-xml"}).format, ListFormat::kXml);
   ProfilesRequest list = parse({"list"});
   EXPECT_EQ(list.action, ProfilesAction::kList);
