@@ -9,6 +9,7 @@ checked the way that caller checks (docs/integrations.md), against the fake Work
   `-Rp id`; installed means listed, and the ProfileInstallDate read right after install is the
   one read later, also after the profile is updated.
 - Puppet: `-C -o stdout-xml`; `status -type enrollment` (the real tool's answer, unchanged).
+- A CMS-signed file installs and is left unchanged; one the MDM cannot take gets Apple's words.
 - A split profile lists as one; a removed one is gone; a profile cmdm did not install is
   listed as it is, never touched, and its removal goes to the real tool.
 
@@ -18,6 +19,7 @@ import argparse
 import hashlib
 import os
 import plistlib
+import subprocess
 import sys
 import time
 
@@ -27,6 +29,7 @@ from world import World, entries, fail, profile_xml  # noqa: E402
 CHEF_UUID = "C0FFEE00-1111-4222-8333-444455556666"
 MUNKI_UUID = "0DDBA11A-1111-4222-8333-444455556666"
 BIG_UUID = "B16B00B5-1111-4222-8333-444455556666"
+SIGNED_UUID = "5165ED00-1111-4222-8333-444455556666"
 
 
 def sha(path):
@@ -154,6 +157,31 @@ def split(world):
     print("split: %d parts listed as one, removed together: ok" % len(parts))
 
 
+def signed(world):
+    """A CMS-signed file (as Chef and Munki are given them): read as it is, never changed."""
+    directory = os.path.join(world.root, "signed")
+    os.makedirs(directory)
+    key, cert = os.path.join(directory, "k.pem"), os.path.join(directory, "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=integrations signer"], check=True,
+                   capture_output=True)
+    plain = world.write("signed/p.mobileconfig", profile_xml(
+        "com.example.signed", SIGNED_UUID,
+        [("com.example.signed.p", "com.apple.dock", "5165ED00-1111-4222-8333-000000000001",
+          {"orientation": "left"})]))
+    path = os.path.join(directory, "s.mobileconfig")
+    world.run([world.cmdm, "sign", plain, "--key", key, "--cert", cert, "-o", path], check_exit=0)
+    before = sha(path)
+    world.front("-I", "-F", path, check_exit=0)
+    if sha(path) != before:
+        fail("signed: -I -F changed the caller's file")
+    if not chef_installed(world, "com.example.signed", SIGNED_UUID):
+        fail("signed: not listed with its PayloadUUID")
+    world.front("-R", "-p", "com.example.signed", check_exit=0)
+    print("signed: installed from a CMS-signed file, left unchanged, removed: ok")
+
+
 def too_large(world):
     path = world.write("big/one.mobileconfig", profile_xml(
         "com.example.huge", "0E0E0E0E-1111-4222-8333-444455556666",
@@ -191,6 +219,7 @@ def main():
         munki(world)
         puppet(world)
         split(world)
+        signed(world)
         too_large(world)
         # Removing a profile cmdm did not install is the real tool's business (refused on 11+).
         front = world.front("-R", "-p", "com.example.foreign")
