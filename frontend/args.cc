@@ -109,8 +109,10 @@ ProfilesRequest from_verb(const std::vector<std::string>& args) {
     std::string_view name;
     std::string* value;
   };
-  const Named named[] = {{"-type", &type}, {"-output", &output}, {"-o", &output},
-                         {"-user", &user}, {"-path", &path},     {"-identifier", &identifier}};
+  const Named named[] = {
+      {.name = "-type", .value = &type}, {.name = "-output", .value = &output},
+      {.name = "-o", .value = &output},  {.name = "-user", .value = &user},
+      {.name = "-path", .value = &path}, {.name = "-identifier", .value = &identifier}};
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "-forced" || args[i] == "-quiet") continue;
     auto option = std::find_if(std::begin(named), std::end(named),
