@@ -52,8 +52,8 @@ Result<compiler::Context> device_template_context(const DispatcherConfig& config
   if (facts.error().code != ExitCode::kUnavailable) return facts.error();
   // Not a Mac (tests, CI), or the tools failed: sources that do not use facts still compile,
   // and one that does names the missing fact.
-  std::cerr << "cmdm: note: the device's facts cannot be gathered here (" << tools_for(config).sw_vers
-            << "); templates see only --facts\n";
+  std::cerr << "cmdm: note: the device's facts cannot be gathered here ("
+            << tools_for(config).sw_vers << "); templates see only --facts\n";
   return given;
 }
 
