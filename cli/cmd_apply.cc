@@ -1,13 +1,17 @@
 // `cmdm apply`: make the profiles installed on this Mac match a build, through the MDM's API
 // (dispatcher/apply.h). Reads the configuration, wires the real device, ledger and transport
 // together, and prints one line per part.
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/apply_setup.h"
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/pipeline_options.h"
 #include "dispatcher/apply.h"
 #include "dispatcher/config.h"
 #include "dispatcher/device.h"
@@ -19,37 +23,6 @@ namespace cmdm::cli {
 namespace {
 
 using namespace cmdm::dispatcher;
-
-// --config, else CMDM_CONFIG, else the documented default.
-std::string config_path(const std::string& given) {
-  if (!given.empty()) return given;
-  const char* env = std::getenv("CMDM_CONFIG");
-  return env != nullptr && *env != '\0' ? env : kDefaultConfigPath;
-}
-
-// The `profiles` tool from the configuration. The device emulator finds its state through
-// CMDM_FAKE_DEVICE_DIR, which is passed on when set (the real tool ignores it).
-MacosTools tools_for(const DispatcherConfig& config) {
-  MacosTools tools;
-  tools.profiles = config.profiles_path;
-  if (const char* dir = std::getenv("CMDM_FAKE_DEVICE_DIR")) {
-    tools.environment.push_back(std::string("CMDM_FAKE_DEVICE_DIR=") + dir);
-  }
-  return tools;
-}
-
-// DeviceID from the configuration, else the fact DeviceIdentity names.
-Result<std::string> device_id(const DispatcherConfig& config, ProcessRunner& runner) {
-  if (!config.device_id.empty()) return config.device_id;
-  if (config.identity == DeviceIdentity::kLookup) {
-    return Error::make(ExitCode::kDataError, "",
-                       "DeviceIdentity lookup is not supported by apply yet; use serial, udid "
-                       "or DeviceID");
-  }
-  Result<DeviceFacts> facts = make_macos_fact_source(runner, tools_for(config))->facts();
-  if (!facts) return facts.error();
-  return config.identity == DeviceIdentity::kUdid ? facts->udid : facts->serial_number;
-}
 
 nlohmann::json summary_json(const ApplySummary& s) {
   nlohmann::json j = {{"installed", s.installed}, {"updated", s.updated}, {"removed", s.removed},
@@ -110,23 +83,34 @@ int print_status(Ledger& ledger, bool json) {
   return 0;
 }
 
+// --check: the plan's pending changes, one line each; 0 when there are none, 1 otherwise.
+int print_check(const ApplySummary& s, bool json) {
+  const std::size_t pending = s.installed + s.updated + s.removed;
+  if (json) {
+    nlohmann::json j = summary_json(s);
+    j["pending"] = pending;
+    std::cout << j.dump(2) << '\n';
+  } else {
+    for (const PartOutcome& p : s.parts) {
+      if (p.action != "install" && p.action != "update" && p.action != "remove") continue;
+      std::cout << "pending  " << p.action << "  " << printable_text(p.identifier) << '\n';
+    }
+    std::cout << (pending == 0 ? "the device matches\n"
+                               : std::to_string(pending) + " change(s) pending\n");
+  }
+  return pending == 0 ? 0 : 1;
+}
+
 int apply_build(ApplyOptions options, const std::vector<std::string>& ca_files, Ledger& ledger,
-                bool json) {
-  const DispatcherConfig& config = options.config;
+                bool json, bool check) {
   for (const std::string& path : ca_files) {
     Result<std::string> bytes = read_file(path);
     if (!bytes) return report(bytes.error());
     options.anchors.push_back(std::move(*bytes));
   }
-  std::unique_ptr<ProcessRunner> runner = make_posix_process_runner();
-  Result<std::string> id = device_id(config, *runner);
-  if (!id) return report(id.error());
-  options.device_id = *id;
-  std::unique_ptr<ProfileLister> lister = make_macos_profile_lister(*runner, tools_for(config));
-  std::unique_ptr<Transport> transport = make_curl_transport(transport_options(config));
-  std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
-  Result<ApplySummary> summary = apply(options, ledger, *lister, *transport, *uuids);
+  Result<ApplySummary> summary = run_configured_apply(std::move(options), ledger);
   if (!summary) return report(summary.error());
+  if (check) return print_check(*summary, json);
   if (json) {
     std::cout << summary_json(*summary).dump(2) << '\n';
   } else {
@@ -135,30 +119,54 @@ int apply_build(ApplyOptions options, const std::vector<std::string>& ca_files, 
   return summary->ok() ? 0 : 1;
 }
 
+// A build (an OUT directory holding manifest.json, or a bundle file named *.cmdm) is applied as
+// it is; anything else is taken as profile sources to compile here.
+bool is_build(const std::vector<std::string>& inputs) {
+  if (inputs.size() != 1) return false;
+  const std::string& input = inputs[0];
+  struct stat st {};
+  if (::stat(input.c_str(), &st) != 0) return false;
+  if (S_ISDIR(st.st_mode)) return ::stat((input + "/manifest.json").c_str(), &st) == 0;
+  return input.ends_with(".cmdm");
+}
+
 }  // namespace
 
 int run_apply(const Args& args) {
   po::options_description options("apply options");
-  std::string input, config_file;
-  std::vector<std::string> ca_files;
+  std::vector<std::string> inputs, ca_files;
+  std::string config_file, prefix, profile;
+  pipeline::TemplateInputs templates;
+  pipeline::SourceOptions sources;
   double poll_seconds = 2, timeout_seconds = 120;
   // clang-format off
   options.add_options()
       ("config", po::value(&config_file), "configuration property list (else $CMDM_CONFIG, else "
                                           "/Library/Preferences/com.cmdm.dispatcher.plist)")
       ("dry-run", "plan and print; send nothing and leave the ledger as it is")
+      ("check", "send nothing; exit 0 when the device matches, 1 when changes are pending "
+                "(listed)")
+      ("prefix", po::value(&prefix), "manage only identifiers under this prefix: refuse parts "
+                                     "outside it, remove stale parts only inside it")
+      ("profile", po::value(&profile), "manage only this profile and its split parts (one "
+                                       "source); with nothing to apply, remove it")
       ("json", "print a JSON summary")
       ("status", "print what the ledger says cmdm installed, and unfinished changes; apply nothing")
       ("ca", po::value(&ca_files), "trust anchors the build must be signed by; repeatable")
       ("poll-interval", po::value(&poll_seconds), "seconds between listings while confirming (2)")
       ("confirm-timeout", po::value(&timeout_seconds),
        "seconds to wait for the device to show a change (120)")
-      ("input", po::value(&input), "OUT directory of cmdm build, or a bundle");
+      ("input", po::value(&inputs), "OUT directory of cmdm build, a bundle, or profile sources");
   // clang-format on
+  add_template_options(options, templates);
+  add_source_options(options, sources);
   po::positional_options_description positional;
-  positional.add("input", 1);
+  positional.add("input", -1);
   po::variables_map vm;
-  if (auto code = parse_options("apply", "OUT|BUNDLE [--config F] [--dry-run] [--json] [--ca F]...",
+  if (auto code = parse_options("apply",
+                                "[OUT|BUNDLE|SOURCES...] [--config F] [--check|--dry-run] "
+                                "[--prefix P|--profile ID] [--json] [--ca F]... "
+                                "[--var/--vars/--facts F]",
                                 options, positional, args, vm)) {
     return *code;
   }
@@ -168,20 +176,44 @@ int run_apply(const Args& args) {
                        "--poll-interval takes 0.01 to 3600 seconds, --confirm-timeout 0 "
                        "to 86400");
   }
-  const bool status = vm.count("status") > 0;
-  if (input.empty() && !status) return usage_error("apply", "no build to apply (OUT or BUNDLE)");
+  const bool status = vm.count("status") > 0, check = vm.count("check") > 0;
+  if (!prefix.empty() && !profile.empty()) {
+    return usage_error("apply", "--prefix and --profile cannot be combined");
+  }
+  // Nothing to apply within a scope is a desired state too: nothing under it (all removed).
+  if (inputs.empty() && !status && prefix.empty() && profile.empty()) {
+    return usage_error("apply",
+                       "nothing to apply (OUT, BUNDLE or SOURCES; or --prefix or "
+                       "--profile alone, to remove what is under it)");
+  }
+  const bool build = is_build(inputs);
+  if (build &&
+      !(templates.vars.empty() && templates.vars_files.empty() && templates.facts_files.empty())) {
+    return usage_error("apply", "--var, --vars and --facts apply to sources, not to a build");
+  }
   Result<DispatcherConfig> config = load_config(config_path(config_file));
   if (!config) return report(config.error());
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config->ledger_path);
   if (!ledger) return report(ledger.error());
   if (status) return print_status(**ledger, vm.count("json") > 0);
   ApplyOptions apply_options{
-      .input = input,
       .config = *config,
-      .dry_run = vm.count("dry-run") > 0,
+      .dry_run = vm.count("dry-run") > 0 || check,
       .poll_interval = std::chrono::milliseconds(std::llround(poll_seconds * 1000)),
       .confirm_timeout = std::chrono::milliseconds(std::llround(timeout_seconds * 1000))};
-  return apply_build(std::move(apply_options), ca_files, **ledger, vm.count("json") > 0);
+  apply_options.scope = profile.empty() ? PlanScope{.prefix = prefix}
+                                        : PlanScope{.prefix = profile, .one_source = true};
+  if (build) {
+    apply_options.input = inputs[0];
+  } else if (!inputs.empty()) {
+    apply_options.sources = inputs;
+    Result<compiler::Context> context = device_template_context(*config, templates);
+    if (!context) return report(context.error());
+    apply_options.build.context = std::move(*context);
+    apply_options.build.sources = sources;
+    apply_options.build.generator = "cmdm apply";
+  }
+  return apply_build(std::move(apply_options), ca_files, **ledger, vm.count("json") > 0, check);
 }
 
 }  // namespace cmdm::cli

@@ -22,6 +22,9 @@ const std::vector<Command>& commands() {
        run_unwrap},
       {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
       {"apply", "make this Mac's profiles match a build, through the MDM's API", run_apply},
+      {"profiles",
+       "Apple's profiles command lines: listings as installed, installs through the MDM",
+       run_profiles},
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
   };

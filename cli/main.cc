@@ -2,10 +2,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <exception>
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/commands_decl.h"
 #include "plist/file_io.h"
 
 namespace {
@@ -26,12 +28,21 @@ void handle_stop_signals() {
   ::sigaction(SIGINT, &sa, nullptr);
 }
 
+// Installed (or linked) under the name `profiles`, the binary is the front end: callers that run
+// `profiles` by a relative path, or on macOS 10.15 and older, reach it without knowing cmdm.
+bool invoked_as_profiles(const char* argv0) {
+  const char* slash = std::strrchr(argv0, '/');
+  return std::strcmp(slash == nullptr ? argv0 : slash + 1, "profiles") == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   handle_stop_signals();
   try {
-    int code = cmdm::cli::run_main(cmdm::cli::Args(argv + 1, argv + argc));
+    cmdm::cli::Args args(argv + 1, argv + argc);
+    int code = argc > 0 && invoked_as_profiles(argv[0]) ? cmdm::cli::run_profiles(args)
+                                                        : cmdm::cli::run_main(args);
     if (int sig = cmdm::interrupt_signal()) return 128 + sig;
     // A report that could not be written (a full disk, a closed pipe) is an I/O error.
     std::cout.flush();

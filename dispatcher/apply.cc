@@ -31,7 +31,33 @@ struct BuildDir {
   }
 };
 
+// mkdtemp makes the directory 0700: nobody else can swap the files in it before we read them.
+Result<std::string> private_directory() {
+  std::string pattern = std::filesystem::temp_directory_path().string() + "/cmdm-apply-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return Error::make(ExitCode::kIoError, pattern, "cannot create a private directory");
+  }
+  return pattern;
+}
+
+// Sources compiled on the device: a build for the configured target only, into the private
+// directory.
+Status compile_sources(const ApplyOptions& options, BuildDir& dir) {
+  Result<std::string> temp = private_directory();
+  if (!temp) return temp.error();
+  dir.temp = *temp;
+  dir.out = *temp + "/out";
+  pipeline::BuildOptions build = options.build;
+  Result<const emitters::Target*> target = emitters::find_target(options.config.target);
+  if (!target) return target.error();
+  build.targets = {*target};
+  Result<pipeline::BuildRun> run = pipeline::run_build(options.sources, dir.out, false, build);
+  if (!run) return run.error();
+  return Ok{};
+}
+
 Status open_input(const ApplyOptions& options, BuildDir& dir) {
+  if (!options.sources.empty()) return compile_sources(options, dir);
   struct stat st {};
   if (::stat(options.input.c_str(), &st) != 0) {
     return Error::make(ExitCode::kIoError, options.input,
@@ -279,14 +305,82 @@ void report_plan(const Plan& planned, ApplySummary& summary) {
   }
 }
 
+// The manifest to apply. Neither input nor sources is the empty desired state: every part in
+// scope is stale (the front end's remove).
+Result<emitters::Manifest> desired_state(const ApplyOptions& options, BuildDir& dir) {
+  if (options.input.empty() && options.sources.empty()) {
+    emitters::Manifest empty;
+    empty.targets = {options.config.target};
+    return empty;
+  }
+  if (Status opened = open_input(options, dir); !opened) return opened.error();
+  return load_manifest(dir.out, options.config.target);
+}
+
+// A one-source scope without a prefix is the build's only source.
+PlanScope scope_of(PlanScope scope, const emitters::Manifest& manifest) {
+  if (scope.one_source && scope.prefix.empty() && manifest.sources.size() == 1) {
+    scope.prefix = manifest.sources.front().identifier;
+  }
+  return scope;
+}
+
+// Which source each part came from, for the `profiles` front end's listing (ledger version 3).
+Status record_sources(const emitters::Manifest& manifest, const std::string& target,
+                      Ledger& ledger) {
+  std::vector<SourceRecord> records;
+  for (const emitters::SourceEntry& source : manifest.sources) {
+    SourceRecord record{.identifier = source.identifier,
+                        .target = target,
+                        .uuid = source.uuid,
+                        .display_name = source.display_name};
+    for (const emitters::Part& part : source.parts) record.parts.push_back(part.identifier);
+    records.push_back(std::move(record));
+  }
+  return ledger.record_sources(records);
+}
+
 }  // namespace
+
+compiler::Context device_context(const DeviceFacts& facts, compiler::Context given) {
+  compiler::Context context;
+  const std::pair<const char*, const std::string*> named[] = {
+      {"os_version", &facts.os_version},
+      {"build", &facts.build},
+      {"serial_number", &facts.serial_number},
+      {"udid", &facts.udid},
+      {"model", &facts.model},
+      {"hostname", &facts.hostname},
+      {"computer_name", &facts.computer_name},
+      {"console_user", &facts.console_user},
+      {"arch", &facts.arch}};
+  for (const auto& [name, value] : named) {
+    context.set(std::string("facts.") + name, plist::Value(*value));
+  }
+  for (plist::DictEntry& entry : given.values.entries()) {
+    plist::Value* facts_given = entry.key == "facts" ? &entry.value : nullptr;
+    if (facts_given != nullptr && facts_given->is_dict()) {
+      for (plist::DictEntry& fact : facts_given->as_dict().entries()) {
+        context.set("facts." + fact.key, std::move(fact.value));
+      }
+      continue;
+    }
+    context.values.set(entry.key, std::move(entry.value));
+  }
+  return context;
+}
 
 Result<ApplySummary> apply(const ApplyOptions& options, Ledger& ledger, ProfileLister& lister,
                            Transport& transport, emitters::UuidSource& uuids) {
   BuildDir dir;
-  if (Status opened = open_input(options, dir); !opened) return opened.error();
-  Result<emitters::Manifest> manifest = load_manifest(dir.out, options.config.target);
+  Result<emitters::Manifest> manifest = desired_state(options, dir);
   if (!manifest) return manifest.error();
+  const PlanScope scope = scope_of(options.scope, *manifest);
+  if (scope.one_source && scope.prefix.empty()) {
+    return Error::make(
+        ExitCode::kUsage, "",
+        "one profile to apply was expected, not " + std::to_string(manifest->sources.size()));
+  }
   Result<std::vector<InstalledProfile>> listing = lister.list();
   if (!listing) return listing.error();
   ApplySummary summary;
@@ -297,7 +391,8 @@ Result<ApplySummary> apply(const ApplyOptions& options, Ledger& ledger, ProfileL
   }
   Result<std::vector<InstalledPart>> installed = ledger.installed();
   if (!installed) return installed.error();
-  Plan planned = plan(*manifest, options.config.target, *listing, *installed);
+  if (Status scoped = check_scope(*manifest, scope); !scoped) return scoped.error();
+  Plan planned = plan(*manifest, options.config.target, *listing, *installed, scope);
   if (options.dry_run) {
     report_plan(planned, summary);
     return summary;
@@ -305,6 +400,9 @@ Result<ApplySummary> apply(const ApplyOptions& options, Ledger& ledger, ProfileL
   Runner runner(options, ledger, lister, transport, uuids, dir.out);
   for (const PlanAction& action : planned.actions) {
     if (Status ran = runner.run(action, summary); !ran) return ran.error();
+  }
+  if (Status recorded = record_sources(*manifest, options.config.target, ledger); !recorded) {
+    return recorded.error();
   }
   return summary;
 }

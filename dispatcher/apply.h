@@ -14,14 +14,24 @@
 #include "dispatcher/config.h"
 #include "dispatcher/device.h"
 #include "dispatcher/ledger.h"
+#include "dispatcher/plan.h"
 #include "dispatcher/transport.h"
 #include "emitters/targets.h"
+#include "pipeline/build.h"
 #include "plist/diagnostic.h"
 
 namespace cmdm::dispatcher {
 
 struct ApplyOptions {
   std::string input;  // an OUT directory of `cmdm build`, or a bundle file
+  // Or profile sources (files or directories, as `cmdm build` takes them), compiled here with
+  // `build` (its context holding the device's facts: device_context) into a private 0700
+  // directory for the configured target, then applied as that build.
+  std::vector<std::string> sources;
+  pipeline::BuildOptions build;
+  // What this apply manages (--prefix): parts outside are refused, only stale parts inside are
+  // removed.
+  PlanScope scope;
   // CA certificates (their PEM or DER bytes) the build must be signed by (--ca).
   std::vector<std::string> anchors;
   DispatcherConfig config;  // target, server, credentials
@@ -54,6 +64,10 @@ struct ApplySummary {
   std::vector<PartOutcome> parts;  // unfinished intents first, then the plan's order
   bool ok() const { return failed == 0; }
 };
+
+// The template context of an apply from sources: the device's facts under `facts.`, then
+// `given` (--vars, --facts, --var) on top, key by key, so the command line still wins.
+compiler::Context device_context(const DeviceFacts& facts, compiler::Context given);
 
 // Runs one apply. Errors end the run: the input or its signature is bad (kDataError,
 // kCheckFailed), the MDM stays unreachable (kUnavailable: the intent is marked failed and the next

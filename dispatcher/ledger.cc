@@ -57,6 +57,28 @@ CREATE TABLE installed (
   PRIMARY KEY (part_identifier, target)
 );
 )sql"},
+      // Version 2 belongs to another line of work (vendor columns); this empty step keeps the
+      // versions consecutive until the two meet.
+      {.version = 2, .description = "placeholder", .sql = ""},
+      {.version = 3,
+       .description = "sources and their parts, for the profiles front end",
+       .sql = R"sql(
+CREATE TABLE sources (
+  source_identifier TEXT NOT NULL,
+  target TEXT NOT NULL,
+  source_uuid TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  installed_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source_identifier, target)
+);
+CREATE TABLE source_parts (
+  part_identifier TEXT NOT NULL,
+  target TEXT NOT NULL,
+  source_identifier TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (part_identifier, target)
+);
+)sql"},
   };
   return steps;
 }
@@ -132,6 +154,8 @@ class SqliteLedger final : public Ledger {
   Status forget_installed(std::string_view part_identifier, std::string_view target) override;
   int schema_version() const override { return version_; }
   Status check_integrity() override;
+  Status record_sources(const std::vector<SourceRecord>& sources) override;
+  Result<std::vector<SourceRecord>> sources() override;
 
  private:
   Error sql_error(const std::string& what) const;
@@ -141,6 +165,7 @@ class SqliteLedger final : public Ledger {
   Status apply_migration(const Migration& step);
   Status transition(std::int64_t id, IntentState to, std::string_view detail, const char* from);
   Status record_installed(const Intent& intent);
+  Status record_source(const SourceRecord& source);
   Result<std::vector<Intent>> select_intents(const char* where, std::int64_t id);
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
   template <typename Body>
@@ -410,6 +435,79 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& path, LedgerOpti
   if (Status s = ledger->open_database(); !s) return s.error();
   if (Status s = ledger->migrate(); !s) return s.error();
   return std::unique_ptr<Ledger>(std::move(ledger));
+}
+
+// Sources (schema version 3).
+
+Status SqliteLedger::record_source(const SourceRecord& source) {
+  Statement upsert(db_,
+                   "INSERT INTO sources (source_identifier, target, source_uuid, display_name) "
+                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source_identifier, target) DO UPDATE "
+                   "SET source_uuid = excluded.source_uuid, display_name = excluded.display_name");
+  upsert.bind(1, source.identifier)
+      .bind(2, source.target)
+      .bind(3, source.uuid)
+      .bind(4, source.display_name);
+  if (upsert.step() != SQLITE_DONE) return sql_error("cannot record a source");
+  Statement clear(db_, "DELETE FROM source_parts WHERE source_identifier = ?1 AND target = ?2");
+  clear.bind(1, source.identifier).bind(2, source.target);
+  if (clear.step() != SQLITE_DONE) return sql_error("cannot record a source's parts");
+  for (std::size_t i = 0; i < source.parts.size(); ++i) {
+    Statement part(db_, "INSERT OR REPLACE INTO source_parts VALUES (?1, ?2, ?3, ?4)");
+    part.bind(1, source.parts[i])
+        .bind(2, source.target)
+        .bind(3, source.identifier)
+        .bind(4, static_cast<std::int64_t>(i));
+    if (part.step() != SQLITE_DONE) return sql_error("cannot record a source's parts");
+  }
+  return Ok{};
+}
+
+Status SqliteLedger::record_sources(const std::vector<SourceRecord>& sources) {
+  return in_transaction([&]() -> Status {
+    for (const SourceRecord& source : sources) {
+      if (Status s = record_source(source); !s) return s;
+    }
+    // A part is installed when `installed` has its row for the same target.
+    Statement stamp(db_, R"sql(
+UPDATE sources SET installed_at = ?1 WHERE installed_at = 0 AND NOT EXISTS (
+  SELECT 1 FROM source_parts p WHERE p.source_identifier = sources.source_identifier
+    AND p.target = sources.target AND NOT EXISTS (
+      SELECT 1 FROM installed i WHERE i.part_identifier = p.part_identifier
+        AND i.target = p.target)))sql");
+    stamp.bind(1, options_.now());
+    if (stamp.step() != SQLITE_DONE) return sql_error("cannot stamp installed sources");
+    return exec(R"sql(
+DELETE FROM sources WHERE NOT EXISTS (
+  SELECT 1 FROM source_parts p JOIN installed i
+    ON i.part_identifier = p.part_identifier AND i.target = p.target
+  WHERE p.source_identifier = sources.source_identifier AND p.target = sources.target);
+DELETE FROM source_parts WHERE NOT EXISTS (
+  SELECT 1 FROM sources s WHERE s.source_identifier = source_parts.source_identifier
+    AND s.target = source_parts.target))sql");
+  });
+}
+
+Result<std::vector<SourceRecord>> SqliteLedger::sources() {
+  Statement rows(db_,
+                 "SELECT s.source_identifier, s.target, s.source_uuid, s.display_name, "
+                 "s.installed_at, p.part_identifier FROM sources s JOIN source_parts p "
+                 "ON p.source_identifier = s.source_identifier AND p.target = s.target "
+                 "ORDER BY s.source_identifier, s.target, p.position");
+  std::vector<SourceRecord> out;
+  int rc = SQLITE_ROW;
+  while ((rc = rows.step()) == SQLITE_ROW) {
+    if (out.empty() || out.back().identifier != rows.text(0) || out.back().target != rows.text(1)) {
+      out.push_back({.identifier = rows.text(0),
+                     .target = rows.text(1),
+                     .uuid = rows.text(2),
+                     .display_name = rows.text(3),
+                     .installed_at = rows.integer(4)});
+    }
+    out.back().parts.push_back(rows.text(5));
+  }
+  if (rc != SQLITE_DONE) return sql_error("cannot read the sources");
+  return out;
 }
 
 }  // namespace cmdm::dispatcher

@@ -52,6 +52,19 @@ struct InstalledPart {
   std::int64_t installed_at = 0;
 };
 
+// A profile source as the caller wrote it, and the parts it became (version 3): the `profiles`
+// front end lists those parts as this one profile, with the identifier and UUID of its file.
+struct SourceRecord {
+  std::string identifier;  // the source profile's PayloadIdentifier
+  std::string target;
+  std::string uuid;  // the source profile's PayloadUUID
+  std::string display_name;
+  std::vector<std::string> parts;  // its parts' identifiers, in the build's order
+  // When every part was first installed (Unix seconds), 0 until then. It never changes after,
+  // whatever updates follow, so a caller that remembers the install date sees the same one.
+  std::int64_t installed_at = 0;
+};
+
 // One step of the schema: the SQL that takes the ledger from version - 1 to version.
 struct Migration {
   int version = 0;
@@ -97,6 +110,13 @@ class Ledger {
   virtual Result<std::vector<InstalledPart>> installed() = 0;
   // Forgets an installed part that is no longer on the device (removed by someone else).
   virtual Status forget_installed(std::string_view part_identifier, std::string_view target) = 0;
+
+  // Records which source each part came from (replacing an earlier record of the same source and
+  // target), stamps installed_at on sources whose parts are all installed, and drops sources none
+  // of whose parts is installed any more (removed).
+  virtual Status record_sources(const std::vector<SourceRecord>& sources) = 0;
+  // Every recorded source, by identifier then target.
+  virtual Result<std::vector<SourceRecord>> sources() = 0;
 
   // The schema version the ledger is at.
   virtual int schema_version() const = 0;

@@ -64,14 +64,15 @@ std::vector<const emitters::Part*> parts_in_order(const emitters::Manifest& mani
 // What cmdm installed for this target and no source owns any more.
 std::vector<PlanAction> stale_actions(const emitters::Manifest& manifest,
                                       const std::set<std::string>& on_device,
-                                      const std::map<std::string, const InstalledPart*>& recorded) {
+                                      const std::map<std::string, const InstalledPart*>& recorded,
+                                      const PlanScope& scope) {
   std::set<std::string> owned;
   for (const emitters::SourceEntry& source : manifest.sources) {
     owned.insert(source.owns.begin(), source.owns.end());
   }
   std::vector<PlanAction> actions;
   for (const auto& [identifier, record] : recorded) {  // std::map: by identifier
-    if (owned.contains(identifier)) continue;
+    if (owned.contains(identifier) || !scope.manages(identifier)) continue;
     actions.push_back(
         {.kind = on_device.contains(identifier) ? PlanKind::kRemove : PlanKind::kForget,
          .identifier = identifier,
@@ -107,9 +108,36 @@ std::size_t Plan::count(PlanKind kind) const {
       actions.begin(), actions.end(), [kind](const PlanAction& a) { return a.kind == kind; }));
 }
 
+std::size_t Plan::pending() const {
+  return count(PlanKind::kInstall) + count(PlanKind::kUpdate) + count(PlanKind::kRemove);
+}
+
+bool PlanScope::manages(std::string_view identifier) const {
+  if (prefix.empty()) return true;
+  if (!identifier.starts_with(prefix)) return false;
+  std::string_view rest = identifier.substr(prefix.size());
+  if (one_source) return rest.empty() || rest.starts_with(".part-");
+  return rest.empty() || prefix.back() == '.' || rest.front() == '.';
+}
+
+Status check_scope(const emitters::Manifest& manifest, const PlanScope& scope) {
+  std::vector<Diagnostic> outside;
+  for (const emitters::SourceEntry& source : manifest.sources) {
+    for (const emitters::Part& part : source.parts) {
+      if (scope.manages(part.identifier)) continue;
+      outside.push_back(Diagnostic{.file = source.path,
+                                   .message = "the profile " + part.identifier +
+                                              " is outside --prefix " + scope.prefix +
+                                              "; this apply manages only identifiers under it"});
+    }
+  }
+  if (outside.empty()) return Ok{};
+  return Error(ExitCode::kDataError, std::move(outside));
+}
+
 Plan plan(const emitters::Manifest& manifest, std::string_view target,
           const std::vector<InstalledProfile>& listing,
-          const std::vector<InstalledPart>& ledger_installed) {
+          const std::vector<InstalledPart>& ledger_installed, const PlanScope& scope) {
   std::set<std::string> on_device;
   for (const InstalledProfile& profile : listing) on_device.insert(profile.identifier);
   // Only this target's rows: a part installed through another target is that target's business.
@@ -122,7 +150,7 @@ Plan plan(const emitters::Manifest& manifest, std::string_view target,
     result.actions.push_back(
         part_action(*part, route_for(*part, target), target, on_device, recorded));
   }
-  for (PlanAction& stale : stale_actions(manifest, on_device, recorded)) {
+  for (PlanAction& stale : stale_actions(manifest, on_device, recorded, scope)) {
     result.actions.push_back(std::move(stale));
   }
   return result;

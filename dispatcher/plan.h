@@ -37,13 +37,35 @@ struct PlanAction {
 struct Plan {
   std::vector<PlanAction> actions;
   std::size_t count(PlanKind kind) const;
+  // Installs, updates and removes: what `apply --check` reports as pending (exit 1). A forget
+  // changes only the ledger and a not-sent part cannot be changed by apply, so neither counts.
+  std::size_t pending() const;
 };
+
+// Which identifiers one apply manages. With a prefix, parts of the build outside it are refused
+// (check_scope) and only recorded parts under it are removed, so several callers (one Chef
+// cookbook per prefix, the `profiles` front end per profile) share a device and a ledger.
+struct PlanScope {
+  // "" manages every identifier; otherwise the identifier itself and those below it at a dot
+  // (`com.example.chef` manages `com.example.chef` and `com.example.chef.wifi`; a trailing dot,
+  // `com.example.chef.`, only the latter), never `com.example.chefs`.
+  std::string prefix;
+  // Only the profile `prefix` and its split parts (`prefix.part-…`, the splitter's names): the
+  // front end installs and removes one profile without touching its neighbours below it. In
+  // ApplyOptions, an empty prefix with one_source stands for the build's only source.
+  bool one_source = false;
+  bool manages(std::string_view identifier) const;
+};
+
+// ExitCode::kDataError naming every part of the build outside the scope (and the scope).
+Status check_scope(const emitters::Manifest& manifest, const PlanScope& scope);
 
 // A profile on the device that cmdm did not install (no ledger row for this target) is never
 // removed; when the build has a part with its identifier, it is updated (the build owns the
 // identifier, and the ledger then records it).
+// Only parts the scope manages are removed or forgotten.
 Plan plan(const emitters::Manifest& manifest, std::string_view target,
           const std::vector<InstalledProfile>& listing,
-          const std::vector<InstalledPart>& ledger_installed);
+          const std::vector<InstalledPart>& ledger_installed, const PlanScope& scope = {});
 
 }  // namespace cmdm::dispatcher

@@ -463,5 +463,20 @@ TEST(Apply, RefusesABuildWithoutTheConfiguredTarget) {
   EXPECT_NE(summary.error().format().find("no commands for target micromdm"), std::string::npos);
 }
 
+TEST(DeviceContext, PutsTheDevicesFactsUnderFactsAndLetsTheGivenInputsWin) {
+  compiler::Context given;
+  given.set("team", plist::Value("blue"));
+  given.set("facts.os_version", plist::Value("15.0"));  // --facts or --var facts.os_version=…
+  compiler::Context context = device_context(
+      {.os_version = "14.5", .serial_number = "C02TEST", .arch = "arm64"}, std::move(given));
+  const plist::Value* facts = context.values.find("facts");
+  ASSERT_NE(facts, nullptr);
+  EXPECT_EQ(*facts->get_string("os_version"), "15.0");
+  EXPECT_EQ(*facts->get_string("serial_number"), "C02TEST");
+  EXPECT_EQ(*facts->get_string("arch"), "arm64");
+  EXPECT_EQ(*facts->get_string("console_user"), "") << "every fact is present, empty or not";
+  EXPECT_EQ(*context.values.find("team"), plist::Value("blue"));
+}
+
 }  // namespace
 }  // namespace cmdm::dispatcher

@@ -231,7 +231,51 @@ TEST_F(LedgerTest, ASecondProcessWaitsForTheFirstToFinish) {
 
 TEST_F(LedgerTest, ANewLedgerIsAtTheCurrentSchemaVersion) {
   EXPECT_EQ(open()->schema_version(), ledger_migrations().back().version);
-  EXPECT_EQ(ledger_migrations().back().version, 1);
+  EXPECT_EQ(ledger_migrations().back().version, 3);
+}
+
+TEST_F(LedgerTest, RecordsWhichSourceEachPartCameFromAndKeepsItsFirstInstallDate) {
+  auto ledger = open();
+  auto confirm = [&](const std::string& part) {
+    Result<std::int64_t> id = ledger->record_intent(install(part));
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(ledger->mark_sent(*id));
+    ASSERT_TRUE(ledger->mark_confirmed(*id));
+  };
+  const SourceRecord wifi{.identifier = "com.example.wifi",
+                          .target = "fleet",
+                          .uuid = "SRC-UUID",
+                          .display_name = "Wi-Fi",
+                          .parts = {"com.example.wifi.part-1", "com.example.wifi.part-2"}};
+  confirm("com.example.wifi.part-1");
+  ASSERT_TRUE(ledger->record_sources({wifi}));
+  Result<std::vector<SourceRecord>> half = ledger->sources();
+  ASSERT_TRUE(half);
+  ASSERT_EQ(half->size(), 1u);
+  EXPECT_EQ((*half)[0].installed_at, 0) << "not every part is installed yet";
+  EXPECT_EQ((*half)[0].parts, wifi.parts);
+
+  confirm("com.example.wifi.part-2");
+  ASSERT_TRUE(ledger->record_sources({wifi}));
+  const std::int64_t first = ledger->sources()->at(0).installed_at;
+  EXPECT_GT(first, 0);
+  confirm("com.example.wifi.part-2");  // an update
+  ASSERT_TRUE(ledger->record_sources({wifi}));
+  EXPECT_EQ(ledger->sources()->at(0).installed_at, first);
+  EXPECT_EQ(ledger->sources()->at(0).uuid, "SRC-UUID");
+}
+
+TEST_F(LedgerTest, DropsASourceOnceNoneOfItsPartsIsInstalled) {
+  auto ledger = open();
+  Result<std::int64_t> id = ledger->record_intent(install("com.example.a"));
+  ASSERT_TRUE(id && ledger->mark_confirmed(*id));
+  const SourceRecord a{
+      .identifier = "com.example.a", .target = "fleet", .parts = {"com.example.a"}};
+  ASSERT_TRUE(ledger->record_sources({a}));
+  EXPECT_EQ(ledger->sources()->size(), 1u);
+  ASSERT_TRUE(ledger->forget_installed("com.example.a", "fleet"));
+  ASSERT_TRUE(ledger->record_sources({}));
+  EXPECT_TRUE(ledger->sources()->empty());
 }
 
 TEST_F(LedgerTest, MigratesAnOlderLedgerOneStepAtATime) {

@@ -160,5 +160,64 @@ TEST(Plan, KeepsAnOwnedPartThatIsNotSentInsteadOfRemovingIt) {
   EXPECT_EQ(p.count(PlanKind::kRemove), 0u);
 }
 
+TEST(PlanScope, ManagesThePrefixAndIdentifiersBelowItAtADot) {
+  PlanScope scope{.prefix = "com.example.chef"};
+  EXPECT_TRUE(scope.manages("com.example.chef"));
+  EXPECT_TRUE(scope.manages("com.example.chef.wifi"));
+  EXPECT_FALSE(scope.manages("com.example.chefs"));
+  EXPECT_FALSE(scope.manages("com.example"));
+  PlanScope dotted{.prefix = "com.example.chef."};
+  EXPECT_FALSE(dotted.manages("com.example.chef"));
+  EXPECT_TRUE(dotted.manages("com.example.chef.wifi"));
+  EXPECT_TRUE(PlanScope{}.manages("anything"));
+}
+
+TEST(PlanScope, OneSourceManagesOnlyTheProfileAndItsSplitParts) {
+  PlanScope scope{.prefix = "com.a", .one_source = true};
+  EXPECT_TRUE(scope.manages("com.a"));
+  EXPECT_TRUE(scope.manages("com.a.part-1a2b3c4d"));
+  EXPECT_FALSE(scope.manages("com.a.wifi"));
+}
+
+TEST(Plan, WithAPrefixRemovesOnlyStalePartsUnderIt) {
+  emitters::Manifest m;
+  m.sources.push_back(make_source("com.chef.a", {make_part("com.chef.a", 1, "d1")}));
+  Plan p = plan(
+      m, "nanomdm", listing({"com.chef.a", "com.chef.b", "com.munki.c"}),
+      {recorded("com.chef.a", "d1"), recorded("com.chef.b", "d2"), recorded("com.munki.c", "d3")},
+      {.prefix = "com.chef"});
+  EXPECT_EQ(summary(p), (Lines{"unchanged com.chef.a", "remove com.chef.b"}));
+}
+
+TEST(Plan, CountsInstallsUpdatesAndRemovesAsPendingButNotForgetsOrNotSent) {
+  emitters::Manifest m;
+  m.sources.push_back(make_source("com.a", {make_part("com.a", 1, "d1")}));
+  m.sources.push_back(
+      make_source("com.big", {make_part("com.big", 2, "d2", emitters::Route::kLocal)}));
+  Plan forget_only =
+      plan(m, "nanomdm", listing({"com.a"}), {recorded("com.a", "d1"), recorded("com.gone", "d9")});
+  EXPECT_EQ(summary(forget_only),
+            (Lines{"unchanged com.a", "not sent com.big", "forget com.gone"}));
+  EXPECT_EQ(forget_only.pending(), 0u);
+  Plan changed = plan(m, "nanomdm", listing({"com.a", "com.gone"}),
+                      {recorded("com.a", "old"), recorded("com.gone", "d9")});
+  EXPECT_EQ(changed.pending(), 2u);
+}
+
+TEST(CheckScope, RefusesEveryPartOutsideThePrefixByName) {
+  emitters::Manifest m;
+  m.sources.push_back(make_source("com.chef.a", {make_part("com.chef.a", 1, "d1")}));
+  m.sources.push_back(make_source("com.other", {make_part("com.other", 2, "d2")}));
+  m.sources.back().path = "other.mobileconfig";
+  EXPECT_TRUE(check_scope(m, {}));
+  Status s = check_scope(m, {.prefix = "com.chef"});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ExitCode::kDataError);
+  ASSERT_EQ(s.error().diagnostics.size(), 1u);
+  EXPECT_EQ(s.error().diagnostics[0].file, "other.mobileconfig");
+  EXPECT_NE(s.error().diagnostics[0].message.find("com.other is outside --prefix com.chef"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace cmdm::dispatcher

@@ -38,4 +38,8 @@ completion=$stage/usr/share/bash-completion/completions/cmdm
 got=$(bash -c '. "$1"; COMP_WORDS=(cmdm expl); COMP_CWORD=1; _cmdm; echo "${COMPREPLY[*]}"' _ "$completion")
 [ "$got" = "explain" ] || fail "completion of 'cmdm expl' gave '$got'"
 [ -f "$stage/usr/share/doc/cmdm/README.md" ] || fail "no README in the doc directory"
+# The same binary as `profiles` is the front end (docs/integrations.md).
+front=$stage/usr/libexec/cmdm/profiles
+[ -x "$front" ] || fail "no $front"
+"$front" --help | grep -q 'cmdm profiles' || fail "$front is not the profiles front end"
 echo "ok"

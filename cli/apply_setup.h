@@ -1,0 +1,33 @@
+// The real device, transport and facts an apply runs with, wired from the configuration: shared
+// by `cmdm apply` and the `profiles` front end (`cmdm profiles`), so both reach the MDM alike.
+#pragma once
+
+#include <string>
+
+#include "dispatcher/apply.h"
+#include "dispatcher/config.h"
+#include "dispatcher/device.h"
+#include "dispatcher/ledger.h"
+#include "pipeline/context.h"
+
+namespace cmdm::cli {
+
+// --config, else CMDM_CONFIG, else the documented default.
+std::string config_path(const std::string& given);
+
+// The tools from the configuration (ProfilesPath). The device emulator finds its state through
+// CMDM_FAKE_DEVICE_DIR, which is passed on when set (the real tool ignores it).
+dispatcher::MacosTools tools_for(const dispatcher::DispatcherConfig& config);
+
+// The template context for sources compiled on the device: the facts gathered by the macOS
+// tools, with --vars/--facts/--var on top. Where the tools cannot run (not a Mac: tests, CI),
+// only the given inputs are used, with a note on stderr.
+Result<compiler::Context> device_template_context(const dispatcher::DispatcherConfig& config,
+                                                  const pipeline::TemplateInputs& inputs);
+
+// Runs one apply against the real device tools and the configured MDM (options.config must be
+// set; the device id is filled here).
+Result<dispatcher::ApplySummary> run_configured_apply(dispatcher::ApplyOptions options,
+                                                      dispatcher::Ledger& ledger);
+
+}  // namespace cmdm::cli
