@@ -5,12 +5,15 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/commands_decl.h"
+#include "cli/progress.h"
 #include "dispatcher/apply.h"
 #include "dispatcher/config.h"
 #include "dispatcher/device.h"
+#include "dispatcher/device_lookup.h"
 #include "dispatcher/ledger.h"
 #include "dispatcher/process.h"
 #include "plist/file_io.h"
@@ -38,17 +41,45 @@ MacosTools tools_for(const DispatcherConfig& config) {
   return tools;
 }
 
-// DeviceID from the configuration, else the fact DeviceIdentity names.
-Result<std::string> device_id(const DispatcherConfig& config, ProcessRunner& runner) {
-  if (!config.device_id.empty()) return config.device_id;
-  if (config.identity == DeviceIdentity::kLookup) {
-    return Error::make(ExitCode::kDataError, "",
-                       "DeviceIdentity lookup is not supported by apply yet; use serial, udid "
-                       "or DeviceID");
+// The device's facts, read once, on first need (DeviceIdentity, User parts, local parts).
+class LazyFacts {
+ public:
+  LazyFacts(ProcessRunner& runner, MacosTools tools)
+      : source_(make_macos_fact_source(runner, std::move(tools))) {}
+  Result<DeviceFacts> get() {
+    if (!facts_) facts_ = source_->facts();
+    return *facts_;
   }
-  Result<DeviceFacts> facts = make_macos_fact_source(runner, tools_for(config))->facts();
-  if (!facts) return facts.error();
-  return config.identity == DeviceIdentity::kUdid ? facts->udid : facts->serial_number;
+
+ private:
+  std::unique_ptr<FactSource> source_;
+  std::optional<Result<DeviceFacts>> facts_;
+};
+
+// DeviceID from the configuration, else the fact DeviceIdentity names, else (lookup) the id the
+// vendor's inventory gives for the serial number (cached in the ledger).
+Status identify_device(const DispatcherConfig& config, LazyFacts& facts, Transport& transport,
+                       Ledger& ledger, ApplyOptions& options) {
+  if (!config.device_id.empty()) {
+    options.device_id = config.device_id;
+    return Ok{};
+  }
+  Result<DeviceFacts> known = facts.get();
+  if (!known) return known.error();
+  if (config.identity == DeviceIdentity::kUdid) {
+    options.device_id = known->udid;
+    return Ok{};
+  }
+  if (config.identity == DeviceIdentity::kSerial) {
+    options.device_id = known->serial_number;
+    options.device_id_is_serial = true;
+    return Ok{};
+  }
+  Result<LookedUpDevice> found = look_up_device_id(config, known->serial_number, transport, ledger);
+  if (!found) return found.error();
+  options.device_id = found->device_id;
+  options.device_id_is_serial = found->is_serial;
+  return Ok{};
 }
 
 nlohmann::json summary_json(const ApplySummary& s) {
@@ -110,8 +141,17 @@ int print_status(Ledger& ledger, bool json) {
   return 0;
 }
 
+// How the run reports while it works: a progress line per part on a terminal, and with --verbose
+// one line per HTTP attempt on stderr (method, URL without query, status, milliseconds, attempt;
+// the transport scrubs credentials from it).
+struct Reporting {
+  bool json = false;
+  bool verbose = false;
+};
+
 int apply_build(ApplyOptions options, const std::vector<std::string>& ca_files, Ledger& ledger,
-                bool json) {
+                Reporting reporting) {
+  const bool json = reporting.json;
   const DispatcherConfig& config = options.config;
   for (const std::string& path : ca_files) {
     Result<std::string> bytes = read_file(path);
@@ -119,13 +159,30 @@ int apply_build(ApplyOptions options, const std::vector<std::string>& ca_files, 
     options.anchors.push_back(std::move(*bytes));
   }
   std::unique_ptr<ProcessRunner> runner = make_posix_process_runner();
-  Result<std::string> id = device_id(config, *runner);
-  if (!id) return report(id.error());
-  options.device_id = *id;
+  LazyFacts facts(*runner, tools_for(config));
+  options.facts = [&facts] { return facts.get(); };
   std::unique_ptr<ProfileLister> lister = make_macos_profile_lister(*runner, tools_for(config));
-  std::unique_ptr<Transport> transport = make_curl_transport(transport_options(config));
+  std::unique_ptr<LocalInstaller> installer = make_macos_installer(*runner, tools_for(config));
+  options.installer = installer.get();
+  Progress progress("apply", !json);
+  options.progress = [&progress](std::size_t done, std::size_t count, const std::string& part) {
+    progress.update(done, count, part);
+  };
+  TransportOptions transport_settings = transport_options(config);
+  if (reporting.verbose) {
+    transport_settings.log = [&progress](std::string_view line) {
+      progress.clear();
+      std::cerr << "apply: " << line << '\n';
+    };
+  }
+  std::unique_ptr<Transport> transport = make_curl_transport(std::move(transport_settings));
+  if (Status identified = identify_device(config, facts, *transport, ledger, options);
+      !identified) {
+    return report(identified.error());
+  }
   std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
   Result<ApplySummary> summary = apply(options, ledger, *lister, *transport, *uuids);
+  progress.clear();
   if (!summary) return report(summary.error());
   if (json) {
     std::cout << summary_json(*summary).dump(2) << '\n';
@@ -148,6 +205,7 @@ int run_apply(const Args& args) {
                                           "/Library/Preferences/com.cmdm.dispatcher.plist)")
       ("dry-run", "plan and print; send nothing and leave the ledger as it is")
       ("json", "print a JSON summary")
+      ("verbose", "one line per HTTP request on stderr (method, URL without query, status, ms)")
       ("status", "print what the ledger says cmdm installed, and unfinished changes; apply nothing")
       ("ca", po::value(&ca_files), "trust anchors the build must be signed by; repeatable")
       ("poll-interval", po::value(&poll_seconds), "seconds between listings while confirming (2)")
@@ -158,8 +216,9 @@ int run_apply(const Args& args) {
   po::positional_options_description positional;
   positional.add("input", 1);
   po::variables_map vm;
-  if (auto code = parse_options("apply", "OUT|BUNDLE [--config F] [--dry-run] [--json] [--ca F]...",
-                                options, positional, args, vm)) {
+  if (auto code = parse_options(
+          "apply", "OUT|BUNDLE [--config F] [--dry-run] [--json] [--verbose] [--ca F]...", options,
+          positional, args, vm)) {
     return *code;
   }
   if (!(poll_seconds >= 0.01 && poll_seconds <= 3600 && timeout_seconds >= 0 &&
@@ -181,7 +240,8 @@ int run_apply(const Args& args) {
       .dry_run = vm.count("dry-run") > 0,
       .poll_interval = std::chrono::milliseconds(std::llround(poll_seconds * 1000)),
       .confirm_timeout = std::chrono::milliseconds(std::llround(timeout_seconds * 1000))};
-  return apply_build(std::move(apply_options), ca_files, **ledger, vm.count("json") > 0);
+  return apply_build(std::move(apply_options), ca_files, **ledger,
+                     {.json = vm.count("json") > 0, .verbose = vm.count("verbose") > 0});
 }
 
 }  // namespace cmdm::cli

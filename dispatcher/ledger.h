@@ -33,6 +33,9 @@ struct NewIntent {
   IntentAction action = IntentAction::kInstall;
   std::string target;        // the vendor target or route the command goes through
   std::string command_uuid;  // the MDM command's UUID, chosen before sending so a retry reuses it
+  // The vendor's own reference to what was installed (Fleet's profile_uuid), once it answered;
+  // the handle a later update or remove needs. Empty for vendors that key profiles by identifier.
+  std::string vendor_ref;
 };
 
 struct Intent : NewIntent {
@@ -50,6 +53,7 @@ struct InstalledPart {
   std::string profile_uuid;
   std::string digest;
   std::int64_t installed_at = 0;
+  std::string vendor_ref;  // from the install intent (Fleet's profile_uuid); may be empty
 };
 
 // One step of the schema: the SQL that takes the ledger from version - 1 to version.
@@ -89,6 +93,18 @@ class Ledger {
   virtual Status mark_confirmed(std::int64_t id) = 0;
   // pending or sent → failed, with the reason.
   virtual Status mark_failed(std::int64_t id, std::string_view detail) = 0;
+
+  // Records the vendor's reference to what an intent installed (Fleet's profile_uuid), synced
+  // before the intent is marked sent, so a crash after the vendor answered still knows it.
+  virtual Status record_vendor_ref(std::int64_t id, std::string_view vendor_ref) = 0;
+
+  // The device id the vendor gave for `serial` (DeviceIdentity lookup), cached per target and
+  // server; nullopt when never looked up.
+  virtual Result<std::optional<std::string>> device_id(std::string_view target,
+                                                       std::string_view server_url,
+                                                       std::string_view serial) = 0;
+  virtual Status remember_device_id(std::string_view target, std::string_view server_url,
+                                    std::string_view serial, std::string_view device_id) = 0;
 
   // Pending and sent intents, oldest first: what a crash or a kill interrupted.
   virtual Result<std::vector<Intent>> unfinished() = 0;

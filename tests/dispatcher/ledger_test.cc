@@ -231,7 +231,38 @@ TEST_F(LedgerTest, ASecondProcessWaitsForTheFirstToFinish) {
 
 TEST_F(LedgerTest, ANewLedgerIsAtTheCurrentSchemaVersion) {
   EXPECT_EQ(open()->schema_version(), ledger_migrations().back().version);
-  EXPECT_EQ(ledger_migrations().back().version, 1);
+  EXPECT_EQ(ledger_migrations().back().version, 2);
+}
+
+TEST_F(LedgerTest, AVersion1LedgerMigratesToVersion2AndKeepsVendorReferences) {
+  {
+    Result<std::unique_ptr<Ledger>> v1 =
+        Ledger::open(path_, {.migrations = {ledger_migrations()[0]}});
+    ASSERT_TRUE(v1) << v1.error().format();
+    ASSERT_EQ((*v1)->schema_version(), 1);
+  }
+  Result<std::unique_ptr<Ledger>> v2 = Ledger::open(path_);
+  ASSERT_TRUE(v2) << v2.error().format();
+  EXPECT_EQ((*v2)->schema_version(), 2);
+  Result<std::int64_t> id = (*v2)->record_intent(
+      {.part_identifier = "p", .profile_uuid = "U", .digest = "D", .target = "fleet-profiles"});
+  ASSERT_TRUE(id);
+  ASSERT_TRUE((*v2)->record_vendor_ref(*id, "fleet-uuid-1"));
+  ASSERT_TRUE((*v2)->mark_sent(*id));
+  EXPECT_EQ((*(*v2)->unfinished())[0].vendor_ref, "fleet-uuid-1");
+  ASSERT_TRUE((*v2)->mark_confirmed(*id));
+  EXPECT_EQ((*(*v2)->installed())[0].vendor_ref, "fleet-uuid-1");
+  EXPECT_FALSE((*v2)->record_vendor_ref(*id, "other")) << "a finished intent keeps its reference";
+}
+
+TEST_F(LedgerTest, RemembersADeviceIdPerTargetServerAndSerial) {
+  std::unique_ptr<Ledger> ledger = open();
+  EXPECT_EQ(*ledger->device_id("fleet", "https://a", "C02X"), std::nullopt);
+  ASSERT_TRUE(ledger->remember_device_id("fleet", "https://a", "C02X", "host-1"));
+  ASSERT_TRUE(ledger->remember_device_id("fleet", "https://a", "C02X", "host-2"));
+  EXPECT_EQ(*ledger->device_id("fleet", "https://a", "C02X"), "host-2");
+  EXPECT_EQ(*ledger->device_id("fleet", "https://b", "C02X"), std::nullopt);
+  EXPECT_EQ(*ledger->device_id("micromdm", "https://a", "C02X"), std::nullopt);
 }
 
 TEST_F(LedgerTest, MigratesAnOlderLedgerOneStepAtATime) {
@@ -268,6 +299,15 @@ TEST_F(LedgerTest, RefusesALedgerWrittenByANewerSchema) {
   EXPECT_EQ(old.error().code, ExitCode::kDataError);
   EXPECT_EQ(old.error().diagnostics[0].message,
             "the ledger is at schema version 2, newer than this cmdm knows (1); use a newer cmdm");
+}
+
+TEST_F(LedgerTest, RefusesALedgerAtAVersionAfterTwo) {
+  std::vector<Migration> steps = ledger_migrations();
+  steps.push_back({.version = 3, .description = "a later step", .sql = "CREATE TABLE c (z)"});
+  open({.migrations = steps}).reset();
+  Result<std::unique_ptr<Ledger>> now = Ledger::open(path_);
+  ASSERT_FALSE(now);
+  EXPECT_EQ(now.error().code, ExitCode::kDataError);
 }
 
 TEST_F(LedgerTest, RefusesAFileThatIsNotALedger) {

@@ -116,6 +116,37 @@ TEST_F(FakeMdmTest, WorkspaceOneRefusesWrongCredentialsAndUnknownDevices) {
   EXPECT_EQ(server_->stats().accepted, 0u);
 }
 
+HttpCall token_call(const std::string& secret, const std::string& grant = "client_credentials") {
+  return {.path = "/connect/token",
+          .body = "grant_type=" + grant + "&client_id=testworld-client&client_secret=" + secret,
+          .content_type = "application/x-www-form-urlencoded"};
+}
+
+TEST_F(FakeMdmTest, WorkspaceOneIssuesExpiringOAuthTokensToItsClientOnly) {
+  start(Vendor::kWorkspaceOne);
+  HttpReply r = send(token_call("testworld-client-secret"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json answer = json::parse(r.body);
+  EXPECT_EQ(answer["expires_in"], 3600);
+  EXPECT_EQ(answer["token_type"], "Bearer");
+  std::string token = answer["access_token"];
+
+  HttpCall call = wso_call(body("workspaceone", testing::sample_profile(), ""));
+  call.headers = {{"Authorization", "Bearer " + token}};  // no tenant code needed with OAuth2
+  EXPECT_EQ(send(call).status, 202);
+  server_->expire_tokens();
+  EXPECT_EQ(send(call).status, 401);
+  call.headers["Authorization"] = "Bearer made-up";
+  EXPECT_EQ(send(call).status, 401);
+
+  r = send(token_call("wrong-secret"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"], "invalid_client");
+  EXPECT_EQ(send(token_call("testworld-client-secret", "password")).status, 400);
+  EXPECT_EQ(server_->stats().token_requests, 3u);
+  EXPECT_EQ(installed(), 1u);
+}
+
 // ---- MicroMDM ----
 
 HttpCall micromdm_call(std::string body, const std::string& key = "testworld-api-key") {
