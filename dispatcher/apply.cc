@@ -74,15 +74,40 @@ Result<emitters::Manifest> load_manifest(const std::string& out, const std::stri
   return manifest;
 }
 
-// True when the listing shows what the intent asked for: the profile with its UUID, or no profile
-// with its identifier.
-bool shows(const std::vector<InstalledProfile>& listing, IntentAction action,
-           const std::string& identifier, const std::string& uuid) {
+// What the listing must show once a change is made.
+struct Expected {
+  IntentAction action = IntentAction::kInstall;
+  std::string identifier;
+  std::string uuid;
+  // An update: the install date of the profile it replaces (0: none). `profiles` lists no digest
+  // of the content, and an update may keep the PayloadUUID, so only a new ProfileInstallDate
+  // proves the new content was installed (macOS sets it on every install).
+  std::int64_t replaces_install_date = 0;
+};
+
+// True when the listing shows the change: the profile with its UUID (and, for an update, another
+// install date), or no profile with its identifier.
+bool shows(const std::vector<InstalledProfile>& listing, const Expected& expected) {
   for (const InstalledProfile& p : listing) {
-    if (p.identifier != identifier) continue;
-    return action == IntentAction::kInstall && p.uuid == uuid;
+    if (p.identifier != expected.identifier) continue;
+    if (expected.action != IntentAction::kInstall || p.uuid != expected.uuid) return false;
+    return expected.replaces_install_date == 0 || !p.install_date ||
+           *p.install_date != expected.replaces_install_date;
   }
-  return action == IntentAction::kRemove;
+  return expected.action == IntentAction::kRemove;
+}
+
+Expected expected_of(const Intent& intent) {
+  return {.action = intent.action,
+          .identifier = intent.part_identifier,
+          .uuid = intent.profile_uuid,
+          .replaces_install_date = intent.replaces_install_date};
+}
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // What an interrupted run left: an intent the device shows is confirmed; any other is given up
@@ -102,8 +127,7 @@ Result<std::vector<PartOutcome>> reconcile(Ledger& ledger,
     // never have left: for an update that keeps the PayloadUUID, the old profile would match and
     // the new content would be lost for good. It is planned again instead; installing twice
     // leaves the device as installing once.
-    if (intent.state == IntentState::kSent &&
-        shows(listing, intent.action, intent.part_identifier, intent.profile_uuid)) {
+    if (intent.state == IntentState::kSent && shows(listing, expected_of(intent))) {
       o.result = "reconciled";
       done = ledger.mark_confirmed(intent.id);
     } else {
@@ -153,11 +177,13 @@ class Runner {
   Result<std::string> user_enrollment_id();
   Result<bool> may_install_locally(std::string& why_not);
   Status run_local(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary);
-  Status install_locally(const PlanAction& action, PartOutcome& outcome);
+  Status install_locally(const PlanAction& action, bool update, PartOutcome& outcome);
   Result<std::vector<Outgoing>> requests_for(const PlanAction& action) const;
   Result<Sent> send_all(const std::vector<Outgoing>& requests, const PlanAction& action,
                         const std::string& command_uuid, ApplySummary& summary);
-  Result<bool> confirm(IntentAction action, const std::string& identifier, const std::string& uuid);
+  Result<bool> confirm(const Expected& expected);
+  Result<std::int64_t> install_date_to_replace(const std::string& identifier);
+  void sleep(std::chrono::milliseconds duration) const;
   Status change(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary);
 
   const ApplyOptions& options_;
@@ -245,21 +271,40 @@ Result<Sent> Runner::send_all(const std::vector<Outgoing>& requests, const PlanA
 
 // Lists the device until it shows the change, sleeping poll_interval between listings, for at
 // most confirm_timeout of sleeping (counted, so a test's sleeper that returns at once still ends).
-Result<bool> Runner::confirm(IntentAction action, const std::string& identifier,
-                             const std::string& uuid) {
+Result<bool> Runner::confirm(const Expected& expected) {
   std::chrono::milliseconds waited{0};
   for (;;) {
     Result<std::vector<InstalledProfile>> listing = lister_.list();
     if (!listing) return listing.error();
-    if (shows(*listing, action, identifier, uuid)) return true;
+    if (shows(*listing, expected)) return true;
     if (waited >= options_.confirm_timeout) return false;
-    if (options_.sleep) {
-      options_.sleep(options_.poll_interval);
-    } else {
-      std::this_thread::sleep_for(options_.poll_interval);
-    }
+    sleep(options_.poll_interval);
     waited += options_.poll_interval;
   }
+}
+
+void Runner::sleep(std::chrono::milliseconds duration) const {
+  if (options_.sleep) {
+    options_.sleep(duration);
+  } else {
+    std::this_thread::sleep_for(duration);
+  }
+}
+
+// The install date of the profile an update replaces (0 when the listing shows none). Dates have
+// whole seconds: when it is this very second, the update waits for the next one, so that the new
+// install cannot carry the same date.
+Result<std::int64_t> Runner::install_date_to_replace(const std::string& identifier) {
+  Result<std::vector<InstalledProfile>> listing = lister_.list();
+  if (!listing) return listing.error();
+  std::int64_t date = 0;
+  for (const InstalledProfile& p : *listing) {
+    if (p.identifier == identifier && p.install_date) date = *p.install_date;
+  }
+  for (int i = 0; date != 0 && unix_seconds() == date && i < 20; ++i) {
+    sleep(std::chrono::milliseconds(100));
+  }
+  return date;
 }
 
 // intent → send → sent → confirmed or failed. A refusal fails the part; an unreachable MDM, the
@@ -274,12 +319,20 @@ Status Runner::change(const PlanAction& action, PartOutcome& outcome, ApplySumma
     return Ok{};
   }
   std::string command_uuid = needs_command_uuid(*requests) ? uuids_.next() : std::string();
-  Result<std::int64_t> id = ledger_.record_intent({.part_identifier = action.identifier,
-                                                   .profile_uuid = action.uuid,
-                                                   .digest = action.digest,
-                                                   .action = kind,
-                                                   .target = options_.config.target,
-                                                   .command_uuid = command_uuid});
+  Expected expected{.action = kind, .identifier = action.identifier, .uuid = action.uuid};
+  if (action.kind == PlanKind::kUpdate) {
+    Result<std::int64_t> replaced = install_date_to_replace(action.identifier);
+    if (!replaced) return replaced.error();
+    expected.replaces_install_date = *replaced;
+  }
+  Result<std::int64_t> id =
+      ledger_.record_intent({.part_identifier = action.identifier,
+                             .profile_uuid = action.uuid,
+                             .digest = action.digest,
+                             .action = kind,
+                             .target = options_.config.target,
+                             .command_uuid = command_uuid,
+                             .replaces_install_date = expected.replaces_install_date});
   if (!id) return id.error();
   Result<Sent> sent = send_all(*requests, action, command_uuid, summary);
   if (!sent) {
@@ -297,7 +350,7 @@ Status Runner::change(const PlanAction& action, PartOutcome& outcome, ApplySumma
     if (Status kept = ledger_.record_vendor_ref(*id, sent->vendor_ref); !kept) return kept.error();
   }
   if (Status marked = ledger_.mark_sent(*id); !marked) return marked.error();
-  Result<bool> shown = confirm(kind, action.identifier, action.uuid);
+  Result<bool> shown = confirm(expected);
   if (!shown) return shown.error();
   if (*shown) {
     outcome.result = "confirmed";
@@ -386,7 +439,7 @@ Status Runner::run_local(const PlanAction& action, PartOutcome& outcome, ApplySu
   });
   Result<std::vector<InstalledProfile>> listing = lister_.list();
   if (!listing) return listing.error();
-  const bool shown = shows(*listing, IntentAction::kInstall, action.identifier, action.uuid);
+  const bool shown = shows(*listing, {.identifier = action.identifier, .uuid = action.uuid});
   if (shown && record != recorded.end() && record->digest == action.digest) {
     outcome.action = "unchanged";
     outcome.result = "unchanged";
@@ -397,18 +450,26 @@ Status Runner::run_local(const PlanAction& action, PartOutcome& outcome, ApplySu
   const bool update = shown || record != recorded.end();
   outcome.action = update ? "update" : "install";
   outcome.detail.clear();
-  Status done = install_locally(action, outcome);
+  Status done = install_locally(action, update, outcome);
   if (outcome.result == "failed") ++summary.failed;
   if (outcome.result == "confirmed") ++(update ? summary.updated : summary.installed);
   return done;
 }
 
-Status Runner::install_locally(const PlanAction& action, PartOutcome& outcome) {
-  Result<std::int64_t> id = ledger_.record_intent({.part_identifier = action.identifier,
-                                                   .profile_uuid = action.uuid,
-                                                   .digest = action.digest,
-                                                   .action = IntentAction::kInstall,
-                                                   .target = options_.config.target});
+Status Runner::install_locally(const PlanAction& action, bool update, PartOutcome& outcome) {
+  Expected expected{.identifier = action.identifier, .uuid = action.uuid};
+  if (update) {
+    Result<std::int64_t> replaced = install_date_to_replace(action.identifier);
+    if (!replaced) return replaced.error();
+    expected.replaces_install_date = *replaced;
+  }
+  Result<std::int64_t> id =
+      ledger_.record_intent({.part_identifier = action.identifier,
+                             .profile_uuid = action.uuid,
+                             .digest = action.digest,
+                             .action = IntentAction::kInstall,
+                             .target = options_.config.target,
+                             .replaces_install_date = expected.replaces_install_date});
   if (!id) return id.error();
   if (Status installed = options_.installer->install(out_ + "/" + action.part->profile);
       !installed) {
@@ -417,7 +478,7 @@ Status Runner::install_locally(const PlanAction& action, PartOutcome& outcome) {
     return ledger_.mark_failed(*id, outcome.detail);
   }
   if (Status marked = ledger_.mark_sent(*id); !marked) return marked.error();
-  Result<bool> shown = confirm(IntentAction::kInstall, action.identifier, action.uuid);
+  Result<bool> shown = confirm(expected);
   if (!shown) return shown.error();
   outcome.result = *shown ? "confirmed" : "failed";
   if (*shown) return ledger_.mark_confirmed(*id);

@@ -59,10 +59,13 @@ CREATE TABLE installed (
 )sql"},
       // Self-contained: a later step may add its own tables or columns after this one.
       {.version = 2,
-       .description = "vendor references of installed parts, device ids looked up by serial",
+       .description =
+           "vendor references of installed parts, the install date an update replaces, device "
+           "ids looked up by serial",
        .sql = R"sql(
 ALTER TABLE intents ADD COLUMN vendor_ref TEXT NOT NULL DEFAULT '';
 ALTER TABLE installed ADD COLUMN vendor_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE intents ADD COLUMN replaces_install_date INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE device_ids (
   target TEXT NOT NULL,
   server_url TEXT NOT NULL,
@@ -283,10 +286,11 @@ Status SqliteLedger::apply_migration(const Migration& step) {
 }
 
 Result<std::int64_t> SqliteLedger::record_intent(const NewIntent& intent) {
-  Statement insert(db_,
-                   "INSERT INTO intents (part_identifier, profile_uuid, digest, action, target,"
-                   " command_uuid, state, created_at, updated_at, vendor_ref)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8)");
+  Statement insert(
+      db_,
+      "INSERT INTO intents (part_identifier, profile_uuid, digest, action, target,"
+      " command_uuid, state, created_at, updated_at, vendor_ref, replaces_install_date)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8, ?9)");
   insert.bind(1, intent.part_identifier)
       .bind(2, intent.profile_uuid)
       .bind(3, intent.digest)
@@ -294,7 +298,8 @@ Result<std::int64_t> SqliteLedger::record_intent(const NewIntent& intent) {
       .bind(5, intent.target)
       .bind(6, intent.command_uuid)
       .bind(7, options_.now())
-      .bind(8, intent.vendor_ref);
+      .bind(8, intent.vendor_ref)
+      .bind(9, intent.replaces_install_date);
   if (insert.step() != SQLITE_DONE) return sql_error("cannot record the intent");
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
 }
@@ -400,7 +405,8 @@ Result<std::vector<Intent>> SqliteLedger::select_intents(const char* where, std:
   const std::string sql =
       std::string(
           "SELECT id, part_identifier, profile_uuid, digest, action, target, command_uuid, state,"
-          " detail, created_at, updated_at, vendor_ref FROM intents WHERE ") +
+          " detail, created_at, updated_at, vendor_ref, replaces_install_date FROM intents "
+          "WHERE ") +
       where + " ORDER BY id";
   Statement select(db_, sql.c_str());
   if (std::string_view(where).find("?1") != std::string_view::npos) select.bind(1, id);
@@ -424,6 +430,7 @@ Result<std::vector<Intent>> SqliteLedger::select_intents(const char* where, std:
     i.created_at = select.integer(9);
     i.updated_at = select.integer(10);
     i.vendor_ref = select.text(11);
+    i.replaces_install_date = select.integer(12);
     out.push_back(std::move(i));
   }
   if (rc != SQLITE_DONE) return sql_error("cannot read intents");

@@ -36,6 +36,10 @@ struct NewIntent {
   // The vendor's own reference to what was installed (Fleet's profile_uuid), once it answered;
   // the handle a later update or remove needs. Empty for vendors that key profiles by identifier.
   std::string vendor_ref;
+  // For an install that replaces a profile (an update): the ProfileInstallDate the listing showed
+  // for it before the command was sent, Unix seconds; 0 when there was none. The listing proves
+  // the update only once it shows another date (docs/dispatcher.md "What proves a change").
+  std::int64_t replaces_install_date = 0;
 };
 
 struct Intent : NewIntent {

@@ -207,6 +207,20 @@ class ApplyWorld {
 
 std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
+// The Setting value the device's profile `identifier` carries (profile_text's content).
+std::string device_setting(ApplyWorld& world, const std::string& identifier) {
+  Result<testworld::DeviceState> device = testworld::DeviceState::open(world.device_dir());
+  Result<std::vector<testworld::InstalledProfile>> listing = device->list();
+  if (!listing) return "";
+  for (const testworld::InstalledProfile& p : *listing) {
+    if (p.identifier != identifier) continue;
+    const plist::Value* content = p.profile.get("PayloadContent");
+    const std::string* setting = content->as_array()[0].get_string("Setting");
+    return setting ? *setting : "";
+  }
+  return "";
+}
+
 void expect_no_repeated_command_uuid(const testworld::FakeMdmStats& stats) {
   for (const auto& [uuid, count] : stats.by_command_uuid) EXPECT_EQ(count, 1u) << uuid;
 }
@@ -256,6 +270,25 @@ TEST(Apply, UpdatesOnlyThePartOfTheSourceThatChanged) {
   EXPECT_EQ(summary->updated, 1u);
   EXPECT_EQ(summary->unchanged, 1u);
   EXPECT_EQ(world.server().stats().requests, before + 1);
+}
+
+TEST(Apply, AnUpdateThatKeepsThePayloadUuidIsConfirmedOnlyByANewInstallDate) {
+  ApplyWorld world(testworld::Vendor::kNanoMdm);
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "one"));
+  world.build();
+  ASSERT_TRUE(world.apply());
+  // Same identifier and PayloadUUID, new content; the MDM takes it but the device never gets it.
+  world.write_source("a.mobileconfig", profile_text("com.example.a", 1, "two"));
+  world.build();
+  world.server().add_fault(*testworld::parse_fault("nodeliver:1"));
+  Result<ApplySummary> lost = world.apply();
+  ASSERT_TRUE(lost) << lost.error().format();
+  EXPECT_EQ(lost->updated, 0u);
+  EXPECT_EQ(lost->failed, 1u) << "the old profile's listing was taken for the update";
+  Result<ApplySummary> next = world.apply();
+  ASSERT_TRUE(next) << next.error().format();
+  EXPECT_EQ(next->updated, 1u);
+  EXPECT_EQ(device_setting(world, "com.example.a"), "two");
 }
 
 TEST(Apply, RemovesStalePartsAfterAReSplitAndAfterAnUnsplit) {
@@ -596,20 +629,6 @@ std::map<std::string, std::string> installed_refs(ApplyWorld& world) {
   if (!installed) return refs;
   for (const InstalledPart& p : *installed) refs[p.part_identifier] = p.vendor_ref;
   return refs;
-}
-
-// The Setting value the device's profile `identifier` carries (profile_text's content).
-std::string device_setting(ApplyWorld& world, const std::string& identifier) {
-  Result<testworld::DeviceState> device = testworld::DeviceState::open(world.device_dir());
-  Result<std::vector<testworld::InstalledProfile>> listing = device->list();
-  if (!listing) return "";
-  for (const testworld::InstalledProfile& p : *listing) {
-    if (p.identifier != identifier) continue;
-    const plist::Value* content = p.profile.get("PayloadContent");
-    const std::string* setting = content->as_array()[0].get_string("Setting");
-    return setting ? *setting : "";
-  }
-  return "";
 }
 
 TEST(ApplyFleetProfiles, InstallsUpdatesAndRemovesKeepingFleetsProfileUuid) {

@@ -244,9 +244,13 @@ TEST_F(LedgerTest, AVersion1LedgerMigratesToVersion2AndKeepsVendorReferences) {
   Result<std::unique_ptr<Ledger>> v2 = Ledger::open(path_);
   ASSERT_TRUE(v2) << v2.error().format();
   EXPECT_EQ((*v2)->schema_version(), 2);
-  Result<std::int64_t> id = (*v2)->record_intent(
-      {.part_identifier = "p", .profile_uuid = "U", .digest = "D", .target = "fleet-profiles"});
+  Result<std::int64_t> id = (*v2)->record_intent({.part_identifier = "p",
+                                                  .profile_uuid = "U",
+                                                  .digest = "D",
+                                                  .target = "fleet-profiles",
+                                                  .replaces_install_date = 1700000000});
   ASSERT_TRUE(id);
+  EXPECT_EQ((*(*v2)->unfinished())[0].replaces_install_date, 1700000000);
   ASSERT_TRUE((*v2)->record_vendor_ref(*id, "fleet-uuid-1"));
   ASSERT_TRUE((*v2)->mark_sent(*id));
   EXPECT_EQ((*(*v2)->unfinished())[0].vendor_ref, "fleet-uuid-1");
