@@ -176,9 +176,12 @@ int apply_build(ApplyOptions options, const std::vector<std::string>& ca_files, 
     };
   }
   std::unique_ptr<Transport> transport = make_curl_transport(std::move(transport_settings));
-  if (Status identified = identify_device(config, facts, *transport, ledger, options);
-      !identified) {
-    return report(identified.error());
+  // A dry run sends nothing, so it needs no device id (and a lookup would write the ledger).
+  if (!options.dry_run) {
+    if (Status identified = identify_device(config, facts, *transport, ledger, options);
+        !identified) {
+      return report(identified.error());
+    }
   }
   std::unique_ptr<emitters::UuidSource> uuids = emitters::system_uuid_source();
   Result<ApplySummary> summary = apply(options, ledger, *lister, *transport, *uuids);
