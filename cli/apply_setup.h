@@ -25,9 +25,20 @@ dispatcher::MacosTools tools_for(const dispatcher::DispatcherConfig& config);
 Result<compiler::Context> device_template_context(const dispatcher::DispatcherConfig& config,
                                                   const pipeline::TemplateInputs& inputs);
 
+// How a run reports while it works: with `json` false, a progress line per part on a terminal;
+// with `verbose`, one line per HTTP attempt on stderr (method, URL without query, status,
+// milliseconds, attempt; the transport scrubs credentials from it).
+struct ApplyReporting {
+  bool json = false;
+  bool verbose = false;
+};
+
 // Runs one apply against the real device tools and the configured MDM (options.config must be
-// set; the device id is filled here).
+// set). Fills what the device provides: its facts (read once, on first need: DeviceIdentity,
+// User parts, local parts), the local installer, and, unless it is a dry run, the device id
+// (DeviceID, else the fact DeviceIdentity names, else the vendor's lookup, cached in the ledger).
 Result<dispatcher::ApplySummary> run_configured_apply(dispatcher::ApplyOptions options,
-                                                      dispatcher::Ledger& ledger);
+                                                      dispatcher::Ledger& ledger,
+                                                      ApplyReporting reporting = {.json = true});
 
 }  // namespace cmdm::cli

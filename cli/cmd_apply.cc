@@ -102,13 +102,14 @@ int print_check(const ApplySummary& s, bool json) {
 }
 
 int apply_build(ApplyOptions options, const std::vector<std::string>& ca_files, Ledger& ledger,
-                bool json, bool check) {
+                ApplyReporting reporting, bool check) {
+  const bool json = reporting.json;
   for (const std::string& path : ca_files) {
     Result<std::string> bytes = read_file(path);
     if (!bytes) return report(bytes.error());
     options.anchors.push_back(std::move(*bytes));
   }
-  Result<ApplySummary> summary = run_configured_apply(std::move(options), ledger);
+  Result<ApplySummary> summary = run_configured_apply(std::move(options), ledger, reporting);
   if (!summary) return report(summary.error());
   if (check) return print_check(*summary, json);
   if (json) {
@@ -151,6 +152,7 @@ int run_apply(const Args& args) {
       ("profile", po::value(&profile), "manage only this profile and its split parts (one "
                                        "source); with nothing to apply, remove it")
       ("json", "print a JSON summary")
+      ("verbose", "one line per HTTP request on stderr (method, URL without query, status, ms)")
       ("status", "print what the ledger says cmdm installed, and unfinished changes; apply nothing")
       ("ca", po::value(&ca_files), "trust anchors the build must be signed by; repeatable")
       ("poll-interval", po::value(&poll_seconds), "seconds between listings while confirming (2)")
@@ -165,7 +167,7 @@ int run_apply(const Args& args) {
   po::variables_map vm;
   if (auto code = parse_options("apply",
                                 "[OUT|BUNDLE|SOURCES...] [--config F] [--check|--dry-run] "
-                                "[--prefix P|--profile ID] [--json] [--ca F]... "
+                                "[--prefix P|--profile ID] [--json] [--verbose] [--ca F]... "
                                 "[--var/--vars/--facts F]",
                                 options, positional, args, vm)) {
     return *code;
@@ -213,7 +215,8 @@ int run_apply(const Args& args) {
     apply_options.build.sources = sources;
     apply_options.build.generator = "cmdm apply";
   }
-  return apply_build(std::move(apply_options), ca_files, **ledger, vm.count("json") > 0, check);
+  return apply_build(std::move(apply_options), ca_files, **ledger,
+                     {.json = vm.count("json") > 0, .verbose = vm.count("verbose") > 0}, check);
 }
 
 }  // namespace cmdm::cli

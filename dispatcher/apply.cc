@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
+#include "dispatcher/fleet_profiles.h"
 #include "dispatcher/plan.h"
 #include "dispatcher/sender.h"
 #include "pipeline/build.h"
@@ -97,15 +100,40 @@ Result<emitters::Manifest> load_manifest(const std::string& out, const std::stri
   return manifest;
 }
 
-// True when the listing shows what the intent asked for: the profile with its UUID, or no profile
-// with its identifier.
-bool shows(const std::vector<InstalledProfile>& listing, IntentAction action,
-           const std::string& identifier, const std::string& uuid) {
+// What the listing must show once a change is made.
+struct Expected {
+  IntentAction action = IntentAction::kInstall;
+  std::string identifier;
+  std::string uuid;
+  // An update: the install date of the profile it replaces (0: none). `profiles` lists no digest
+  // of the content, and an update may keep the PayloadUUID, so only a new ProfileInstallDate
+  // proves the new content was installed (macOS sets it on every install).
+  std::int64_t replaces_install_date = 0;
+};
+
+// True when the listing shows the change: the profile with its UUID (and, for an update, another
+// install date), or no profile with its identifier.
+bool shows(const std::vector<InstalledProfile>& listing, const Expected& expected) {
   for (const InstalledProfile& p : listing) {
-    if (p.identifier != identifier) continue;
-    return action == IntentAction::kInstall && p.uuid == uuid;
+    if (p.identifier != expected.identifier) continue;
+    if (expected.action != IntentAction::kInstall || p.uuid != expected.uuid) return false;
+    return expected.replaces_install_date == 0 || !p.install_date ||
+           *p.install_date != expected.replaces_install_date;
   }
-  return action == IntentAction::kRemove;
+  return expected.action == IntentAction::kRemove;
+}
+
+Expected expected_of(const Intent& intent) {
+  return {.action = intent.action,
+          .identifier = intent.part_identifier,
+          .uuid = intent.profile_uuid,
+          .replaces_install_date = intent.replaces_install_date};
+}
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // What an interrupted run left: an intent the device shows is confirmed; any other is given up
@@ -125,8 +153,7 @@ Result<std::vector<PartOutcome>> reconcile(Ledger& ledger,
     // never have left: for an update that keeps the PayloadUUID, the old profile would match and
     // the new content would be lost for good. It is planned again instead; installing twice
     // leaves the device as installing once.
-    if (intent.state == IntentState::kSent &&
-        shows(listing, intent.action, intent.part_identifier, intent.profile_uuid)) {
+    if (intent.state == IntentState::kSent && shows(listing, expected_of(intent))) {
       o.result = "reconciled";
       done = ledger.mark_confirmed(intent.id);
     } else {
@@ -142,6 +169,18 @@ Result<std::vector<PartOutcome>> reconcile(Ledger& ledger,
   return outcomes;
 }
 
+// The run's token source when the credentials are OAuth2 client credentials; its cache file lives
+// beside the ledger, in the ledger's private directory.
+std::unique_ptr<OAuthTokens> oauth_tokens(const DispatcherConfig& config) {
+  if (!config.workspace_one || !config.workspace_one->uses_oauth()) return nullptr;
+  const WorkspaceOneCredentials& c = *config.workspace_one;
+  return std::make_unique<OAuthTokens>(OAuthClient{.client_id = c.client_id,
+                                                   .client_secret = c.client_secret,
+                                                   .token_url = c.token_url,
+                                                   .config_section = "WorkspaceONE"},
+                                       token_cache_path(config.ledger_path));
+}
+
 class Runner {
  public:
   Runner(const ApplyOptions& options, Ledger& ledger, ProfileLister& lister, Transport& transport,
@@ -151,16 +190,26 @@ class Runner {
         lister_(lister),
         transport_(transport),
         uuids_(uuids),
-        out_(std::move(out)) {}
+        out_(std::move(out)),
+        tokens_(oauth_tokens(options.config)) {}
 
   // Runs one action of the plan; an error ends the apply.
   Status run(const PlanAction& action, ApplySummary& summary);
+  // What the ledger recorded before the run (for local parts, which the plan does not decide).
+  std::vector<InstalledPart> recorded;
 
  private:
+  Result<DeviceFacts> facts();
+  Result<std::string> user_enrollment_id();
+  Result<bool> may_install_locally(std::string& why_not);
+  Status run_local(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary);
+  Status install_locally(const PlanAction& action, bool update, PartOutcome& outcome);
   Result<std::vector<Outgoing>> requests_for(const PlanAction& action) const;
-  Result<std::string> send_all(const std::vector<Outgoing>& requests, const PlanAction& action,
-                               const std::string& command_uuid, ApplySummary& summary);
-  Result<bool> confirm(IntentAction action, const std::string& identifier, const std::string& uuid);
+  Result<Sent> send_all(const std::vector<Outgoing>& requests, const PlanAction& action,
+                        const std::string& command_uuid, ApplySummary& summary);
+  Result<bool> confirm(const Expected& expected);
+  Result<std::int64_t> install_date_to_replace(const std::string& identifier);
+  void sleep(std::chrono::milliseconds duration) const;
   Status change(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary);
 
   const ApplyOptions& options_;
@@ -169,7 +218,42 @@ class Runner {
   Transport& transport_;
   emitters::UuidSource& uuids_;
   std::string out_;
+  std::unique_ptr<OAuthTokens> tokens_;       // Workspace ONE OAuth2; null for other credentials
+  std::optional<Result<DeviceFacts>> facts_;  // read once, on first need
 };
+
+Result<DeviceFacts> Runner::facts() {
+  if (!facts_) {
+    facts_ = options_.facts ? options_.facts()
+                            : Result<DeviceFacts>(Error::make(ExitCode::kUsage, "",
+                                                              "the device's facts are not known"));
+  }
+  return *facts_;
+}
+
+// NanoMDM addresses a user's channel by its own enrollment id: the one the configuration gives
+// for the user at the console (UserEnrollmentIDs).
+Result<std::string> Runner::user_enrollment_id() {
+  const auto& ids = options_.config.nanomdm_user_enrollment_ids;
+  if (ids.empty()) {
+    return Error::make(ExitCode::kUsage, "",
+                       "a User part needs the user channel's enrollment id; set NanoMDM "
+                       "UserEnrollmentIDs (short user name to enrollment id)");
+  }
+  Result<DeviceFacts> known = facts();
+  if (!known) return known.error();
+  if (known->console_user.empty()) {
+    return Error::make(ExitCode::kUsage, "",
+                       "nobody is logged in at the console: a User part waits for a user");
+  }
+  auto it = ids.find(known->console_user);
+  if (it == ids.end()) {
+    return Error::make(ExitCode::kUsage, "",
+                       "NanoMDM UserEnrollmentIDs has no enrollment id for the console user " +
+                           vendor_text(known->console_user, 64));
+  }
+  return it->second;
+}
 
 Result<std::vector<Outgoing>> Runner::requests_for(const PlanAction& action) const {
   if (action.kind == PlanKind::kRemove) {
@@ -178,42 +262,75 @@ Result<std::vector<Outgoing>> Runner::requests_for(const PlanAction& action) con
   return manifest_requests(out_, *action.route, plan_kind_name(action.kind));
 }
 
-Result<std::string> Runner::send_all(const std::vector<Outgoing>& requests,
-                                     const PlanAction& action, const std::string& command_uuid,
-                                     ApplySummary& summary) {
+Result<Sent> Runner::send_all(const std::vector<Outgoing>& requests, const PlanAction& action,
+                              const std::string& command_uuid, ApplySummary& summary) {
   SlotValues values{.command_uuid = command_uuid,
                     .device_id = options_.device_id,
-                    .enrollment_id = options_.device_id};
+                    .device_id_is_serial = options_.device_id_is_serial,
+                    .enrollment_id = options_.device_id,
+                    .fleet_profile_uuid = action.vendor_ref};
   if (action.part != nullptr && action.part->scope == emitters::Scope::kUser) {
-    values.enrollment_id = options_.user_enrollment_id;  // empty: the slot refuses to fill
+    const bool needed = std::any_of(requests.begin(), requests.end(), [](const Outgoing& r) {
+      return std::any_of(r.slots.begin(), r.slots.end(),
+                         [](const emitters::RequestSlot& s) { return s.name == "enrollment_id"; });
+    });
+    values.enrollment_id.clear();  // never the device channel for a User part
+    if (needed) {
+      Result<std::string> id = user_enrollment_id();
+      if (!id) return id.error();
+      values.enrollment_id = *id;
+    }
   }
-  std::string reported = command_uuid;
+  if (options_.config.target == "fleet-profiles") {
+    return send_fleet_profile_change(options_.config, requests, values, action.identifier,
+                                     transport_, summary.requests);
+  }
+  Sent reported{.command_uuid = command_uuid};
   for (const Outgoing& request : requests) {
     ++summary.requests;
-    Result<Sent> sent = send_request(options_.config, request, values, transport_);
+    Result<Sent> sent = send_request(options_.config, request, values, transport_, tokens_.get());
     if (!sent) return sent.error();
-    if (reported.empty()) reported = sent->command_uuid;
+    if (reported.command_uuid.empty()) reported.command_uuid = sent->command_uuid;
   }
   return reported;
 }
 
 // Lists the device until it shows the change, sleeping poll_interval between listings, for at
 // most confirm_timeout of sleeping (counted, so a test's sleeper that returns at once still ends).
-Result<bool> Runner::confirm(IntentAction action, const std::string& identifier,
-                             const std::string& uuid) {
+Result<bool> Runner::confirm(const Expected& expected) {
   std::chrono::milliseconds waited{0};
   for (;;) {
     Result<std::vector<InstalledProfile>> listing = lister_.list();
     if (!listing) return listing.error();
-    if (shows(*listing, action, identifier, uuid)) return true;
+    if (shows(*listing, expected)) return true;
     if (waited >= options_.confirm_timeout) return false;
-    if (options_.sleep) {
-      options_.sleep(options_.poll_interval);
-    } else {
-      std::this_thread::sleep_for(options_.poll_interval);
-    }
+    sleep(options_.poll_interval);
     waited += options_.poll_interval;
   }
+}
+
+void Runner::sleep(std::chrono::milliseconds duration) const {
+  if (options_.sleep) {
+    options_.sleep(duration);
+  } else {
+    std::this_thread::sleep_for(duration);
+  }
+}
+
+// The install date of the profile an update replaces (0 when the listing shows none). Dates have
+// whole seconds: when it is this very second, the update waits for the next one, so that the new
+// install cannot carry the same date.
+Result<std::int64_t> Runner::install_date_to_replace(const std::string& identifier) {
+  Result<std::vector<InstalledProfile>> listing = lister_.list();
+  if (!listing) return listing.error();
+  std::int64_t date = 0;
+  for (const InstalledProfile& p : *listing) {
+    if (p.identifier == identifier && p.install_date) date = *p.install_date;
+  }
+  for (int i = 0; date != 0 && unix_seconds() == date && i < 20; ++i) {
+    sleep(std::chrono::milliseconds(100));
+  }
+  return date;
 }
 
 // intent → send → sent → confirmed or failed. A refusal fails the part; an unreachable MDM, the
@@ -228,24 +345,38 @@ Status Runner::change(const PlanAction& action, PartOutcome& outcome, ApplySumma
     return Ok{};
   }
   std::string command_uuid = needs_command_uuid(*requests) ? uuids_.next() : std::string();
-  Result<std::int64_t> id = ledger_.record_intent({.part_identifier = action.identifier,
-                                                   .profile_uuid = action.uuid,
-                                                   .digest = action.digest,
-                                                   .action = kind,
-                                                   .target = options_.config.target,
-                                                   .command_uuid = command_uuid});
+  Expected expected{.action = kind, .identifier = action.identifier, .uuid = action.uuid};
+  if (action.kind == PlanKind::kUpdate) {
+    Result<std::int64_t> replaced = install_date_to_replace(action.identifier);
+    if (!replaced) return replaced.error();
+    expected.replaces_install_date = *replaced;
+  }
+  Result<std::int64_t> id =
+      ledger_.record_intent({.part_identifier = action.identifier,
+                             .profile_uuid = action.uuid,
+                             .digest = action.digest,
+                             .action = kind,
+                             .target = options_.config.target,
+                             .command_uuid = command_uuid,
+                             .replaces_install_date = expected.replaces_install_date});
   if (!id) return id.error();
-  Result<std::string> sent = send_all(*requests, action, command_uuid, summary);
+  Result<Sent> sent = send_all(*requests, action, command_uuid, summary);
   if (!sent) {
     outcome.result = "failed";
     outcome.detail = sent.error().format();
     if (Status failed = ledger_.mark_failed(*id, outcome.detail); !failed) return failed.error();
-    if (sent.error().code == ExitCode::kUnavailable) return sent.error();
+    // Unreachable, or the credentials refused: every further part would fare the same.
+    ExitCode code = sent.error().code;
+    if (code == ExitCode::kUnavailable || code == ExitCode::kNoPermission) return sent.error();
     return Ok{};
   }
-  outcome.command_uuid = *sent;
+  outcome.command_uuid = sent->command_uuid;
+  // Synced before `sent`: an update or remove after a crash must know what the vendor stored.
+  if (!sent->vendor_ref.empty()) {
+    if (Status kept = ledger_.record_vendor_ref(*id, sent->vendor_ref); !kept) return kept.error();
+  }
   if (Status marked = ledger_.mark_sent(*id); !marked) return marked.error();
-  Result<bool> shown = confirm(kind, action.identifier, action.uuid);
+  Result<bool> shown = confirm(expected);
   if (!shown) return shown.error();
   if (*shown) {
     outcome.result = "confirmed";
@@ -268,6 +399,10 @@ Status Runner::run(const PlanAction& action, ApplySummary& summary) {
       ++summary.unchanged;
       break;
     case PlanKind::kNotSent:
+      if (action.route != nullptr && action.route->route == emitters::Route::kLocal) {
+        status = run_local(action, outcome, summary);
+        break;
+      }
       outcome.result = "not sent";
       ++summary.not_sent;
       break;
@@ -287,6 +422,94 @@ Status Runner::run(const PlanAction& action, ApplySummary& summary) {
   }
   summary.parts.push_back(std::move(outcome));
   return status;
+}
+
+// Before macOS 11 `profiles install -path` installs a profile; since 11 it refuses (Apple:
+// "profiles tool no longer supports installs. Use System Settings Profiles to add configuration
+// profiles").
+Result<bool> Runner::may_install_locally(std::string& why_not) {
+  if (options_.installer == nullptr) {
+    why_not = "this apply has no local installer";
+    return false;
+  }
+  Result<DeviceFacts> known = facts();
+  if (!known) return known.error();
+  int major = std::atoi(known->os_version.c_str());
+  if (major == 0) {
+    why_not = "the macOS version is unknown (\"" + vendor_text(known->os_version, 32) + "\")";
+    return false;
+  }
+  if (major >= 11) {
+    why_not = "macOS " + known->os_version +
+              " does not install profiles from the command line (since macOS 11 `profiles "
+              "install` is refused: install it in System Settings, or send it through an MDM)";
+    return false;
+  }
+  return true;
+}
+
+// A part the build routes `local`: installed with `profiles install -path` where macOS allows it,
+// as an install or update would be (intent, install, confirm by listing); otherwise not sent.
+Status Runner::run_local(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary) {
+  std::string why_not;
+  Result<bool> allowed = may_install_locally(why_not);
+  if (!allowed) return allowed.error();
+  if (!*allowed) {
+    outcome.result = "not sent";
+    outcome.detail = action.reason.empty() ? why_not : action.reason + "; " + why_not;
+    ++summary.not_sent;
+    return Ok{};
+  }
+  auto record = std::find_if(recorded.begin(), recorded.end(), [&](const InstalledPart& p) {
+    return p.part_identifier == action.identifier && p.target == options_.config.target;
+  });
+  Result<std::vector<InstalledProfile>> listing = lister_.list();
+  if (!listing) return listing.error();
+  const bool shown = shows(*listing, {.identifier = action.identifier, .uuid = action.uuid});
+  if (shown && record != recorded.end() && record->digest == action.digest) {
+    outcome.action = "unchanged";
+    outcome.result = "unchanged";
+    outcome.detail.clear();
+    ++summary.unchanged;
+    return Ok{};
+  }
+  const bool update = shown || record != recorded.end();
+  outcome.action = update ? "update" : "install";
+  outcome.detail.clear();
+  Status done = install_locally(action, update, outcome);
+  if (outcome.result == "failed") ++summary.failed;
+  if (outcome.result == "confirmed") ++(update ? summary.updated : summary.installed);
+  return done;
+}
+
+Status Runner::install_locally(const PlanAction& action, bool update, PartOutcome& outcome) {
+  Expected expected{.identifier = action.identifier, .uuid = action.uuid};
+  if (update) {
+    Result<std::int64_t> replaced = install_date_to_replace(action.identifier);
+    if (!replaced) return replaced.error();
+    expected.replaces_install_date = *replaced;
+  }
+  Result<std::int64_t> id =
+      ledger_.record_intent({.part_identifier = action.identifier,
+                             .profile_uuid = action.uuid,
+                             .digest = action.digest,
+                             .action = IntentAction::kInstall,
+                             .target = options_.config.target,
+                             .replaces_install_date = expected.replaces_install_date});
+  if (!id) return id.error();
+  if (Status installed = options_.installer->install(out_ + "/" + action.part->profile);
+      !installed) {
+    outcome.result = "failed";
+    outcome.detail = installed.error().format();
+    return ledger_.mark_failed(*id, outcome.detail);
+  }
+  if (Status marked = ledger_.mark_sent(*id); !marked) return marked.error();
+  Result<bool> shown = confirm(expected);
+  if (!shown) return shown.error();
+  outcome.result = *shown ? "confirmed" : "failed";
+  if (*shown) return ledger_.mark_confirmed(*id);
+  outcome.detail = "profiles install succeeded, but the listing does not show the profile";
+  return ledger_.mark_failed(*id, outcome.detail);
 }
 
 // --dry-run: the plan as the summary, each part "planned", counted as if it went through.
@@ -398,7 +621,10 @@ Result<ApplySummary> apply(const ApplyOptions& options, Ledger& ledger, ProfileL
     return summary;
   }
   Runner runner(options, ledger, lister, transport, uuids, dir.out);
-  for (const PlanAction& action : planned.actions) {
+  runner.recorded = *installed;
+  for (std::size_t i = 0; i < planned.actions.size(); ++i) {
+    const PlanAction& action = planned.actions[i];
+    if (options.progress) options.progress(i, planned.actions.size(), action.identifier);
     if (Status ran = runner.run(action, summary); !ran) return ran.error();
   }
   if (Status recorded = record_sources(*manifest, options.config.target, ledger); !recorded) {

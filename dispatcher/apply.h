@@ -34,16 +34,24 @@ struct ApplyOptions {
   PlanScope scope;
   // CA certificates (their PEM or DER bytes) the build must be signed by (--ca).
   std::vector<std::string> anchors;
-  DispatcherConfig config;  // target, server, credentials
-  std::string device_id;    // what the vendor knows the device by (UDID or serial)
-  // NanoMDM's enrollment id of the user channel, for User-scope parts; empty: such parts fail.
-  std::string user_enrollment_id;
+  DispatcherConfig config;           // target, server, credentials
+  std::string device_id;             // what the vendor knows the device by (UDID or serial)
+  bool device_id_is_serial = false;  // device_id is the serial number (Workspace ONE searches so)
+  // The device's facts, asked for on first need: the console user (a User part through NanoMDM
+  // takes the enrollment id config.nanomdm_user_enrollment_ids gives for them) and the macOS
+  // version (whether a `local` part can be installed). Null: unknown, those parts fail or are
+  // not sent.
+  std::function<Result<DeviceFacts>()> facts;
+  // Installs `local`-routed parts where macOS still allows it (before 11); null: never.
+  LocalInstaller* installer = nullptr;
   bool dry_run = false;  // plan only: nothing is sent and the ledger is not written
   // How a change is confirmed: list the device every poll_interval until it shows the change or
   // confirm_timeout has been waited.
   std::chrono::milliseconds poll_interval{2'000};
   std::chrono::milliseconds confirm_timeout{120'000};
   std::function<void(std::chrono::milliseconds)> sleep;  // default: std::this_thread::sleep_for
+  // Called before each action of the plan: (actions done, actions planned, part identifier).
+  std::function<void(std::size_t, std::size_t, const std::string&)> progress;
 };
 
 // What became of one part (or of one unfinished intent from an earlier run).

@@ -50,13 +50,14 @@ const std::vector<std::string> kTopKeys = {
 const std::vector<std::string> kWorkspaceOneKeys = {"Username", "Password",     "TenantCode",
                                                     "ClientID", "ClientSecret", "TokenURL"};
 const std::vector<std::string> kApiKeyKeys = {"APIKey"};
+const std::vector<std::string> kNanoMdmKeys = {"APIKey", "UserEnrollmentIDs"};
 const std::vector<std::string> kFleetKeys = {"Token"};
 const std::vector<std::string> kRelayKeys = {"ClientCertificate", "ClientKey"};
 const std::vector<std::string> kRetryKeys = {"MaxAttempts", "BaseDelay", "MaxDelay"};
 
 // The targets the dispatcher can send to (the others are build outputs only).
-const std::vector<std::string> kSendableTargets = {"workspaceone", "micromdm", "nanomdm", "fleet",
-                                                   "local"};
+const std::vector<std::string> kSendableTargets = {"workspaceone", "micromdm",       "nanomdm",
+                                                   "fleet",        "fleet-profiles", "local"};
 
 class ConfigReader {
  public:
@@ -108,7 +109,7 @@ class ConfigReader {
     const std::pair<const char*, const std::vector<std::string>*> sections[] = {
         {"WorkspaceONE", &kWorkspaceOneKeys},
         {"MicroMDM", &kApiKeyKeys},
-        {"NanoMDM", &kApiKeyKeys},
+        {"NanoMDM", &kNanoMdmKeys},
         {"Fleet", &kFleetKeys},
         {"Relay", &kRelayKeys},
         {"Retries", &kRetryKeys}};
@@ -220,7 +221,8 @@ class ConfigReader {
         kSendableTargets.end()) {
       return error(*v, KeyPath().key("Target"),
                    "the dispatcher cannot send to target '" + config.target +
-                       "'; it sends to workspaceone, micromdm, nanomdm, fleet and local");
+                       "'; it sends to workspaceone, micromdm, nanomdm, fleet, fleet-profiles and "
+                       "local");
     }
     if (Status s = string(root, {}, "ServerURL", &config.server_url); !s) return s;
     if (const Value* url = root.get("ServerURL")) {
@@ -244,7 +246,7 @@ class ConfigReader {
       Secret* out;
     };
     for (const Single& vendor : {Single{"MicroMDM", kApiKeyKeys, &config.micromdm_api_key},
-                                 Single{"NanoMDM", kApiKeyKeys, &config.nanomdm_api_key},
+                                 Single{"NanoMDM", kNanoMdmKeys, &config.nanomdm_api_key},
                                  Single{"Fleet", kFleetKeys, &config.fleet_token}}) {
       Result<const Value*> v = section(root, vendor.section);
       if (!v) return v.error();
@@ -253,7 +255,27 @@ class ConfigReader {
       if (Status s = secret(**v, path, vendor.keys[0], vendor.out); !s) return s;
       if (vendor.out->empty()) return error(**v, path, "the section has no " + vendor.keys[0]);
     }
+    if (Status s = read_user_enrollment_ids(root, config); !s) return s;
     return read_relay(root, config);
+  }
+
+  // NanoMDM UserEnrollmentIDs: short user name → the enrollment id of that user's channel.
+  Status read_user_enrollment_ids(const Value& root, DispatcherConfig& config) {
+    const Value* nano = root.get("NanoMDM");
+    if (nano == nullptr || !nano->is_dict()) return Ok{};
+    const KeyPath path = KeyPath().key("NanoMDM").key("UserEnrollmentIDs");
+    Result<const Value*> ids =
+        typed(*nano, KeyPath().key("NanoMDM"), "UserEnrollmentIDs", plist::Type::kDict);
+    if (!ids) return ids.error();
+    if (*ids == nullptr) return Ok{};
+    for (const auto& entry : (*ids)->as_dict()) {
+      if (!entry.value.is_string() || entry.value.as_string().empty()) {
+        return error(entry.value, path.key(entry.key),
+                     "expected the user channel's enrollment id (a non-empty string)");
+      }
+      config.nanomdm_user_enrollment_ids[entry.key] = entry.value.as_string();
+    }
+    return Ok{};
   }
 
   Status read_workspace_one(const Value& root, DispatcherConfig& config) {
@@ -364,16 +386,31 @@ class ConfigReader {
       if (!config.relay) return error(root, {}, "the relay route needs a Relay section");
       return Ok{};
     }
-    const char* needed = config.target == "workspaceone" ? "WorkspaceONE"
-                         : config.target == "micromdm"   ? "MicroMDM"
-                         : config.target == "nanomdm"    ? "NanoMDM"
-                         : config.target == "fleet"      ? "Fleet"
-                                                         : nullptr;
+    const char* needed = config.target == "workspaceone"     ? "WorkspaceONE"
+                         : config.target == "micromdm"       ? "MicroMDM"
+                         : config.target == "nanomdm"        ? "NanoMDM"
+                         : config.target == "fleet"          ? "Fleet"
+                         : config.target == "fleet-profiles" ? "Fleet"
+                                                             : nullptr;
     if (needed != nullptr && root.get(needed) == nullptr) {
       return error(root, {},
                    "the direct route to " + config.target + " needs a " + needed + " section");
     }
-    return Ok{};
+    return check_lookup(root, config);
+  }
+
+  // DeviceIdentity lookup asks the vendor's inventory for the serial number's device id; NanoMDM
+  // has no inventory API and the local target no vendor (docs/dispatcher.md "Device id").
+  Status check_lookup(const Value& root, const DispatcherConfig& config) {
+    if (config.identity != DeviceIdentity::kLookup || !config.device_id.empty()) return Ok{};
+    if (config.target != "nanomdm" && config.target != "local") return Ok{};
+    const Value* v = root.get("DeviceIdentity");
+    return error(v != nullptr ? *v : root, KeyPath().key("DeviceIdentity"),
+                 config.target == "nanomdm"
+                     ? "NanoMDM has no inventory API to look the serial number up in; use udid "
+                       "(NanoMDM's enrollment id of a device channel is its UDID) or DeviceID"
+                     : "the local target has no vendor to look the device up in; use serial or "
+                       "udid");
   }
 
   const plist::Document& doc_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,9 @@ struct DispatcherConfig {
   std::optional<WorkspaceOneCredentials> workspace_one;
   Secret micromdm_api_key;
   Secret nanomdm_api_key;
+  // NanoMDM UserEnrollmentIDs: the console user's short name → the enrollment id of that user's
+  // channel, for User-scope parts (NanoMDM addresses a user channel by its own id).
+  std::map<std::string, std::string> nanomdm_user_enrollment_ids;
   Secret fleet_token;
   std::optional<RelayCredentials> relay;
   std::string ca_bundle;

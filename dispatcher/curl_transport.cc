@@ -211,7 +211,8 @@ class CurlTransport final : public Transport {
                                                       const Verdict& verdict, int retry);
   Error failure(const HttpRequest& request, const std::string& problem, ExitCode code,
                 int attempts) const;
-  void log(const HttpRequest& request, const std::string& outcome, int attempt) const;
+  void log(const HttpRequest& request, const std::string& outcome, int attempt,
+           std::chrono::steady_clock::time_point started) const;
 
   TransportOptions options_;
   CURL* curl_;
@@ -298,13 +299,14 @@ Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
   if (Status headers = check_headers(request); !headers) return headers.error();
   const int attempts = options_.retry.max_attempts;
   for (int attempt = 1;; ++attempt) {
+    const auto started = std::chrono::steady_clock::now();
     Attempt result = attempt_once(request);
     const Verdict verdict = judge(request, result, options_.now());
     if (verdict.kind == Verdict::kDone) {
-      log(request, describe(result), attempt);
+      log(request, describe(result), attempt, started);
       return std::move(result.response);
     }
-    log(request, verdict.problem, attempt);
+    log(request, verdict.problem, attempt, started);
     if (verdict.kind == Verdict::kFail) {
       return failure(request, verdict.problem, verdict.code, attempt);
     }
@@ -344,10 +346,14 @@ Error CurlTransport::failure(const HttpRequest& request, const std::string& prob
   return Error::make(code, "", printable_text(message));
 }
 
-void CurlTransport::log(const HttpRequest& request, const std::string& outcome, int attempt) const {
+void CurlTransport::log(const HttpRequest& request, const std::string& outcome, int attempt,
+                        std::chrono::steady_clock::time_point started) const {
   if (!options_.log) return;
-  std::string line = request.method + " " + url_for_display(request.url) + " -> " + outcome +
-                     " (attempt " + std::to_string(attempt) + " of " +
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
+  std::string line = request.method + " " + url_for_display(request.url) + " -> " + outcome + " (" +
+                     std::to_string(ms) + " ms, attempt " + std::to_string(attempt) + " of " +
                      std::to_string(options_.retry.max_attempts) + ")";
   for (const auto& [name, value] : request.secret_headers) line = redact(line, value);
   options_.log(printable_text(line));

@@ -57,9 +57,24 @@ CREATE TABLE installed (
   PRIMARY KEY (part_identifier, target)
 );
 )sql"},
-      // Version 2 belongs to another line of work (vendor columns); this empty step keeps the
-      // versions consecutive until the two meet.
-      {.version = 2, .description = "placeholder", .sql = ""},
+      // Self-contained: a later step may add its own tables or columns after this one.
+      {.version = 2,
+       .description =
+           "vendor references of installed parts, the install date an update replaces, device "
+           "ids looked up by serial",
+       .sql = R"sql(
+ALTER TABLE intents ADD COLUMN vendor_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE installed ADD COLUMN vendor_ref TEXT NOT NULL DEFAULT '';
+ALTER TABLE intents ADD COLUMN replaces_install_date INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE device_ids (
+  target TEXT NOT NULL,
+  server_url TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  looked_up_at INTEGER NOT NULL,
+  PRIMARY KEY (target, server_url, serial)
+);
+)sql"},
       {.version = 3,
        .description = "sources and their parts, for the profiles front end",
        .sql = R"sql(
@@ -148,6 +163,11 @@ class SqliteLedger final : public Ledger {
   Status mark_failed(std::int64_t id, std::string_view detail) override {
     return transition(id, IntentState::kFailed, detail, "state IN ('pending', 'sent')");
   }
+  Status record_vendor_ref(std::int64_t id, std::string_view vendor_ref) override;
+  Result<std::optional<std::string>> device_id(std::string_view target, std::string_view server_url,
+                                               std::string_view serial) override;
+  Status remember_device_id(std::string_view target, std::string_view server_url,
+                            std::string_view serial, std::string_view device_id) override;
   Result<std::vector<Intent>> unfinished() override;
   Result<std::optional<Intent>> intent(std::int64_t id) override;
   Result<std::vector<InstalledPart>> installed() override;
@@ -288,19 +308,62 @@ Status SqliteLedger::apply_migration(const Migration& step) {
 }
 
 Result<std::int64_t> SqliteLedger::record_intent(const NewIntent& intent) {
-  Statement insert(db_,
-                   "INSERT INTO intents (part_identifier, profile_uuid, digest, action, target,"
-                   " command_uuid, state, created_at, updated_at)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)");
+  Statement insert(
+      db_,
+      "INSERT INTO intents (part_identifier, profile_uuid, digest, action, target,"
+      " command_uuid, state, created_at, updated_at, vendor_ref, replaces_install_date)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7, ?8, ?9)");
   insert.bind(1, intent.part_identifier)
       .bind(2, intent.profile_uuid)
       .bind(3, intent.digest)
       .bind(4, action_name(intent.action))
       .bind(5, intent.target)
       .bind(6, intent.command_uuid)
-      .bind(7, options_.now());
+      .bind(7, options_.now())
+      .bind(8, intent.vendor_ref)
+      .bind(9, intent.replaces_install_date);
   if (insert.step() != SQLITE_DONE) return sql_error("cannot record the intent");
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+Status SqliteLedger::record_vendor_ref(std::int64_t id, std::string_view vendor_ref) {
+  Statement update(db_,
+                   "UPDATE intents SET vendor_ref = ?1, updated_at = ?2 WHERE id = ?3 AND state IN"
+                   " ('pending', 'sent')");
+  update.bind(1, vendor_ref).bind(2, options_.now()).bind(3, id);
+  if (update.step() != SQLITE_DONE) return sql_error("cannot record the vendor's reference");
+  if (sqlite3_changes(db_) == 1) return Ok{};
+  return Error::make(ExitCode::kInternal, path_,
+                     "ledger: intent " + std::to_string(id) +
+                         " is not unfinished; its vendor "
+                         "reference cannot change");
+}
+
+Result<std::optional<std::string>> SqliteLedger::device_id(std::string_view target,
+                                                           std::string_view server_url,
+                                                           std::string_view serial) {
+  Statement select(db_,
+                   "SELECT device_id FROM device_ids WHERE target = ?1 AND server_url = ?2 AND"
+                   " serial = ?3");
+  select.bind(1, target).bind(2, server_url).bind(3, serial);
+  int rc = select.step();
+  if (rc == SQLITE_ROW) return std::optional<std::string>(select.text(0));
+  if (rc != SQLITE_DONE) return sql_error("cannot read the device id");
+  return std::optional<std::string>();
+}
+
+Status SqliteLedger::remember_device_id(std::string_view target, std::string_view server_url,
+                                        std::string_view serial, std::string_view device_id) {
+  Statement upsert(db_,
+                   "INSERT OR REPLACE INTO device_ids (target, server_url, serial, device_id,"
+                   " looked_up_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+  upsert.bind(1, target)
+      .bind(2, server_url)
+      .bind(3, serial)
+      .bind(4, device_id)
+      .bind(5, options_.now());
+  if (upsert.step() != SQLITE_DONE) return sql_error("cannot record the device id");
+  return Ok{};
 }
 
 Status SqliteLedger::transition(std::int64_t id, IntentState to, std::string_view detail,
@@ -338,13 +401,17 @@ Status SqliteLedger::record_installed(const Intent& intent) {
   if (intent.action == IntentAction::kRemove) {
     return forget_installed(intent.part_identifier, intent.target);
   }
-  Statement upsert(db_, "INSERT OR REPLACE INTO installed VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  Statement upsert(
+      db_,
+      "INSERT OR REPLACE INTO installed (part_identifier, target, profile_uuid, digest,"
+      " installed_at, intent_id, vendor_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   upsert.bind(1, intent.part_identifier)
       .bind(2, intent.target)
       .bind(3, intent.profile_uuid)
       .bind(4, intent.digest)
       .bind(5, options_.now())
-      .bind(6, intent.id);
+      .bind(6, intent.id)
+      .bind(7, intent.vendor_ref);
   if (upsert.step() != SQLITE_DONE) return sql_error("cannot record the installed part");
   return Ok{};
 }
@@ -360,7 +427,8 @@ Result<std::vector<Intent>> SqliteLedger::select_intents(const char* where, std:
   const std::string sql =
       std::string(
           "SELECT id, part_identifier, profile_uuid, digest, action, target, command_uuid, state,"
-          " detail, created_at, updated_at FROM intents WHERE ") +
+          " detail, created_at, updated_at, vendor_ref, replaces_install_date FROM intents "
+          "WHERE ") +
       where + " ORDER BY id";
   Statement select(db_, sql.c_str());
   if (std::string_view(where).find("?1") != std::string_view::npos) select.bind(1, id);
@@ -383,6 +451,8 @@ Result<std::vector<Intent>> SqliteLedger::select_intents(const char* where, std:
     i.detail = select.text(8);
     i.created_at = select.integer(9);
     i.updated_at = select.integer(10);
+    i.vendor_ref = select.text(11);
+    i.replaces_install_date = select.integer(12);
     out.push_back(std::move(i));
   }
   if (rc != SQLITE_DONE) return sql_error("cannot read intents");
@@ -402,7 +472,7 @@ Result<std::optional<Intent>> SqliteLedger::intent(std::int64_t id) {
 
 Result<std::vector<InstalledPart>> SqliteLedger::installed() {
   Statement select(db_,
-                   "SELECT part_identifier, target, profile_uuid, digest, installed_at"
+                   "SELECT part_identifier, target, profile_uuid, digest, installed_at, vendor_ref"
                    " FROM installed ORDER BY part_identifier, target");
   std::vector<InstalledPart> out;
   int rc;
@@ -411,7 +481,8 @@ Result<std::vector<InstalledPart>> SqliteLedger::installed() {
                    .target = select.text(1),
                    .profile_uuid = select.text(2),
                    .digest = select.text(3),
-                   .installed_at = select.integer(4)});
+                   .installed_at = select.integer(4),
+                   .vendor_ref = select.text(5)});
   }
   if (rc != SQLITE_DONE) return sql_error("cannot read installed parts");
   return out;

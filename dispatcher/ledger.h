@@ -33,6 +33,13 @@ struct NewIntent {
   IntentAction action = IntentAction::kInstall;
   std::string target;        // the vendor target or route the command goes through
   std::string command_uuid;  // the MDM command's UUID, chosen before sending so a retry reuses it
+  // The vendor's own reference to what was installed (Fleet's profile_uuid), once it answered;
+  // the handle a later update or remove needs. Empty for vendors that key profiles by identifier.
+  std::string vendor_ref;
+  // For an install that replaces a profile (an update): the ProfileInstallDate the listing showed
+  // for it before the command was sent, Unix seconds; 0 when there was none. The listing proves
+  // the update only once it shows another date (docs/dispatcher.md "What proves a change").
+  std::int64_t replaces_install_date = 0;
 };
 
 struct Intent : NewIntent {
@@ -50,6 +57,7 @@ struct InstalledPart {
   std::string profile_uuid;
   std::string digest;
   std::int64_t installed_at = 0;
+  std::string vendor_ref;  // from the install intent (Fleet's profile_uuid); may be empty
 };
 
 // A profile source as the caller wrote it, and the parts it became (version 3): the `profiles`
@@ -102,6 +110,18 @@ class Ledger {
   virtual Status mark_confirmed(std::int64_t id) = 0;
   // pending or sent → failed, with the reason.
   virtual Status mark_failed(std::int64_t id, std::string_view detail) = 0;
+
+  // Records the vendor's reference to what an intent installed (Fleet's profile_uuid), synced
+  // before the intent is marked sent, so a crash after the vendor answered still knows it.
+  virtual Status record_vendor_ref(std::int64_t id, std::string_view vendor_ref) = 0;
+
+  // The device id the vendor gave for `serial` (DeviceIdentity lookup), cached per target and
+  // server; nullopt when never looked up.
+  virtual Result<std::optional<std::string>> device_id(std::string_view target,
+                                                       std::string_view server_url,
+                                                       std::string_view serial) = 0;
+  virtual Status remember_device_id(std::string_view target, std::string_view server_url,
+                                    std::string_view serial, std::string_view device_id) = 0;
 
   // Pending and sent intents, oldest first: what a crash or a kill interrupted.
   virtual Result<std::vector<Intent>> unfinished() = 0;

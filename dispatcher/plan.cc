@@ -36,6 +36,7 @@ PlanAction part_action(const emitters::Part& part, const emitters::TargetRoute* 
     return action;
   }
   auto record = recorded.find(part.identifier);
+  if (record != recorded.end()) action.vendor_ref = record->second->vendor_ref;
   if (!on_device.contains(part.identifier)) {
     action.kind = PlanKind::kInstall;
   } else if (record == recorded.end()) {
@@ -78,7 +79,8 @@ std::vector<PlanAction> stale_actions(const emitters::Manifest& manifest,
          .identifier = identifier,
          .uuid = record->profile_uuid,
          .digest = record->digest,
-         .reason = "no source of the build owns it any more"});
+         .reason = "no source of the build owns it any more",
+         .vendor_ref = record->vendor_ref});
   }
   return actions;
 }

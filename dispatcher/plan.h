@@ -29,6 +29,9 @@ struct PlanAction {
   const emitters::Part* part = nullptr;
   const emitters::TargetRoute* route = nullptr;
   std::string reason;  // why a part is not sent, or why an installed profile is updated
+  // The ledger's vendor reference of the installed part (Fleet's profile_uuid), for its update
+  // or remove; empty when there is none.
+  std::string vendor_ref;
 };
 
 // Installs, updates, unchanged and not-sent parts in install order (the parts' `order`), then

@@ -42,6 +42,7 @@ Result<std::string> slot_value(const emitters::RequestSlot& slot, const SlotValu
   if (slot.name == "command_uuid") value = values.command_uuid;
   if (slot.name == "device_id") value = values.device_id;
   if (slot.name == "enrollment_id") value = values.enrollment_id;
+  if (slot.name == "fleet_profile_uuid") value = values.fleet_profile_uuid;
   if (value.empty()) {
     return usage("cannot fill the request's " + slot.name + " slot (" + slot.fill + ")");
   }
@@ -76,26 +77,30 @@ Status fill_slots(const Outgoing& request, const SlotValues& values, std::string
   return Ok{};
 }
 
-Status add_authentication(const DispatcherConfig& config, HttpRequest& http) {
+Status add_authentication(const DispatcherConfig& config, OAuthTokens* tokens, Transport& transport,
+                          HttpRequest& http) {
   if (config.route != Route::kDirect) return usage("the relay route is not supported by apply yet");
   auto add = [&](std::string name, Secret value) {
     http.secret_headers.emplace_back(std::move(name), std::move(value));
   };
   const std::string& t = config.target;
   if (t == "workspaceone") {
-    if (!config.workspace_one || config.workspace_one->uses_oauth()) {
-      return usage(
-          "Workspace ONE OAuth2 credentials are not supported by apply yet; use "
-          "Username, Password and TenantCode");
+    if (!config.workspace_one) return usage("the configuration has no WorkspaceONE section");
+    const WorkspaceOneCredentials& c = *config.workspace_one;
+    if (c.uses_oauth()) {
+      if (tokens == nullptr) return usage("Workspace ONE OAuth2 needs a token source");
+      Result<Secret> token = tokens->token(transport);
+      if (!token) return token.error();
+      add("Authorization", bearer_authorization(*token));
+    } else {
+      add("Authorization", basic_authorization(c.username, c.password));
     }
-    add("Authorization",
-        basic_authorization(config.workspace_one->username, config.workspace_one->password));
-    add("aw-tenant-code", config.workspace_one->tenant_code);
+    if (!c.tenant_code.empty()) add("aw-tenant-code", c.tenant_code);
   } else if (t == "micromdm") {
     add("Authorization", basic_authorization("micromdm", config.micromdm_api_key));
   } else if (t == "nanomdm") {
     add("Authorization", basic_authorization("nanomdm", config.nanomdm_api_key));
-  } else if (t == "fleet") {
+  } else if (t == "fleet" || t == "fleet-profiles") {
     add("Authorization", bearer_authorization(config.fleet_token));
   } else {
     return usage("apply cannot send to target " + t + " through an MDM API");
@@ -103,18 +108,18 @@ Status add_authentication(const DispatcherConfig& config, HttpRequest& http) {
   return Ok{};
 }
 
-// The vendor's answer, short and printable, for an error message.
-std::string excerpt(std::string_view body) {
-  std::string text = printable_text(body.substr(0, 300));
-  if (body.size() > 300) text += "…";
-  return text;
-}
-
 // The CommandUUID a vendor that generates its own reports (MicroMDM, Fleet, NanoMDM echo it).
 std::string reported_command_uuid(const std::string& body) {
   static const std::regex kUuid(R"re("command_uuid"\s*:\s*"([0-9A-Fa-f-]{36})")re");
   std::smatch match;
   return std::regex_search(body, match, kUuid) ? match[1].str() : std::string();
+}
+
+// The profile_uuid Fleet answers a managed profile's upload with ({"profile_uuid": "…"}).
+std::string reported_profile_uuid(const std::string& body) {
+  static const std::regex kRef(R"re("profile_uuid"\s*:\s*"([^"\\]{1,200})")re");
+  std::smatch match;
+  return std::regex_search(body, match, kRef) ? match[1].str() : std::string();
 }
 
 // "the vendor's limit of 2,000 characters of CommandXml": the registry's limit, not the route's,
@@ -135,7 +140,17 @@ Error refusal(const Outgoing& request, const std::string& url, const HttpRespons
                 " (" + size->meaning + "); split the profile smaller (cmdm build --limit)");
   }
   return data(request.method + " " + url_for_display(url) + " answered " +
-              std::to_string(response.status) + ": " + excerpt(response.body));
+              std::to_string(response.status) + ": " + vendor_text(response.body));
+}
+
+// 401 and 403: the vendor refuses these credentials for every request, so the apply stops.
+Error credentials_refused(const DispatcherConfig& config, const Outgoing& request,
+                          const std::string& url, const HttpResponse& response) {
+  return Error::make(ExitCode::kNoPermission, "",
+                     request.target + " refused the credentials: " + request.method + " " +
+                         url_for_display(url) + " answered " + std::to_string(response.status) +
+                         ": " + vendor_text(response.body) + "; check " + credential_keys(config) +
+                         " in the configuration");
 }
 
 }  // namespace
@@ -205,12 +220,61 @@ bool needs_command_uuid(const std::vector<Outgoing>& requests) {
   });
 }
 
+std::string credential_keys(const DispatcherConfig& config) {
+  const std::string& t = config.target;
+  if (t == "workspaceone") {
+    if (config.workspace_one && config.workspace_one->uses_oauth()) {
+      return "WorkspaceONE ClientID and ClientSecret" +
+             std::string(config.workspace_one->tenant_code.empty() ? "" : " and TenantCode");
+    }
+    return "WorkspaceONE Username, Password and TenantCode";
+  }
+  if (t == "micromdm") return "MicroMDM APIKey";
+  if (t == "nanomdm") return "NanoMDM APIKey";
+  if (t == "fleet" || t == "fleet-profiles") return "Fleet Token";
+  return "the credentials of target " + t;
+}
+
+std::string vendor_text(std::string_view body, std::size_t max_bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::size_t end = std::min(body.size(), max_bytes);
+  // Never cut inside a UTF-8 sequence.
+  while (end < body.size() && end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  std::string out;
+  for (std::size_t i = 0; i < end; ++i) {
+    unsigned char c = static_cast<unsigned char>(body[i]);
+    bool c1 = c == 0xC2 && i + 1 < end && static_cast<unsigned char>(body[i + 1]) >= 0x80 &&
+              static_cast<unsigned char>(body[i + 1]) <= 0x9F;
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7F || c1) {
+      unsigned char shown = c1 ? static_cast<unsigned char>(body[++i]) : c;
+      out += "\\x";
+      out += kHex[shown >> 4];
+      out += kHex[shown & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (end < body.size()) out += "…";
+  return out;
+}
+
 Result<Sent> send_request(const DispatcherConfig& config, const Outgoing& request,
-                          const SlotValues& values, Transport& transport) {
+                          const SlotValues& values, Transport& transport, OAuthTokens* tokens) {
   HttpRequest http{.method = request.method, .body = request.body};
   std::string path = request.path;
   if (Status filled = fill_slots(request, values, path, http.body); !filled) return filled.error();
-  if (Status auth = add_authentication(config, http); !auth) return auth.error();
+  // The build addresses Workspace ONE devices by UDID; a serial number is searched as one.
+  if (request.target == "workspaceone" && values.device_id_is_serial) {
+    replace_once(path, "searchby=Udid", "searchby=Serialnumber");
+  }
   std::string base = config.server_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   http.url = base + path;
@@ -219,15 +283,32 @@ Result<Sent> send_request(const DispatcherConfig& config, const Outgoing& reques
   // Installing or removing a profile twice leaves the device as once, so a lost answer may be
   // retried with the same CommandUUID.
   http.idempotent = true;
-  Result<HttpResponse> response = transport.send(http);
-  if (!response) return response.error();
+  Result<HttpResponse> response = HttpResponse{};
+  // A second round only when an OAuth2 token from the cache was refused: it may have expired or
+  // been revoked before its time, and a new one settles which.
+  for (int round = 0; round < 2; ++round) {
+    http.secret_headers.clear();
+    if (Status auth = add_authentication(config, tokens, transport, http); !auth) {
+      return auth.error();
+    }
+    response = transport.send(http);
+    if (!response) return response.error();
+    bool oauth = config.workspace_one && config.workspace_one->uses_oauth() && tokens != nullptr;
+    if (!(response->status == 401 && oauth && round == 0 && tokens->refused())) break;
+  }
   const std::vector<int>& ok = request.success;
   if (std::find(ok.begin(), ok.end(), response->status) == ok.end()) {
+    if (response->status == 401 || response->status == 403) {
+      return credentials_refused(config, request, http.url, *response);
+    }
     return refusal(request, http.url, *response);
   }
   std::string uuid = values.command_uuid;
   if (uuid.empty()) uuid = reported_command_uuid(response->body);
-  return Sent{.status = response->status, .command_uuid = uuid};
+  return Sent{.status = response->status,
+              .command_uuid = uuid,
+              .vendor_ref = reported_profile_uuid(response->body),
+              .body = std::move(response->body)};
 }
 
 }  // namespace cmdm::dispatcher

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dispatcher/config.h"
+#include "dispatcher/oauth.h"
 #include "dispatcher/transport.h"
 #include "emitters/manifest.h"
 #include "plist/diagnostic.h"
@@ -44,9 +45,13 @@ Result<std::vector<Outgoing>> registry_remove_requests(std::string_view target,
 
 // Values filled per send.
 struct SlotValues {
-  std::string command_uuid;   // fresh per send; empty when the request has no command_uuid slot
-  std::string device_id;      // the UDID (or serial) the vendor knows the device by
+  std::string command_uuid;  // fresh per send; empty when the request has no command_uuid slot
+  std::string device_id;     // the UDID (or serial) the vendor knows the device by
+  // device_id is the serial number: Workspace ONE is then asked with searchby=Serialnumber.
+  bool device_id_is_serial = false;
   std::string enrollment_id;  // NanoMDM's enrollment id for the part's channel
+  // Fleet's profile_uuid of the installed part (from the ledger), for its DELETE.
+  std::string fleet_profile_uuid;
 };
 
 // True when some request carries a command_uuid slot (the sender chooses the CommandUUID).
@@ -57,13 +62,29 @@ bool needs_command_uuid(const std::vector<Outgoing>& requests);
 struct Sent {
   int status = 0;
   std::string command_uuid;
+  // The vendor's reference to what it stored (Fleet's profile_uuid), when the answer names one.
+  std::string vendor_ref;
+  std::string body;  // the answer, for callers that read more of it
 };
 
-// Sends one request to config.server_url with the vendor's authentication. Errors: a success
-// status is not returned → kDataError naming the vendor's answer, in plain words when it is the
-// route's size refusal; the server unreachable or still failing after the transport's retries →
+// Sends one request to config.server_url with the vendor's authentication (Workspace ONE OAuth2
+// takes its bearer token from `tokens`; a 401 to a cached token gets one new token and one
+// retry). Errors: 401 or 403 → kNoPermission naming the configuration keys of the credentials
+// (the whole apply stops: every other request would be refused too); another status that is not
+// a success → kDataError naming the vendor's answer, in plain words when it is the route's size
+// refusal; the server unreachable or still failing after the transport's retries →
 // kUnavailable; a slot that cannot be filled or a relay route → kUsage.
 Result<Sent> send_request(const DispatcherConfig& config, const Outgoing& request,
-                          const SlotValues& values, Transport& transport);
+                          const SlotValues& values, Transport& transport,
+                          OAuthTokens* tokens = nullptr);
+
+// The configuration keys that hold the credentials of the configured target, as a refusal names
+// them ("NanoMDM APIKey", "WorkspaceONE ClientID and ClientSecret").
+std::string credential_keys(const DispatcherConfig& config);
+
+// A server's answer as an error message quotes it: at most `max_bytes` (cut on a character
+// boundary, then "…"), control characters written visibly (\n, \t, \x07) so a hostile
+// answer can neither hide text nor move the terminal's cursor.
+std::string vendor_text(std::string_view body, std::size_t max_bytes = 300);
 
 }  // namespace cmdm::dispatcher

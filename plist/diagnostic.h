@@ -22,6 +22,7 @@ enum class ExitCode : int {
   kUnavailable = 69,
   kInternal = 70,
   kIoError = 74,
+  kNoPermission = 77,  // EX_NOPERM: a server refused the credentials (cmdm apply)
 };
 
 enum class Severity { kError, kWarning, kNote };

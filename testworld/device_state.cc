@@ -241,14 +241,17 @@ Status DeviceState::apply(const Delivery& delivery, std::int64_t now) {
     if (!removed) return removed.error();
     return Ok{};
   }
-  Result<InstalledProfile> installed = install(delivery.bytes, now, InstallSource::kMdm);
+  Result<InstalledProfile> installed =
+      install(delivery.bytes, now, InstallSource::kMdm, delivery.owner);
   if (!installed) return installed.error();
   return Ok{};
 }
 
 Status DeviceState::enqueue_pending(const Delivery& delivery) {
+  // A user's channel is kept in the name (short names are [A-Za-z0-9._-], written as such).
+  std::string owner = delivery.owner == kComputerLevel ? "" : "@" + delivery.owner;
   std::string path =
-      dir_ + "/pending/" + pending_stem() +
+      dir_ + "/pending/" + pending_stem() + owner +
       std::string(delivery.kind == Delivery::Kind::kInstall ? kInstallSuffix : kRemoveSuffix);
   return write_file_atomic(path, delivery.bytes);
 }
@@ -273,6 +276,10 @@ Result<int> DeviceState::apply_pending(std::int64_t now) {
     Delivery delivery{.kind = name.extension() == kInstallSuffix ? Delivery::Kind::kInstall
                                                                  : Delivery::Kind::kRemove,
                       .bytes = std::move(*bytes)};
+    std::string stem = name.stem().string();
+    if (std::size_t at = stem.find('@'); at != std::string::npos) {
+      delivery.owner = stem.substr(at + 1);
+    }
     if (apply(delivery, now)) ++applied;
   }
   return applied;

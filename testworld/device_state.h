@@ -5,7 +5,8 @@
 // Layout of DIR (docs/testworld.md):
 //   DIR/os_version            the emulated macOS version ("14.5" when absent)
 //   DIR/profiles/<name>.plist one installed profile (XML plist, see InstalledProfile)
-//   DIR/pending/<seq>.install a delivery waiting for the device's next poll (profile bytes)
+//   DIR/pending/<seq>.install a delivery waiting for the device's next poll (profile bytes);
+//                             <seq>@<user>.install for one through a user's channel
 //   DIR/pending/<seq>.remove  a removal waiting for the next poll (the identifier)
 #pragma once
 
@@ -46,6 +47,9 @@ struct Delivery {
   Kind kind = Kind::kInstall;
   std::string bytes;         // the profile for kInstall, the identifier for kRemove
   std::string command_uuid;  // for the record only
+  // Whose channel it came through: kComputerLevel (the device channel) or a user's short name
+  // (that user's channel: the profile installs for that user).
+  std::string owner = std::string(kComputerLevel);
 };
 
 class DeviceState {

@@ -100,6 +100,7 @@ void reset_connection(const httplib::Request& req) {
 HttpRequest to_request(const httplib::Request& r) {
   HttpRequest out{.method = r.method, .path = r.path, .body = r.body};
   for (const auto& [k, v] : r.params) out.query.emplace(k, v);
+  for (const auto& [name, field] : r.files) out.form.emplace_back(name, field.content);
   for (const auto& [k, v] : r.headers) {
     std::string lower = k;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -124,9 +125,11 @@ struct FakeMdm::Impl {
   int listen_fd = -1;
   FaultPlan faults;
 
-  mutable std::mutex mu;  // guards stats, seen_uuids, stopping
+  mutable std::mutex mu;  // guards stats, seen_uuids, tokens, stopping
   FakeMdmStats stats;
   std::set<std::string> seen_uuids;
+  std::map<std::string, std::chrono::steady_clock::time_point> tokens;  // OAuth2: expiry
+  FleetProfileStore fleet_profiles;
   bool stopping = false;
   std::condition_variable stop_signal;  // wakes requests held by slow and timeout faults
 
@@ -222,6 +225,9 @@ void FakeMdm::Impl::handle(const httplib::Request& req, httplib::Response& res) 
     std::lock_guard<std::mutex> lock(mu);
     ++stats.requests;
     ++stats.by_route[req.method + " " + req.path];
+    if (options.vendor == Vendor::kWorkspaceOne && req.path == "/connect/token") {
+      ++stats.token_requests;
+    }
   }
   std::optional<Fault> fault = faults.next();
   if (fault) {
@@ -271,13 +277,43 @@ void FakeMdm::Impl::run_contract(const httplib::Request& req, httplib::Response&
   ContractContext ctx{
       .credentials = options.credentials,
       .fleet_body_limit = options.fleet_body_limit,
-      .known_device = [this](const std::string& id) { return queues.count(id) > 0; },
+      .known_device =
+          [this](const std::string& id) {
+            return queues.count(id) > 0 || options.user_channels.count(id) > 0;
+          },
       .claim_command_uuid =
           [this](const std::string& uuid) {
             std::lock_guard<std::mutex> lock(mu);
             return seen_uuids.insert(uuid).second;
           },
       .new_command_uuid = new_uuid,
+      .issue_token =
+          [this] {
+            std::string token = "wso-token-" + new_uuid();
+            std::lock_guard<std::mutex> lock(mu);
+            tokens[token] =
+                std::chrono::steady_clock::now() + std::chrono::seconds(options.token_lifetime_s);
+            return token;
+          },
+      .token_valid =
+          [this](const std::string& token) {
+            std::lock_guard<std::mutex> lock(mu);
+            auto it = tokens.find(token);
+            return it != tokens.end() && it->second > std::chrono::steady_clock::now();
+          },
+      .token_lifetime_s = options.token_lifetime_s,
+      .fleet_profiles = &fleet_profiles,
+      .all_devices =
+          [this] {
+            std::vector<std::string> ids;
+            for (const auto& [id, queue] : queues) ids.push_back(id);
+            return ids;
+          },
+      .device_for_serial =
+          [this](const std::string& serial) {
+            auto it = options.serials.find(serial);
+            return it == options.serials.end() ? std::string() : it->second;
+          },
   };
   std::optional<Outcome> outcome = contract_for(options.vendor)(request, ctx);
   if (!outcome) {
@@ -307,9 +343,11 @@ void FakeMdm::Impl::deliver(const Outcome& outcome, bool allowed) {
   std::size_t handed = 0;
   if (allowed && delivery) {
     for (const std::string& id : outcome.devices) {
-      auto it = queues.find(id);
-      if (it == queues.end()) continue;
       Delivery copy = *delivery;
+      auto channel = options.user_channels.find(id);
+      if (channel != options.user_channels.end()) copy.owner = channel->second.user;
+      auto it = queues.find(channel != options.user_channels.end() ? channel->second.device : id);
+      if (it == queues.end()) continue;
       copy.command_uuid = cmd.command_uuid;
       (void)it->second->deliver(std::move(copy));  // refusals are counted by the queue
       ++handed;
@@ -395,7 +433,9 @@ Credentials default_credentials(Vendor vendor) {
     case Vendor::kWorkspaceOne:
       return {.username = "testworld",
               .password = "testworld-password",
-              .tenant_code = "testworld-tenant"};
+              .tenant_code = "testworld-tenant",
+              .client_id = "testworld-client",
+              .client_secret = "testworld-client-secret"};
     case Vendor::kMicroMdm:
       return {.username = "micromdm", .password = "testworld-api-key"};
     case Vendor::kNanoMdm:
@@ -419,6 +459,7 @@ std::string FakeMdmStats::to_json() const {
   j["delivered"] = delivered;
   j["undelivered"] = undelivered;
   j["faults"] = faults;
+  j["token_requests"] = token_requests;
   j["device_applied"] = device_applied;
   j["device_failed"] = device_failed;
   return j.dump() + "\n";
@@ -439,6 +480,7 @@ std::string FakeMdmStats::to_prometheus() const {
                                     {"delivered_total", delivered},
                                     {"undelivered_total", undelivered},
                                     {"faults_total", faults},
+                                    {"token_requests_total", token_requests},
                                     {"device_applied_total", device_applied},
                                     {"device_failed_total", device_failed}}) {
     out += std::string("# TYPE fake_mdm_") + name + " counter\n";
@@ -458,6 +500,8 @@ Result<std::unique_ptr<FakeMdm>> FakeMdm::start(FakeMdmOptions options) {
   if (c.password.empty()) c.password = defaults.password;
   if (c.tenant_code.empty()) c.tenant_code = defaults.tenant_code;
   if (c.token.empty()) c.token = defaults.token;
+  if (c.client_id.empty()) c.client_id = defaults.client_id;
+  if (c.client_secret.empty()) c.client_secret = defaults.client_secret;
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   for (const Fault& f : impl->options.faults) impl->faults.add(f);
@@ -510,6 +554,11 @@ FakeMdmStats FakeMdm::stats() const { return impl_->snapshot(); }
 void FakeMdm::add_fault(Fault fault) { impl_->faults.add(fault); }
 
 void FakeMdm::clear_faults() { impl_->faults.clear(); }
+
+void FakeMdm::expire_tokens() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (auto& [token, expiry] : impl_->tokens) expiry = std::chrono::steady_clock::time_point{};
+}
 
 bool FakeMdm::drain(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

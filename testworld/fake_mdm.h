@@ -31,6 +31,9 @@ struct Credentials {
   std::string password;     // HTTP basic password or API key
   std::string tenant_code;  // Workspace ONE aw-tenant-code header
   std::string token;        // Fleet API bearer token
+  // Workspace ONE OAuth2 client credentials, taken at POST /connect/token.
+  std::string client_id;
+  std::string client_secret;
 };
 Credentials default_credentials(Vendor vendor);
 
@@ -41,6 +44,15 @@ struct FakeMdmOptions {
   // Devices by the id the vendor addresses them with (UDID, enrollment id, host UUID) and the
   // state directory of each emulated device.
   std::map<std::string, std::string> devices;
+  // Serial numbers of those devices (serial → id), for the vendors' lookups by serial.
+  std::map<std::string, std::string> serials;
+  // NanoMDM user channels: enrollment id → the device id and the user's short name; a command
+  // to one installs for that user on that device.
+  struct UserChannel {
+    std::string device;
+    std::string user;
+  };
+  std::map<std::string, UserChannel> user_channels;
   DeliveryPolicy delivery;
   std::vector<Fault> faults;
   int threads = 4;                          // worker threads (bounded)
@@ -48,6 +60,7 @@ struct FakeMdmOptions {
   std::size_t fleet_body_limit = 2u << 20;  // Fleet's request body limit
   int io_timeout_ms = 10000;                // read and write timeout per connection
   bool log_requests = false;                // one line per request on stderr, no secrets
+  int token_lifetime_s = 3600;              // expires_in of the OAuth2 tokens it issues
 };
 
 // Counts of everything the server saw, for assertions and GET /_fake/stats.
@@ -63,6 +76,7 @@ struct FakeMdmStats {
   std::size_t faults = 0;          // requests that met an injected fault
   std::size_t device_applied = 0;  // deliveries the devices applied (or stored for their poll)
   std::size_t device_failed = 0;   // deliveries the devices refused
+  std::size_t token_requests = 0;  // POST /connect/token, granted or not
   std::string to_json() const;
   std::string to_prometheus() const;  // GET /_fake/metrics, Prometheus text format
 };
@@ -83,6 +97,8 @@ class FakeMdm {
   FakeMdmStats stats() const;
   void add_fault(Fault fault);
   void clear_faults();
+  // Makes every OAuth2 token issued so far expired, as if its lifetime had passed.
+  void expire_tokens();
   // Waits until every delayed delivery reached its device, or the timeout; true when all did.
   bool drain(int timeout_ms);
 

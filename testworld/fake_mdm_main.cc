@@ -16,10 +16,12 @@ using cmdm::testworld::FakeMdmOptions;
 
 constexpr const char* kUsage =
     "usage: cmdm-fake-mdm --vendor workspaceone|micromdm|nanomdm|fleet [--port N]\n"
-    "         [--device ID=DIR]... [--device-dir DIR [--udid ID]] [--delivery now|poll|MS]\n"
+    "         [--device ID=DIR]... [--device-dir DIR [--udid ID]] [--serial SERIAL=ID]...\n"
+    "         [--user-channel ENROLLMENT_ID=DEVICE_ID:USER]... [--delivery now|poll|MS]\n"
     "         [--fault SPEC]... [--threads N] [--fleet-body-limit BYTES] [--log]\n"
-    "Credentials come from CMDM_FAKE_USER, CMDM_FAKE_PASSWORD, CMDM_FAKE_TENANT_CODE and\n"
-    "CMDM_FAKE_TOKEN (never argv), else the test defaults of docs/testworld.md.\n";
+    "Credentials come from CMDM_FAKE_USER, CMDM_FAKE_PASSWORD, CMDM_FAKE_TENANT_CODE,\n"
+    "CMDM_FAKE_TOKEN, CMDM_FAKE_CLIENT_ID and CMDM_FAKE_CLIENT_SECRET (never argv), else the\n"
+    "test defaults of docs/testworld.md.\n";
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
@@ -43,6 +45,17 @@ bool apply_flag(const std::string& flag, const std::string& value, FakeMdmOption
     std::size_t eq = value.find('=');
     if (eq == std::string::npos) return (error = "--device wants ID=DIR", false);
     o.devices[value.substr(0, eq)] = value.substr(eq + 1);
+  } else if (flag == "--serial") {
+    std::size_t eq = value.find('=');
+    if (eq == std::string::npos) return (error = "--serial wants SERIAL=ID", false);
+    o.serials[value.substr(0, eq)] = value.substr(eq + 1);
+  } else if (flag == "--user-channel") {
+    std::size_t eq = value.find('='), colon = value.rfind(':');
+    if (eq == std::string::npos || colon == std::string::npos || colon < eq) {
+      return (error = "--user-channel wants ENROLLMENT_ID=DEVICE_ID:USER", false);
+    }
+    o.user_channels[value.substr(0, eq)] = {.device = value.substr(eq + 1, colon - eq - 1),
+                                            .user = value.substr(colon + 1)};
   } else if (flag == "--device-dir") {
     device_dir = value;
   } else if (flag == "--udid") {
@@ -95,7 +108,9 @@ int main(int argc, char** argv) {
   options.credentials = {.username = env("CMDM_FAKE_USER"),
                          .password = env("CMDM_FAKE_PASSWORD"),
                          .tenant_code = env("CMDM_FAKE_TENANT_CODE"),
-                         .token = env("CMDM_FAKE_TOKEN")};
+                         .token = env("CMDM_FAKE_TOKEN"),
+                         .client_id = env("CMDM_FAKE_CLIENT_ID"),
+                         .client_secret = env("CMDM_FAKE_CLIENT_SECRET")};
   // The server's threads inherit this mask, so only sigwait below sees SIGTERM and SIGINT.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

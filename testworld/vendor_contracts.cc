@@ -2,6 +2,7 @@
 // path) or documentation; where neither says, the comment says the answer is the fake's own.
 #include "testworld/vendor_contracts.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "plist/base64.h"
@@ -56,18 +57,83 @@ HttpResponse wso_error(int status, int code, const std::string& message) {
   return json_response(status, {{"errorCode", code}, {"message", message}});
 }
 
-std::optional<Outcome> workspaceone(const HttpRequest& req, ContractContext& ctx) {
-  if (req.path != "/API/mdm/devices/commands" || req.method != "POST") return std::nullopt;
+// application/x-www-form-urlencoded fields (RFC 6749 §4.4.2 sends the token request so).
+std::map<std::string, std::string> form_fields(const std::string& body) {
+  auto decode = [](std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '+') {
+        out += ' ';
+      } else if (text[i] == '%' && i + 2 < text.size() &&
+                 std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> fields;
+  std::size_t pos = 0;
+  while (pos <= body.size()) {
+    std::size_t end = body.find('&', pos);
+    if (end == std::string::npos) end = body.size();
+    std::string_view field(body.data() + pos, end - pos);
+    std::size_t eq = field.find('=');
+    if (eq != std::string_view::npos)
+      fields[decode(field.substr(0, eq))] = decode(field.substr(eq + 1));
+    pos = end + 1;
+  }
+  return fields;
+}
+
+// The token service (Workspace ONE's is https://REGION.uemauth.vmwservices.com/connect/token, an
+// IdentityServer): client credentials in the form body; an unknown client is 400
+// {"error": "invalid_client"} (RFC 6749 §5.2).
+Outcome workspaceone_token(const HttpRequest& req, ContractContext& ctx) {
+  std::map<std::string, std::string> form = form_fields(req.body);
+  if (form["grant_type"] != "client_credentials") {
+    return answer(json_response(400, {{"error", "unsupported_grant_type"}}));
+  }
   const Credentials& c = ctx.credentials;
-  if (!basic_auth_is(req, c.username, c.password) ||
-      req.header("aw-tenant-code") != c.tenant_code) {
+  if (form["client_id"] != c.client_id || form["client_secret"] != c.client_secret) {
+    return answer(json_response(400, {{"error", "invalid_client"}}));
+  }
+  return answer(json_response(200, {{"access_token", ctx.issue_token()},
+                                    {"expires_in", ctx.token_lifetime_s},
+                                    {"token_type", "Bearer"},
+                                    {"scope", "api"}}));
+}
+
+// Basic authentication with the API user and aw-tenant-code, or an OAuth2 bearer token the token
+// service issued and that has not expired (the tenant code is then not needed).
+bool workspaceone_authenticated(const HttpRequest& req, ContractContext& ctx) {
+  const Credentials& c = ctx.credentials;
+  std::string authorization = req.header("authorization");
+  if (authorization.rfind("Bearer ", 0) == 0) return ctx.token_valid(authorization.substr(7));
+  return basic_auth_is(req, c.username, c.password) &&
+         req.header("aw-tenant-code") == c.tenant_code;
+}
+
+std::optional<Outcome> workspaceone(const HttpRequest& req, ContractContext& ctx) {
+  if (req.path == "/connect/token" && req.method == "POST") return workspaceone_token(req, ctx);
+  if (req.path != "/API/mdm/devices/commands" || req.method != "POST") return std::nullopt;
+  if (!workspaceone_authenticated(req, ctx)) {
     return answer(wso_error(401, 401, "Unauthorized: credentials or aw-tenant-code rejected"));
   }
-  if (req.query_value("command") != "CustomMdmCommand" || req.query_value("searchby") != "Udid") {
-    return answer(wso_error(400, 400, "expected command=CustomMdmCommand&searchby=Udid"));
+  // searchby names what `id` is: Udid, Serialnumber (also Macaddress, DeviceId, ImeiNumber, not
+  // emulated).
+  std::string searchby = req.query_value("searchby");
+  if (req.query_value("command") != "CustomMdmCommand" ||
+      (searchby != "Udid" && searchby != "Serialnumber")) {
+    return answer(
+        wso_error(400, 400, "expected command=CustomMdmCommand&searchby=Udid or Serialnumber"));
   }
-  std::string udid = req.query_value("id");
-  if (!ctx.known_device(udid)) return answer(wso_error(404, 404, "Device not found: " + udid));
+  std::string id = req.query_value("id");
+  std::string udid = searchby == "Udid" ? id : ctx.device_for_serial(id);
+  if (!ctx.known_device(udid)) return answer(wso_error(404, 404, "Device not found: " + id));
   std::optional<json> body = parse_json(req.body);
   if (!body || !body->is_object() || !body->contains("CommandXml") ||
       !(*body)["CommandXml"].is_string()) {
@@ -107,13 +173,31 @@ Result<MdmCommand> micromdm_command(const json& body) {
   return cmd;
 }
 
+// platform/device/get_devices.go: POST /v1/devices with ListDevicesOption (`filter_serial`, a
+// list) answers {"devices": [Device…]}, each with `udid` and `serial_number`.
+Outcome micromdm_devices(const HttpRequest& req, ContractContext& ctx) {
+  std::optional<json> body = parse_json(req.body.empty() ? "{}" : req.body);
+  if (!body || !body->is_object()) return answer(micromdm_error("decoding list devices request"));
+  json devices = json::array();
+  for (const json& serial : body->value("filter_serial", json::array())) {
+    if (!serial.is_string()) continue;
+    std::string udid = ctx.device_for_serial(serial.get<std::string>());
+    if (!udid.empty()) {
+      devices.push_back({{"udid", udid}, {"serial_number", serial}, {"enrolled", true}});
+    }
+  }
+  return answer(json_response(200, {{"devices", devices}}, 2));
+}
+
 std::optional<Outcome> micromdm(const HttpRequest& req, ContractContext& ctx) {
-  if (req.path != "/v1/commands" || req.method != "POST") return std::nullopt;
+  const bool list = req.path == "/v1/devices" && (req.method == "POST" || req.method == "GET");
+  if (!list && (req.path != "/v1/commands" || req.method != "POST")) return std::nullopt;
   if (!basic_auth_is(req, "micromdm", ctx.credentials.password)) {
     HttpResponse r{.status = 401, .content_type = "text/plain", .body = "Authorization Required\n"};
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"micromdm\"");
     return answer(std::move(r));
   }
+  if (list) return micromdm_devices(req, ctx);
   std::optional<json> body = parse_json(req.body);
   if (!body || !body->is_object()) return answer(micromdm_error("decoding command request"));
   std::string udid = body->value("udid", "");
@@ -243,11 +327,7 @@ std::optional<Outcome> fleet_host_refusal(const std::vector<std::string>& hosts,
   return std::nullopt;
 }
 
-std::optional<Outcome> fleet(const HttpRequest& req, ContractContext& ctx) {
-  if (req.path != "/api/v1/fleet/commands/run" || req.method != "POST") return std::nullopt;
-  if (req.header("authorization") != "Bearer " + ctx.credentials.token) {
-    return answer(fleet_error(401, "base", "Authentication required"));
-  }
+Outcome fleet_command(const HttpRequest& req, ContractContext& ctx) {
   if (req.body.size() > ctx.fleet_body_limit) {
     return answer(fleet_error(413, "base", "request body too large"));
   }
@@ -259,7 +339,7 @@ std::optional<Outcome> fleet(const HttpRequest& req, ContractContext& ctx) {
   std::vector<std::string> hosts;
   for (const json& h : (*body)["host_uuids"])
     hosts.push_back(h.is_string() ? h.get<std::string>() : "");
-  if (auto refused = fleet_host_refusal(hosts, ctx)) return refused;
+  if (auto refused = fleet_host_refusal(hosts, ctx)) return *refused;
   std::optional<std::string> plist = decode_padding_agnostic((*body)["command"].get<std::string>());
   if (!plist) return answer(fleet_error(400, "command", "unable to decode base64 command"));
   Result<MdmCommand> command = decode_command_plist(*plist);
@@ -274,6 +354,119 @@ std::optional<Outcome> fleet(const HttpRequest& req, ContractContext& ctx) {
   json result = {
       {"command_uuid", uuid}, {"request_type", command->request_type}, {"platform", "darwin"}};
   return accept(std::move(*command), hosts, json_response(200, result));
+}
+
+// ---- Fleet managed profiles -------------------------------------------------------------------
+// fleetdm/fleet REST API docs ("Add custom OS setting (configuration profile)": multipart
+// `profile`, `team_id`, `labels_include_all`; 200 {"profile_uuid"}; "List custom OS settings";
+// "Delete custom OS setting"), server/datastore/mysql/schema.sql (mdm_apple_configuration_profiles:
+// UNIQUE (team_id, identifier) and (team_id, name), so a second upload is 409). Fleet delivers a
+// team's profiles to every host of the team; the fake's devices are all in every team.
+
+Outcome fleet_add_profile(const HttpRequest& req, ContractContext& ctx) {
+  std::size_t size = 0;
+  std::string profile, team;
+  for (const auto& [name, value] : req.form) {
+    size += value.size();
+    if (name == "profile") profile = value;
+    if (name == "team_id") team = value;
+  }
+  if (size > ctx.fleet_body_limit) {
+    return answer(fleet_error(413, "base", "request body too large"));
+  }
+  if (req.form.empty())
+    return answer(fleet_error(400, "base", "expected a multipart/form-data body"));
+  Result<plist::Document> doc = plist::read(profile);
+  const std::string* identifier = doc ? doc->root.get_string("PayloadIdentifier") : nullptr;
+  const std::string* display = doc ? doc->root.get_string("PayloadDisplayName") : nullptr;
+  if (!identifier || identifier->empty()) {
+    return answer(fleet_error(400, "profile", "Couldn't add. The file should include valid XML."));
+  }
+  std::string name = display && !display->empty() ? *display : *identifier;
+  FleetProfile stored{.profile_uuid = "a" + ctx.new_command_uuid(),
+                      .team_id = team,
+                      .name = name,
+                      .identifier = *identifier};
+  {
+    std::lock_guard<std::mutex> lock(ctx.fleet_profiles->mu);
+    for (const FleetProfile& p : ctx.fleet_profiles->profiles) {
+      if (p.team_id != team) continue;
+      if (p.identifier == *identifier || p.name == name) {
+        return answer(
+            fleet_error(409, "PayloadDisplayName",
+                        "Couldn't add. A configuration profile with this " +
+                            std::string(p.identifier == *identifier ? "identifier" : "name") +
+                            " already exists in this team."));
+      }
+    }
+    ctx.fleet_profiles->profiles.push_back(stored);
+  }
+  MdmCommand install{
+      .command_uuid = ctx.new_command_uuid(), .request_type = "InstallProfile", .payload = profile};
+  return accept(std::move(install), ctx.all_devices(),
+                json_response(200, {{"profile_uuid", stored.profile_uuid}}));
+}
+
+Outcome fleet_list_profiles(const HttpRequest& req, ContractContext& ctx) {
+  std::string team = req.query_value("team_id");
+  json list = json::array();
+  std::lock_guard<std::mutex> lock(ctx.fleet_profiles->mu);
+  for (const FleetProfile& p : ctx.fleet_profiles->profiles) {
+    if (p.team_id != team) continue;
+    list.push_back({{"profile_uuid", p.profile_uuid},
+                    {"team_id", team.empty() ? 0 : std::stoi(team)},
+                    {"name", p.name},
+                    {"platform", "darwin"},
+                    {"identifier", p.identifier}});
+  }
+  return answer(json_response(
+      200, {{"profiles", list},
+            {"meta", {{"has_next_results", false}, {"has_previous_results", false}}}}));
+}
+
+Outcome fleet_delete_profile(const std::string& uuid, ContractContext& ctx) {
+  std::string identifier;
+  {
+    std::lock_guard<std::mutex> lock(ctx.fleet_profiles->mu);
+    auto& profiles = ctx.fleet_profiles->profiles;
+    auto it = std::find_if(profiles.begin(), profiles.end(),
+                           [&](const FleetProfile& p) { return p.profile_uuid == uuid; });
+    if (it == profiles.end()) {
+      return answer(fleet_error(404, "base", "Resource Not Found"));
+    }
+    identifier = it->identifier;
+    profiles.erase(it);
+  }
+  MdmCommand remove{.command_uuid = ctx.new_command_uuid(),
+                    .request_type = "RemoveProfile",
+                    .identifier = identifier};
+  return accept(std::move(remove), ctx.all_devices(), json_response(200, json::object()));
+}
+
+// "Get host by identifier": GET /api/v1/fleet/hosts/identifier/{uuid, serial or hostname}.
+Outcome fleet_host_by_identifier(const std::string& identifier, ContractContext& ctx) {
+  std::string uuid = ctx.known_device(identifier) ? identifier : ctx.device_for_serial(identifier);
+  if (uuid.empty()) return answer(fleet_error(404, "base", "Resource Not Found"));
+  return answer(json_response(
+      200, {{"host", {{"uuid", uuid}, {"hardware_serial", identifier}, {"platform", "darwin"}}}}));
+}
+
+std::optional<Outcome> fleet(const HttpRequest& req, ContractContext& ctx) {
+  constexpr std::string_view kProfiles = "/api/v1/fleet/configuration_profiles";
+  constexpr std::string_view kHosts = "/api/v1/fleet/hosts/identifier/";
+  const std::string& path = req.path;
+  const bool command = path == "/api/v1/fleet/commands/run" && req.method == "POST";
+  const bool profiles = path == kProfiles && (req.method == "POST" || req.method == "GET");
+  const bool profile = path.rfind(std::string(kProfiles) + "/", 0) == 0 && req.method == "DELETE";
+  const bool host = path.rfind(kHosts, 0) == 0 && req.method == "GET";
+  if (!command && !profiles && !profile && !host) return std::nullopt;
+  if (req.header("authorization") != "Bearer " + ctx.credentials.token) {
+    return answer(fleet_error(401, "base", "Authentication required"));
+  }
+  if (command) return fleet_command(req, ctx);
+  if (host) return fleet_host_by_identifier(path.substr(kHosts.size()), ctx);
+  if (profile) return fleet_delete_profile(path.substr(kProfiles.size() + 1), ctx);
+  return req.method == "POST" ? fleet_add_profile(req, ctx) : fleet_list_profiles(req, ctx);
 }
 
 Result<MdmCommand> command_from_dict(const plist::Value& dict) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,8 @@ struct HttpRequest {
   std::string body;
   std::multimap<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // names in lower case
+  // A multipart/form-data body, by field (the HTTP layer parses it; `body` is then empty).
+  std::vector<std::pair<std::string, std::string>> form;
 
   std::string header(const std::string& lower_name) const;
   std::string query_value(const std::string& name) const;
@@ -51,6 +54,18 @@ struct Outcome {
   std::vector<std::string> devices;
 };
 
+// A Fleet managed configuration profile the fake keeps (POST /api/v1/fleet/configuration_profiles).
+struct FleetProfile {
+  std::string profile_uuid;  // "a" + a UUID, as Fleet names Apple profiles
+  std::string team_id;       // "" for "no team"
+  std::string name;          // PayloadDisplayName: unique per team
+  std::string identifier;    // PayloadIdentifier: unique per team
+};
+struct FleetProfileStore {
+  std::mutex mu;
+  std::vector<FleetProfile> profiles;
+};
+
 // What a contract may ask of the server around it.
 struct ContractContext {
   const Credentials& credentials;
@@ -59,6 +74,16 @@ struct ContractContext {
   // Records a CommandUUID; false when the server has seen it before.
   std::function<bool(const std::string&)> claim_command_uuid;
   std::function<std::string()> new_command_uuid;
+  // OAuth2: issues a token living `lifetime_s`, counted; true when `token` was issued and has not
+  // expired.
+  std::function<std::string()> issue_token;
+  std::function<bool(const std::string&)> token_valid;
+  int token_lifetime_s = 3600;
+  // Fleet's managed profiles (null for other vendors); every known device, for team-wide profiles.
+  FleetProfileStore* fleet_profiles = nullptr;
+  std::function<std::vector<std::string>()> all_devices;
+  // The id the vendor knows the device with this serial number by; "" when unknown.
+  std::function<std::string(const std::string&)> device_for_serial;
 };
 
 // The contract of a vendor: nullopt when the request is not for one of its endpoints (404).

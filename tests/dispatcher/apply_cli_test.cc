@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "dispatcher/process.h"
 #include "testworld/device_state.h"
@@ -40,7 +41,7 @@ class ApplyCli : public testing::Test {
     std::filesystem::remove_all(root_);
   }
 
-  void write_config() {
+  void write_config(const std::string& key = "testworld-api-key") {
     std::string path = root_ + "/config.plist";
     std::ofstream(path)
         << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>\n"
@@ -48,7 +49,9 @@ class ApplyCli : public testing::Test {
            "<key>ServerURL</key><string>"
         << server_->base_url()
         << "</string>\n"
-           "<key>NanoMDM</key><dict><key>APIKey</key><string>testworld-api-key</string></dict>\n"
+           "<key>NanoMDM</key><dict><key>APIKey</key><string>"
+        << key
+        << "</string></dict>\n"
            "<key>DeviceID</key><string>"
         << kDevice
         << "</string>\n"
@@ -115,6 +118,27 @@ TEST_F(ApplyCli, ExitsOneWhenAPartNeverShowsOnTheDevice) {
       cmdm({"apply", root_ + "/out", "--confirm-timeout", "0.2", "--poll-interval", "0.05"});
   EXPECT_EQ(out.exit_status, 1) << out.out << out.err;
   EXPECT_NE(out.out.find("did not show the change"), std::string::npos) << out.out;
+}
+
+TEST_F(ApplyCli, ExitsNoPermissionAtTheFirstRefusalNamingTheKey) {
+  write_config("wrong-key");
+  ProcessOutput out = cmdm({"apply", root_ + "/out"});
+  EXPECT_EQ(out.exit_status, 77) << out.out << out.err;
+  EXPECT_NE(out.err.find("nanomdm refused the credentials"), std::string::npos) << out.err;
+  EXPECT_NE(out.err.find("check NanoMDM APIKey in the configuration"), std::string::npos)
+      << out.err;
+  EXPECT_EQ(server_->stats().requests, 1u) << "the second part was tried";
+}
+
+TEST_F(ApplyCli, VerboseLogsEachRequestWithItsStatusAndTime) {
+  ProcessOutput out = cmdm({"apply", root_ + "/out", "--verbose"});
+  EXPECT_EQ(out.exit_status, 0) << out.err;
+  std::regex line("apply: PUT http://127\\.0\\.0\\.1:[0-9]+/v1/enqueue/" + std::string(kDevice) +
+                  " -> the server answered 200 \\([0-9]+ ms, attempt 1 of 2\\)\n");
+  std::ptrdiff_t lines = std::distance(std::sregex_iterator(out.err.begin(), out.err.end(), line),
+                                       std::sregex_iterator());
+  EXPECT_EQ(lines, 2) << out.err;
+  EXPECT_EQ(out.err.find("testworld-api-key"), std::string::npos);
 }
 
 TEST_F(ApplyCli, DryRunSendsNothing) {

@@ -8,6 +8,10 @@ the server stopped. Every run's stdout and stderr, every file in the ledger's di
 `ps -eo args` sampled while each apply runs must hold neither key, nor the Basic authorization
 value made from it.
 
+Then the same with the fake Workspace ONE and OAuth2 client credentials (with --verbose): the
+client secret must show nowhere, and the bearer token the token service issued only in the
+private token cache file beside the ledger.
+
 usage: apply_secret_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH
 """
 import argparse
@@ -51,18 +55,24 @@ def forms(secret):
 
 
 class Run:
-    def __init__(self, args, root, device_dir, base_url):
+    def __init__(self, args, root, device_dir, base_url, target="nanomdm"):
         self.args, self.root, self.device_dir, self.base_url = args, root, device_dir, base_url
+        self.target = target
         self.seen = []  # (what, text) pairs that must not hold a secret
         self.ps_samples_with_apply = 0
 
     def write_config(self, key, base_url):
         path = os.path.join(self.root, "config.plist")
-        plist = {"Route": "direct", "Target": "nanomdm", "ServerURL": base_url,
-                 "NanoMDM": {"APIKey": key}, "DeviceID": DEVICE,
+        plist = {"Route": "direct", "Target": self.target, "ServerURL": base_url,
+                 "DeviceID": DEVICE,
                  "Retries": {"MaxAttempts": 2, "BaseDelay": 0.01},
                  "LedgerPath": os.path.join(self.root, "ledger", "ledger.sqlite"),
                  "ProfilesPath": self.args.fake_profiles}
+        if self.target == "nanomdm":
+            plist["NanoMDM"] = {"APIKey": key}
+        else:
+            plist["WorkspaceONE"] = {"ClientID": "testworld-client", "ClientSecret": key,
+                                     "TokenURL": self.base_url + "/connect/token"}
         with open(path, "wb") as f:
             plistlib.dump(plist, f)
         os.chmod(path, 0o600)
@@ -93,11 +103,12 @@ class Run:
                 self.seen.append(("ledger file " + name, f.read().decode("latin-1")))
 
 
-def start_server(args, device_dir, key):
-    argv = [args.fake_mdm, "--vendor", "nanomdm", "--port", "0", "--delivery", "30",
+def start_server(args, device_dir, key, vendor="nanomdm"):
+    argv = [args.fake_mdm, "--vendor", vendor, "--port", "0", "--delivery", "30",
             "--device", "%s=%s" % (DEVICE, device_dir)]
+    credential = "CMDM_FAKE_PASSWORD" if vendor == "nanomdm" else "CMDM_FAKE_CLIENT_SECRET"
     server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
-                              env=dict(os.environ, CMDM_FAKE_PASSWORD=key))
+                              env=dict(os.environ, **{credential: key}))
     port = server.stdout.readline().strip()
     if not port.isdigit():
         fail("cmdm-fake-mdm printed %r, not a port" % port)
@@ -167,7 +178,60 @@ def main():
             server.terminate()
             server.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
+    check_oauth(args)
     print("ok")
+
+
+def check_oauth(args):
+    """Workspace ONE OAuth2: neither the client secret nor the bearer token shows."""
+    secret = "cmdm-oauth-secret-" + secrets.token_hex(12)
+    wrong = "cmdm-oauth-wrong-" + secrets.token_hex(12)
+    root = tempfile.mkdtemp(prefix="cmdm-apply-oauth-secret-")
+    device_dir = os.path.join(root, "device")
+    os.makedirs(device_dir)
+    server = None
+    try:
+        sources = []
+        for i in range(3):
+            sources.append(os.path.join(root, "p%d.mobileconfig" % i))
+            with open(sources[-1], "w") as f:
+                f.write(PROFILE.format(i=i))
+        out = os.path.join(root, "out")
+        subprocess.run([args.cmdm, "build", *sources, "--target", "workspaceone", "-o", out],
+                       check=True, capture_output=True)
+        server, url = start_server(args, device_dir, secret, "workspaceone")
+        run = Run(args, root, device_dir, url, "workspaceone")
+        apply = ["apply", out, "--poll-interval", "0.02", "--confirm-timeout", "20", "--verbose"]
+        code, stdout = run.cmdm("oauth apply", secret, url, apply)
+        if code != 0 or "3 installed" not in stdout:
+            fail("OAuth apply exited %d: %s" % (code, stdout))
+        if "apply: POST " + url + "/connect/token -> the server answered 200 (" not in stdout:
+            fail("--verbose printed no line for the token request: " + stdout)
+        cache = os.path.join(root, "ledger", "ledger.sqlite.oauth-token")
+        if os.stat(cache).st_mode & 0o777 != 0o600:
+            fail("the token cache is not 0600")
+        with open(cache) as f:
+            token = __import__("json").load(f)["access_token"]
+        sources.append(os.path.join(root, "p3.mobileconfig"))
+        with open(sources[-1], "w") as f:
+            f.write(PROFILE.format(i=3))
+        subprocess.run([args.cmdm, "build", *sources, "--target", "workspaceone", "-o", out],
+                       check=True, capture_output=True)
+        os.unlink(cache)  # so the wrong secret is sent to the token service
+        code, _ = run.cmdm("oauth apply, wrong client secret", wrong, url, apply)
+        if code != 77:
+            fail("OAuth apply with a wrong client secret exited %d, not 77" % code)
+        run.ledger_files()
+        for what, text in run.seen:
+            for value in [secret, wrong] + ([token] if "oauth-token" not in what else []):
+                if value in text:
+                    fail("%s holds the credential %s" % (what, value))
+        print("OAuth: %d outputs and files checked" % len(run.seen))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

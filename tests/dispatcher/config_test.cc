@@ -152,7 +152,46 @@ TEST(Config, RefusesATargetTheDispatcherCannotSendTo) {
       "c");
   EXPECT_EQ(first_message(config),
             "the dispatcher cannot send to target 'jamf'; it sends to workspaceone, micromdm, "
-            "nanomdm, fleet and local");
+            "nanomdm, fleet, fleet-profiles and local");
+}
+
+const std::string kNano =
+    "<key>Route</key><string>direct</string>\n"
+    "<key>Target</key><string>nanomdm</string>\n"
+    "<key>ServerURL</key><string>https://nano.example.com</string>\n";
+
+TEST(Config, ReadsNanoMdmUserEnrollmentIdsByShortUserName) {
+  Result<DispatcherConfig> config = parse_config(
+      plist_of(kNano + "<key>NanoMDM</key><dict><key>APIKey</key><string>k</string>"
+                       "<key>UserEnrollmentIDs</key><dict><key>alice</key><string>UC-1</string>"
+                       "<key>bob</key><string>UC-2</string></dict></dict>"),
+      "c");
+  ASSERT_TRUE(config) << config.error().format();
+  EXPECT_EQ(config->nanomdm_user_enrollment_ids,
+            (std::map<std::string, std::string>{{"alice", "UC-1"}, {"bob", "UC-2"}}));
+  Result<DispatcherConfig> bad = parse_config(
+      plist_of(kNano +
+               "<key>NanoMDM</key><dict><key>APIKey</key><string>k</string>"
+               "<key>UserEnrollmentIDs</key><dict><key>alice</key><integer>1</integer></dict>"
+               "</dict>"),
+      "c");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().diagnostics[0].key_path, "NanoMDM.UserEnrollmentIDs.alice");
+}
+
+TEST(Config, RefusesDeviceIdentityLookupWhereTheVendorHasNoInventory) {
+  Result<DispatcherConfig> config = parse_config(
+      plist_of(kNano + "<key>DeviceIdentity</key><string>lookup</string>"
+                       "<key>NanoMDM</key><dict><key>APIKey</key><string>k</string></dict>"),
+      "c.plist");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().format().rfind("c.plist:7:26: error: NanoMDM has no inventory", 0), 0u)
+      << config.error().format();
+  EXPECT_EQ(first_message(config),
+            "NanoMDM has no inventory API to look the serial number up in; use udid (NanoMDM's "
+            "enrollment id of a device channel is its UDID) or DeviceID");
+  EXPECT_TRUE(
+      parse_config(plist_of(kFleet + "<key>DeviceIdentity</key><string>lookup</string>"), "c"));
 }
 
 TEST(Config, NeedsTheCredentialsOfTheDirectTarget) {

@@ -234,6 +234,41 @@ TEST_F(LedgerTest, ANewLedgerIsAtTheCurrentSchemaVersion) {
   EXPECT_EQ(ledger_migrations().back().version, 3);
 }
 
+TEST_F(LedgerTest, AVersion1LedgerMigratesAndKeepsVendorReferences) {
+  {
+    Result<std::unique_ptr<Ledger>> v1 =
+        Ledger::open(path_, {.migrations = {ledger_migrations()[0]}});
+    ASSERT_TRUE(v1) << v1.error().format();
+    ASSERT_EQ((*v1)->schema_version(), 1);
+  }
+  Result<std::unique_ptr<Ledger>> v2 = Ledger::open(path_);
+  ASSERT_TRUE(v2) << v2.error().format();
+  EXPECT_EQ((*v2)->schema_version(), 3) << "every step after version 1 runs";
+  Result<std::int64_t> id = (*v2)->record_intent({.part_identifier = "p",
+                                                  .profile_uuid = "U",
+                                                  .digest = "D",
+                                                  .target = "fleet-profiles",
+                                                  .replaces_install_date = 1700000000});
+  ASSERT_TRUE(id);
+  EXPECT_EQ((*(*v2)->unfinished())[0].replaces_install_date, 1700000000);
+  ASSERT_TRUE((*v2)->record_vendor_ref(*id, "fleet-uuid-1"));
+  ASSERT_TRUE((*v2)->mark_sent(*id));
+  EXPECT_EQ((*(*v2)->unfinished())[0].vendor_ref, "fleet-uuid-1");
+  ASSERT_TRUE((*v2)->mark_confirmed(*id));
+  EXPECT_EQ((*(*v2)->installed())[0].vendor_ref, "fleet-uuid-1");
+  EXPECT_FALSE((*v2)->record_vendor_ref(*id, "other")) << "a finished intent keeps its reference";
+}
+
+TEST_F(LedgerTest, RemembersADeviceIdPerTargetServerAndSerial) {
+  std::unique_ptr<Ledger> ledger = open();
+  EXPECT_EQ(*ledger->device_id("fleet", "https://a", "C02X"), std::nullopt);
+  ASSERT_TRUE(ledger->remember_device_id("fleet", "https://a", "C02X", "host-1"));
+  ASSERT_TRUE(ledger->remember_device_id("fleet", "https://a", "C02X", "host-2"));
+  EXPECT_EQ(*ledger->device_id("fleet", "https://a", "C02X"), "host-2");
+  EXPECT_EQ(*ledger->device_id("fleet", "https://b", "C02X"), std::nullopt);
+  EXPECT_EQ(*ledger->device_id("micromdm", "https://a", "C02X"), std::nullopt);
+}
+
 TEST_F(LedgerTest, RecordsWhichSourceEachPartCameFromAndKeepsItsFirstInstallDate) {
   auto ledger = open();
   auto confirm = [&](const std::string& part) {
@@ -312,6 +347,17 @@ TEST_F(LedgerTest, RefusesALedgerWrittenByANewerSchema) {
   EXPECT_EQ(old.error().code, ExitCode::kDataError);
   EXPECT_EQ(old.error().diagnostics[0].message,
             "the ledger is at schema version 2, newer than this cmdm knows (1); use a newer cmdm");
+}
+
+TEST_F(LedgerTest, RefusesALedgerAtAVersionAfterTheNewest) {
+  std::vector<Migration> steps = ledger_migrations();
+  steps.push_back({.version = steps.back().version + 1,
+                   .description = "a later step",
+                   .sql = "CREATE TABLE c (z)"});
+  open({.migrations = steps}).reset();
+  Result<std::unique_ptr<Ledger>> now = Ledger::open(path_);
+  ASSERT_FALSE(now);
+  EXPECT_EQ(now.error().code, ExitCode::kDataError);
 }
 
 TEST_F(LedgerTest, RefusesAFileThatIsNotALedger) {

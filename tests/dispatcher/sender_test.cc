@@ -139,6 +139,92 @@ TEST(Sender, NamesTheVendorsAnswerToAnotherRefusal) {
       << sent.error().format();
 }
 
+TEST(Sender, RefusedCredentialsAreNoPermissionNamingTheKeyToCheck) {
+  for (int status : {401, 403}) {
+    RecordingTransport t;
+    t.answer = HttpResponse{.status = status, .body = "Unauthorized\n"};
+    Result<Sent> sent = send_request(config_for("nanomdm"), nanomdm_install(), values(), t);
+    ASSERT_FALSE(sent);
+    EXPECT_EQ(sent.error().code, ExitCode::kNoPermission);
+    EXPECT_EQ(sent.error().format(),
+              "error: nanomdm refused the credentials: PUT http://127.0.0.1:9/v1/enqueue/DEVICE-1 "
+              "answered " +
+                  std::to_string(status) +
+                  ": Unauthorized\\n; check NanoMDM APIKey in the configuration\n");
+  }
+}
+
+TEST(Sender, QuotesAVendorsAnswerWithControlCharactersVisibleAndBounded) {
+  EXPECT_EQ(vendor_text("line one\nbell\x07 tab\t\x1b[2J del\x7f c1\xc2\x9b"),
+            "line one\\nbell\\x07 tab\\t\\x1b[2J del\\x7f c1\\x9b");
+  EXPECT_EQ(vendor_text("ééé", 3), "é…") << "never cut inside a character";
+  EXPECT_EQ(vendor_text(std::string(500, 'x')).size(), 300u + std::string("…").size());
+}
+
+// A token service and a Workspace ONE that refuses `refuse_token` with 401.
+class WorkspaceOneWithTokens : public Transport {
+ public:
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    urls.push_back(request.url);
+    if (request.url.find("/connect/token") != std::string::npos) {
+      return HttpResponse{.status = 200,
+                          .body = "{\"access_token\":\"tok-" + std::to_string(++issued) +
+                                  "\",\"expires_in\":3600}"};
+    }
+    authorizations.push_back(header(request, "Authorization"));
+    return HttpResponse{
+        .status = header(request, "Authorization") == "Bearer " + refuse_token ? 401 : 202};
+  }
+  std::vector<std::string> urls, authorizations;
+  std::string refuse_token;
+  int issued = 0;
+};
+
+DispatcherConfig oauth_config() {
+  DispatcherConfig c = config_for("workspaceone");
+  c.workspace_one = WorkspaceOneCredentials{.client_id = "client",
+                                            .client_secret = Secret("client-secret"),
+                                            .token_url = "http://127.0.0.1:9/connect/token"};
+  return c;
+}
+
+Outgoing workspaceone_install() {
+  return {.target = "workspaceone",
+          .method = "POST",
+          .path = "/API/mdm/devices/commands?id={device_id}",
+          .success = {202},
+          .slots = {{"device_id", "path", "{device_id}", "device"}}};
+}
+
+TEST(Sender, SendsTheWorkspaceOneBearerTokenAndRefreshesARefusedCachedOneOnce) {
+  WorkspaceOneWithTokens t;
+  OAuthTokens tokens({.client_id = "client",
+                      .client_secret = Secret("client-secret"),
+                      .token_url = "http://127.0.0.1:9/connect/token",
+                      .config_section = "WorkspaceONE"},
+                     "");
+  ASSERT_TRUE(send_request(oauth_config(), workspaceone_install(), values(), t, &tokens));
+  ASSERT_TRUE(send_request(oauth_config(), workspaceone_install(), values(), t, &tokens));
+  EXPECT_EQ(t.issued, 1);
+  EXPECT_EQ(t.authorizations, (std::vector<std::string>{"Bearer tok-1", "Bearer tok-1"}));
+
+  t.refuse_token = "tok-1";  // revoked or expired early on the server
+  Result<Sent> sent = send_request(oauth_config(), workspaceone_install(), values(), t, &tokens);
+  ASSERT_TRUE(sent) << sent.error().format();
+  EXPECT_EQ(t.issued, 2);
+  EXPECT_EQ(t.authorizations.back(), "Bearer tok-2");
+
+  t.refuse_token = "tok-3";  // the new token is refused too: no second refresh
+  tokens.refused();
+  sent = send_request(oauth_config(), workspaceone_install(), values(), t, &tokens);
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, ExitCode::kNoPermission);
+  EXPECT_EQ(t.issued, 3);
+  EXPECT_NE(sent.error().format().find("check WorkspaceONE ClientID and ClientSecret"),
+            std::string::npos)
+      << sent.error().format();
+}
+
 TEST(Sender, PassesOnAnUnreachableServer) {
   RecordingTransport t;
   t.answer = Error::make(ExitCode::kUnavailable, "", "connection refused");

@@ -26,12 +26,15 @@ using testing::HttpCall;
 using testing::HttpReply;
 
 constexpr const char* kDevice = "5A1C0FFE-0000-4000-8000-00000000D0E5";
+constexpr const char* kSerial = "C02XK1ABJGH5";
 
 class FakeMdmTest : public ::testing::Test {
  protected:
   void start(Vendor vendor, DeliveryPolicy delivery = {}) {
     FakeMdmOptions options{.vendor = vendor, .delivery = delivery};
     options.devices[kDevice] = dir_.file("device");
+    options.serials[kSerial] = kDevice;
+    options.user_channels["USER-CHANNEL-ALICE"] = {.device = kDevice, .user = "alice"};
     auto server = FakeMdm::start(options);
     ASSERT_TRUE(server.ok()) << server.error().format();
     server_ = std::move(*server);
@@ -114,6 +117,37 @@ TEST_F(FakeMdmTest, WorkspaceOneRefusesWrongCredentialsAndUnknownDevices) {
   EXPECT_EQ(send(wso_call(call.body, "NOT-A-DEVICE")).status, 404);
   EXPECT_EQ(installed(), 0u);
   EXPECT_EQ(server_->stats().accepted, 0u);
+}
+
+HttpCall token_call(const std::string& secret, const std::string& grant = "client_credentials") {
+  return {.path = "/connect/token",
+          .body = "grant_type=" + grant + "&client_id=testworld-client&client_secret=" + secret,
+          .content_type = "application/x-www-form-urlencoded"};
+}
+
+TEST_F(FakeMdmTest, WorkspaceOneIssuesExpiringOAuthTokensToItsClientOnly) {
+  start(Vendor::kWorkspaceOne);
+  HttpReply r = send(token_call("testworld-client-secret"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json answer = json::parse(r.body);
+  EXPECT_EQ(answer["expires_in"], 3600);
+  EXPECT_EQ(answer["token_type"], "Bearer");
+  std::string token = answer["access_token"];
+
+  HttpCall call = wso_call(body("workspaceone", testing::sample_profile(), ""));
+  call.headers = {{"Authorization", "Bearer " + token}};  // no tenant code needed with OAuth2
+  EXPECT_EQ(send(call).status, 202);
+  server_->expire_tokens();
+  EXPECT_EQ(send(call).status, 401);
+  call.headers["Authorization"] = "Bearer made-up";
+  EXPECT_EQ(send(call).status, 401);
+
+  r = send(token_call("wrong-secret"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"], "invalid_client");
+  EXPECT_EQ(send(token_call("testworld-client-secret", "password")).status, 400);
+  EXPECT_EQ(server_->stats().token_requests, 3u);
+  EXPECT_EQ(installed(), 1u);
 }
 
 // ---- MicroMDM ----
@@ -253,6 +287,88 @@ TEST_F(FakeMdmTest, FleetRunsTheCommandWith200AndTheDeviceGetsIt) {
   r = send(fleet_call(body("fleet", testing::sample_profile(), uuid)));
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(server_->stats().by_command_uuid.at(uuid), 2u);
+}
+
+// The multipart upload `cmdm build --target fleet-profiles` writes, as Fleet takes it.
+HttpCall fleet_profile_upload(const testing::SampleProfile& profile) {
+  const emitters::Target* t = *emitters::find_target("fleet-profiles");
+  std::string form = t->install_body(
+      {.profile = testing::sample_profile(profile), .identifier = profile.identifier});
+  std::string boundary = form.substr(2, form.find("\r\n") - 2);
+  return {.path = "/api/v1/fleet/configuration_profiles",
+          .body = form,
+          .content_type = "multipart/form-data; boundary=" + boundary,
+          .headers = {{"Authorization", "Bearer testworld-token"}}};
+}
+
+TEST_F(FakeMdmTest, FleetKeepsManagedProfilesUniquePerTeamAndDeliversThem) {
+  start(Vendor::kFleet);
+  HttpReply r = send(fleet_profile_upload({}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string uuid = json::parse(r.body)["profile_uuid"];
+  EXPECT_EQ(uuid.rfind("a", 0), 0u);
+  EXPECT_EQ(installed(), 1u);
+  // The same identifier, or another identifier with the same display name: 409.
+  EXPECT_EQ(send(fleet_profile_upload({})).status, 409);
+  EXPECT_EQ(send(fleet_profile_upload({.identifier = "com.example.other"})).status, 409);
+  HttpReply list = send({.method = "GET",
+                         .path = "/api/v1/fleet/configuration_profiles",
+                         .headers = {{"Authorization", "Bearer testworld-token"}}});
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(json::parse(list.body)["profiles"][0]["identifier"], "com.example.testworld");
+  HttpCall remove{.method = "DELETE",
+                  .path = "/api/v1/fleet/configuration_profiles/" + uuid,
+                  .headers = {{"Authorization", "Bearer testworld-token"}}};
+  EXPECT_EQ(send(remove).status, 200);
+  EXPECT_EQ(installed(), 0u);
+  EXPECT_EQ(send(remove).status, 404);
+  EXPECT_EQ(send(fleet_profile_upload({})).status, 200) << "the identifier is free again";
+}
+
+TEST_F(FakeMdmTest, FleetFindsAHostBySerialNumber) {
+  start(Vendor::kFleet);
+  HttpCall get{.method = "GET",
+               .path = std::string("/api/v1/fleet/hosts/identifier/") + kSerial,
+               .headers = {{"Authorization", "Bearer testworld-token"}}};
+  HttpReply r = send(get);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["host"]["uuid"], kDevice);
+  get.path = "/api/v1/fleet/hosts/identifier/NOSUCHSERIAL";
+  EXPECT_EQ(send(get).status, 404);
+}
+
+TEST_F(FakeMdmTest, MicroMdmListsTheDevicesOfTheFilteredSerials) {
+  start(Vendor::kMicroMdm);
+  HttpCall call = micromdm_call(json{{"filter_serial", {kSerial, "NOSUCHSERIAL"}}}.dump());
+  call.path = "/v1/devices";
+  HttpReply r = send(call);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json devices = json::parse(r.body)["devices"];
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0]["udid"], kDevice);
+  EXPECT_EQ(devices[0]["serial_number"], kSerial);
+}
+
+TEST_F(FakeMdmTest, NanoMdmDeliversAUserChannelsCommandToThatUser) {
+  start(Vendor::kNanoMdm);
+  HttpReply r = send(nanomdm_call(
+      body("nanomdm", testing::sample_profile(), "0C1D2E3F-0000-4000-8000-0000000000A1"),
+      "USER-CHANNEL-ALICE"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Result<std::vector<InstalledProfile>> listing = device_->list();
+  ASSERT_TRUE(listing);
+  ASSERT_EQ(listing->size(), 1u);
+  EXPECT_EQ((*listing)[0].owner, "alice");
+}
+
+TEST_F(FakeMdmTest, WorkspaceOneFindsADeviceBySerialNumber) {
+  start(Vendor::kWorkspaceOne);
+  HttpCall call = wso_call(body("workspaceone", testing::sample_profile(), ""));
+  call.path =
+      std::string("/API/mdm/devices/commands?command=CustomMdmCommand&searchby=Serialnumber&id=") +
+      kSerial;
+  EXPECT_EQ(send(call).status, 202);
+  EXPECT_EQ(installed(), 1u);
 }
 
 TEST_F(FakeMdmTest, FleetRefusesBadTokensHostsEncodingsAndSizes) {
