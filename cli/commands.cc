@@ -22,6 +22,8 @@ const std::vector<Command>& commands() {
        run_unwrap},
       {"unbundle", "check a bundle.cmdm and write its files out", run_unbundle},
       {"apply", "make this Mac's profiles match a build, through the MDM's API", run_apply},
+      {"relay", "serve, publish to and audit the relay that holds the MDM's credentials",
+       run_relay},
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
   };

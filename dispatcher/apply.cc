@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "dispatcher/plan.h"
+#include "dispatcher/relay_client.h"
 #include "dispatcher/sender.h"
 #include "pipeline/build.h"
 #include "pipeline/trust.h"
@@ -134,6 +135,8 @@ class Runner {
   Result<std::vector<Outgoing>> requests_for(const PlanAction& action) const;
   Result<std::string> send_all(const std::vector<Outgoing>& requests, const PlanAction& action,
                                const std::string& command_uuid, ApplySummary& summary);
+  Result<std::string> send_relay(const PlanAction& action, const std::string& key,
+                                 ApplySummary& summary);
   Result<bool> confirm(IntentAction action, const std::string& identifier, const std::string& uuid);
   Status change(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary);
 
@@ -171,6 +174,25 @@ Result<std::string> Runner::send_all(const std::vector<Outgoing>& requests,
   return reported;
 }
 
+// The relay route: one request to the relay, which holds the vendor's credentials and sends the
+// bytes of the published build itself; `key` (the intent's) makes a retry send once.
+Result<std::string> Runner::send_relay(const PlanAction& action, const std::string& key,
+                                       ApplySummary& summary) {
+  RelayChange change{.action = std::string(plan_kind_name(action.kind)),
+                     .identifier = action.identifier,
+                     .digest = action.digest,
+                     .idempotency_key = key};
+  if (action.kind != PlanKind::kRemove) {
+    Result<std::string> manifest = manifest_sha256(out_);
+    if (!manifest) return manifest.error();
+    change.manifest_sha256 = *manifest;
+  }
+  ++summary.requests;
+  Result<Sent> sent = send_to_relay(options_.config, change, transport_);
+  if (!sent) return sent.error();
+  return sent->command_uuid;
+}
+
 // Lists the device until it shows the change, sleeping poll_interval between listings, for at
 // most confirm_timeout of sleeping (counted, so a test's sleeper that returns at once still ends).
 Result<bool> Runner::confirm(IntentAction action, const std::string& identifier,
@@ -195,13 +217,15 @@ Result<bool> Runner::confirm(IntentAction action, const std::string& identifier,
 Status Runner::change(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary) {
   IntentAction kind =
       action.kind == PlanKind::kRemove ? IntentAction::kRemove : IntentAction::kInstall;
-  Result<std::vector<Outgoing>> requests = requests_for(action);
+  const bool relay = options_.config.route == Route::kRelay;
+  Result<std::vector<Outgoing>> requests = relay ? std::vector<Outgoing>() : requests_for(action);
   if (!requests) {
     outcome.result = "failed";
     outcome.detail = requests.error().format();
     return Ok{};
   }
-  std::string command_uuid = needs_command_uuid(*requests) ? uuids_.next() : std::string();
+  // Through the relay, the intent's UUID is the idempotency key of the change.
+  std::string command_uuid = relay || needs_command_uuid(*requests) ? uuids_.next() : std::string();
   Result<std::int64_t> id = ledger_.record_intent({.part_identifier = action.identifier,
                                                    .profile_uuid = action.uuid,
                                                    .digest = action.digest,
@@ -209,7 +233,8 @@ Status Runner::change(const PlanAction& action, PartOutcome& outcome, ApplySumma
                                                    .target = options_.config.target,
                                                    .command_uuid = command_uuid});
   if (!id) return id.error();
-  Result<std::string> sent = send_all(*requests, action, command_uuid, summary);
+  Result<std::string> sent = relay ? send_relay(action, command_uuid, summary)
+                                   : send_all(*requests, action, command_uuid, summary);
   if (!sent) {
     outcome.result = "failed";
     outcome.detail = sent.error().format();

@@ -34,9 +34,8 @@ const std::vector<std::string> kTopKeys = {
     "Listen",   "ServerCertificate", "ServerKey",  "DeviceCA", "DeviceCRL", "BuildCA",
     "StateDir", "DeviceIdentity",    "PolicyPath", "Limits",   "Vendor"};
 const std::vector<std::string> kLimitKeys = {
-    "MaxRequestBytes", "ReadTimeout",    "WriteTimeout", "HandshakeTimeout",
-    "RequestsPerMinute", "Burst",        "MaxConnections", "Threads",
-    "ForwardThreads",  "DrainTimeout"};
+    "MaxRequestBytes", "ReadTimeout",    "WriteTimeout", "HandshakeTimeout", "RequestsPerMinute",
+    "Burst",           "MaxConnections", "Threads",      "ForwardThreads",   "DrainTimeout"};
 
 class Reader {
  public:
@@ -112,8 +111,9 @@ class Reader {
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
       host = host.substr(1, host.size() - 2);
     }
-    const bool digits = !port.empty() && port.size() <= 5 &&
-                        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        !port.empty() && port.size() <= 5 &&
+        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (host.empty() || !digits || std::stoi(port) > 65535) {
       return error(*root.get("Listen"), KeyPath().key("Listen"),
                    "expected ADDRESS:PORT (\"127.0.0.1:8443\", \"[::]:8443\")");
@@ -152,8 +152,8 @@ class Reader {
   }
 
   // A number (integer or real) within [min, max]; nullopt when absent.
-  Result<std::optional<double>> number(const Value& dict, const KeyPath& path,
-                                       std::string_view key, double min, double max) {
+  Result<std::optional<double>> number(const Value& dict, const KeyPath& path, std::string_view key,
+                                       double min, double max) {
     const Value* v = dict.get(key);
     if (v == nullptr) return std::optional<double>();
     double d = 0;
@@ -195,7 +195,8 @@ class Reader {
         {"MaxConnections", 1, 1e6,
          [&](double d) { limits.max_connections = static_cast<std::size_t>(d); }},
         {"Threads", 1, 256, [&](double d) { limits.threads = static_cast<int>(d); }},
-        {"ForwardThreads", 1, 1024, [&](double d) { limits.forward_threads = static_cast<int>(d); }},
+        {"ForwardThreads", 1, 1024,
+         [&](double d) { limits.forward_threads = static_cast<int>(d); }},
         {"DrainTimeout", 0, 3600, [&](double d) { limits.drain_timeout = ms(d); }},
     };
     for (const Row& row : rows) {

@@ -20,28 +20,28 @@ enum class IdentitySource { kSubjectCn, kSanDns };
 std::string_view identity_source_name(IdentitySource source);  // "subject-cn", "san-dns"
 
 struct Limits {
-  std::size_t max_request_bytes = 1u << 20;  // a larger body is refused with 413
+  std::size_t max_request_bytes = 1u << 20;         // a larger body is refused with 413
   std::chrono::milliseconds read_timeout{10'000};   // the whole request, headers and body
   std::chrono::milliseconds write_timeout{10'000};  // the whole response
   std::chrono::milliseconds handshake_timeout{10'000};
   double requests_per_minute = 120;  // per device, refilled continuously
   double burst = 60;                 // per device, the bucket's size
   std::size_t max_connections = 4096;
-  int threads = 2;          // network threads (TLS, parsing)
-  int forward_threads = 8;  // threads that wait on the vendor
+  int threads = 2;                                  // network threads (TLS, parsing)
+  int forward_threads = 8;                          // threads that wait on the vendor
   std::chrono::milliseconds drain_timeout{30'000};  // SIGTERM: how long in-flight requests get
 };
 
 struct RelayConfig {
-  std::string file;          // where it was read from
+  std::string file;  // where it was read from
   std::string listen_host = "127.0.0.1";
-  int listen_port = 8443;    // 0: any free port (tests)
+  int listen_port = 8443;          // 0: any free port (tests)
   std::string server_certificate;  // PEM paths
   std::string server_key;
-  std::string device_ca;   // PEM: the CA device certificates must chain to
-  std::string device_crl;  // PEM CRL of the device CA; empty: none
-  std::string build_ca;    // PEM: the CA a published manifest's signature must chain to
-  std::string state_dir;   // relay.sqlite and the published bundles
+  std::string device_ca;    // PEM: the CA device certificates must chain to
+  std::string device_crl;   // PEM CRL of the device CA; empty: none
+  std::string build_ca;     // PEM: the CA a published manifest's signature must chain to
+  std::string state_dir;    // relay.sqlite and the published bundles
   std::string policy_path;  // device-compiled profile policy; empty: refused
   IdentitySource identity = IdentitySource::kSubjectCn;
   Limits limits;

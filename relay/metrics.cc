@@ -67,8 +67,8 @@ std::string Metrics::prometheus() const {
   out << "# HELP cmdm_relay_requests_total Requests answered, by route and HTTP status.\n"
          "# TYPE cmdm_relay_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
-    out << "cmdm_relay_requests_total{route=\"" << label(key.first) << "\",status=\""
-        << key.second << "\"} " << n << "\n";
+    out << "cmdm_relay_requests_total{route=\"" << label(key.first) << "\",status=\"" << key.second
+        << "\"} " << n << "\n";
   }
   counter(out, "cmdm_relay_outcomes_total", "Requests by outcome.", "outcome", outcomes_);
   counter(out, "cmdm_relay_forwards_total", "Requests forwarded to the vendor, by result.",

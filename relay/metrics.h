@@ -16,8 +16,8 @@ class Metrics {
   // One request answered: its route ("/v1/install"), status, outcome ("forwarded", "replayed",
   // "refused", "failed", "ok") and how long it took.
   void observe(const std::string& route, int status, const std::string& outcome, double seconds);
-  void forward(const std::string& result);  // "sent", "refused", "unavailable"
-  void refusal(const std::string& reason);  // a refusal code ("not_published", ...)
+  void forward(const std::string& result);             // "sent", "refused", "unavailable"
+  void refusal(const std::string& reason);             // a refusal code ("not_published", ...)
   void connection_refused(const std::string& reason);  // "tls", "max_connections", ...
   std::string prometheus() const;
 

@@ -67,8 +67,7 @@ Result<Policy> parse_policy(std::string_view bytes, const std::string& file) {
   for (const plist::DictEntry& entry : root.as_dict()) {
     if (contains(kKeys, entry.key)) continue;
     Error e = unknown_name("key", entry.key, kKeys, "(docs/relay.md lists them)");
-    return error_at(*doc, file, entry.value, KeyPath().key(entry.key),
-                    e.diagnostics[0].message);
+    return error_at(*doc, file, entry.value, KeyPath().key(entry.key), e.diagnostics[0].message);
   }
   Policy policy;
   if (const Value* v = root.get("AllowDeviceProfiles")) {
@@ -107,9 +106,9 @@ std::optional<PolicyRefusal> check_profile_size(const Policy& policy, std::size_
                          "(AllowDeviceProfiles is off)"};
   }
   if (bytes > policy.max_profile_bytes) {
-    return PolicyRefusal{"profile_too_large",
-                         "the profile is " + std::to_string(bytes) + " bytes; the policy allows " +
-                             std::to_string(policy.max_profile_bytes)};
+    return PolicyRefusal{"profile_too_large", "the profile is " + std::to_string(bytes) +
+                                                  " bytes; the policy allows " +
+                                                  std::to_string(policy.max_profile_bytes)};
   }
   return std::nullopt;
 }
@@ -117,8 +116,8 @@ std::optional<PolicyRefusal> check_profile_size(const Policy& policy, std::size_
 std::optional<PolicyRefusal> check_profile(const Policy& policy, const ProfileFacts& facts) {
   const auto& privileged = privileged_payload_types();
   for (const std::string& type : facts.payload_types) {
-    const bool is_privileged = std::find(privileged.begin(), privileged.end(), type) !=
-                               privileged.end();
+    const bool is_privileged =
+        std::find(privileged.begin(), privileged.end(), type) != privileged.end();
     if (is_privileged && !contains(policy.allowed_privileged_types, type)) {
       return PolicyRefusal{"privileged_type",
                            "payload type " + type +
@@ -138,9 +137,10 @@ std::optional<PolicyRefusal> check_profile(const Policy& policy, const ProfileFa
         policy.identifier_prefixes.begin(), policy.identifier_prefixes.end(),
         [&](const std::string& prefix) { return id.compare(0, prefix.size(), prefix) == 0; });
     if (!ok) {
-      return PolicyRefusal{"identifier_not_allowed",
-                           "identifier " + id +
-                               " does not start with one of the policy's AllowedIdentifierPrefixes"};
+      return PolicyRefusal{
+          "identifier_not_allowed",
+          "identifier " + id +
+              " does not start with one of the policy's AllowedIdentifierPrefixes"};
     }
   }
   return std::nullopt;

@@ -76,7 +76,8 @@ Result<Published> publish_bundle(const RelayConfig& config, Store& store,
   std::string second;
   emitters::ManifestCheck same = [&](std::string_view m, std::string_view signature) -> Status {
     if (plist::sha256_hex(m) != published.manifest_sha256) {
-      return Error::make(ExitCode::kCheckFailed, bundle_path, "the bundle changed while publishing");
+      return Error::make(ExitCode::kCheckFailed, bundle_path,
+                         "the bundle changed while publishing");
     }
     return pipeline::verify_manifest_signature(m, signature, *anchors, bundle_path);
   };

@@ -42,11 +42,10 @@ std::string openssl_error() {
 
 // A device id goes into SQL parameters, slots and log lines: a conservative alphabet.
 bool acceptable_identity(std::string_view id) {
-  return !id.empty() && id.size() <= 128 &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '-' || c == '_' || c == ':';
-         });
+  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_' || c == ':';
+  });
 }
 
 // Subject CN, or the first DNS subjectAltName; "" when the certificate has none acceptable.
@@ -62,8 +61,8 @@ std::string identity_of(X509* cert, IdentitySource source) {
     id.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
               static_cast<std::size_t>(ASN1_STRING_length(data)));
   } else {
-    auto* names = static_cast<GENERAL_NAMES*>(
-        X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    auto* names =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
     for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names) && id.empty(); ++i) {
       const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
       if (n->type != GEN_DNS) continue;
@@ -106,7 +105,8 @@ Result<std::shared_ptr<ssl::context>> make_tls(const RelayConfig& config) {
   }
   if (SSL_CTX_use_PrivateKey_file(native, config.server_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_check_private_key(native) != 1) {
-    return fail(config.server_key, "cannot load the ServerKey (or it does not match the certificate)");
+    return fail(config.server_key,
+                "cannot load the ServerKey (or it does not match the certificate)");
   }
   if (SSL_CTX_load_verify_locations(native, config.device_ca.c_str(), nullptr) != 1) {
     return fail(config.device_ca, "cannot load the DeviceCA");
@@ -195,10 +195,9 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void handshake() {
     beast::get_lowest_layer(stream_).expires_after(limits_.handshake_timeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            [self = shared_from_this()](beast::error_code ec) {
-                              self->on_handshake(ec);
-                            });
+    stream_.async_handshake(
+        ssl::stream_base::server,
+        [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
   }
 
   void on_handshake(beast::error_code ec) {
@@ -222,10 +221,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(16 * 1024);
     // One deadline for the whole request: a client trickling bytes cannot keep extending it.
     beast::get_lowest_layer(stream_).expires_after(limits_.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -271,8 +269,9 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_.in_flight;
     net::post(server_.pool, [self = shared_from_this(), sreq = std::move(sreq)] {
       ServiceResponse response = self->server_.service.handle(self->device_, sreq);
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->write(std::move(response)); });
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->write(std::move(response));
+      });
     });
   }
 

@@ -3,11 +3,10 @@
 // record, forward through the dispatcher's vendor client, record, answer.
 #include "relay/service.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "emitters/manifest.h"
 #include "emitters/targets.h"
@@ -25,16 +24,27 @@ namespace {
 
 class VendorForwarder final : public Forwarder {
  public:
-  explicit VendorForwarder(dispatcher::DispatcherConfig vendor) : vendor_(std::move(vendor)) {}
+  explicit VendorForwarder(dispatcher::DispatcherConfig vendor)
+      : vendor_(std::make_shared<const dispatcher::DispatcherConfig>(std::move(vendor))) {}
   Result<dispatcher::Sent> forward(const dispatcher::Outgoing& request,
                                    const dispatcher::SlotValues& values) override {
+    std::shared_ptr<const dispatcher::DispatcherConfig> vendor;
+    {
+      std::lock_guard lock(mutex_);
+      vendor = vendor_;
+    }
     std::unique_ptr<dispatcher::Transport> transport =
-        dispatcher::make_curl_transport(dispatcher::transport_options(vendor_));
-    return dispatcher::send_request(vendor_, request, values, *transport);
+        dispatcher::make_curl_transport(dispatcher::transport_options(*vendor));
+    return dispatcher::send_request(*vendor, request, values, *transport);
+  }
+  void reload(const dispatcher::DispatcherConfig& vendor) override {
+    std::lock_guard lock(mutex_);
+    vendor_ = std::make_shared<const dispatcher::DispatcherConfig>(vendor);
   }
 
  private:
-  dispatcher::DispatcherConfig vendor_;
+  std::mutex mutex_;
+  std::shared_ptr<const dispatcher::DispatcherConfig> vendor_;
 };
 
 bool is_hex64(const std::string& s) {
@@ -197,11 +207,11 @@ std::optional<ServiceResponse> Exchange::rate_limit() {
   }
   const int wait = static_cast<int>(std::ceil((1 - b.tokens) / per_second));
   s_.metrics.refusal("rate_limited");
-  ServiceResponse r = json_response(
-      429, {{"error",
-             {{"code", "rate_limited"},
-              {"message", "too many requests from this device; retry after " +
-                              std::to_string(wait) + " s"}}}});
+  ServiceResponse r =
+      json_response(429, {{"error",
+                           {{"code", "rate_limited"},
+                            {"message", "too many requests from this device; retry after " +
+                                            std::to_string(wait) + " s"}}}});
   r.headers.emplace_back("Retry-After", std::to_string(wait));
   r.outcome = "refused";
   r.reason = "rate_limited";
@@ -291,8 +301,8 @@ Result<Exchange::Forwarded> Exchange::forward(std::vector<dispatcher::Outgoing> 
       const bool unavailable = answer.error().code == ExitCode::kUnavailable;
       s_.metrics.forward(unavailable ? "unavailable" : "refused");
       record.state = unavailable ? "failed" : "refused";
-      record.reason = (unavailable ? "vendor_unavailable: " : "vendor_refused: ") +
-                      answer.error().format();
+      record.reason =
+          (unavailable ? "vendor_unavailable: " : "vendor_refused: ") + answer.error().format();
       while (!record.reason.empty() && record.reason.back() == '\n') record.reason.pop_back();
       (void)s_.store.finish_request(record);
       audit({.device = device_,
@@ -375,8 +385,8 @@ ServiceResponse Exchange::install() {
   }
   if (found == nullptr) {
     return refuse(403, "not_in_bundle",
-                  "the published bundle has no part " + identifier + " with this digest routed to " +
-                      config_->vendor.target,
+                  "the published bundle has no part " + identifier +
+                      " with this digest routed to " + config_->vendor.target,
                   what);
   }
   if (found->scope != emitters::Scope::kSystem) {
@@ -533,9 +543,9 @@ ServiceResponse Exchange::device_profile() {
 }
 
 ServiceResponse Exchange::status(const std::string& id_text) {
-  const bool digits = !id_text.empty() && id_text.size() < 18 &&
-                      std::all_of(id_text.begin(), id_text.end(),
-                                  [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits =
+      !id_text.empty() && id_text.size() < 18 &&
+      std::all_of(id_text.begin(), id_text.end(), [](char c) { return c >= '0' && c <= '9'; });
   Result<std::optional<RequestRecord>> record =
       digits ? s_.store.find_request(device_, std::stoll(id_text))
              : Result<std::optional<RequestRecord>>(std::optional<RequestRecord>());
@@ -599,10 +609,10 @@ ServiceResponse Service::handle(const std::string& device, const ServiceRequest&
   const bool is_get = path.rfind("/v1/requests/", 0) == 0;
   const std::string route = is_get ? "/v1/requests" : path;
   if (request.method != (is_get ? "GET" : "POST")) {
-    ServiceResponse r = json_response(
-        405, {{"error",
-               {{"code", "method_not_allowed"},
-                {"message", std::string("use ") + (is_get ? "GET" : "POST")}}}});
+    ServiceResponse r =
+        json_response(405, {{"error",
+                             {{"code", "method_not_allowed"},
+                              {"message", std::string("use ") + (is_get ? "GET" : "POST")}}}});
     r.headers.emplace_back("Allow", is_get ? "GET" : "POST");
     r.outcome = "refused";
     r.reason = "method_not_allowed";

@@ -46,6 +46,8 @@ class Forwarder {
   virtual ~Forwarder() = default;
   virtual Result<dispatcher::Sent> forward(const dispatcher::Outgoing& request,
                                            const dispatcher::SlotValues& values) = 0;
+  // SIGHUP: new vendor settings for forwards that start after this call.
+  virtual void reload(const dispatcher::DispatcherConfig& vendor) { (void)vendor; }
 };
 
 // A new libcurl transport per forward: curl handles are not shared between threads.

@@ -113,9 +113,10 @@ class SqliteStore final : public Store {
     if (!s.ok()) return failure("prepare");
     s.bind(1, sha);
     if (s.step() != SQLITE_ROW) return std::optional<PublishedBundle>();
-    return std::optional<PublishedBundle>(PublishedBundle{
-        .manifest_sha256 = s.text(0), .directory = s.text(1), .source = s.text(2),
-        .published_at = s.integer(3)});
+    return std::optional<PublishedBundle>(PublishedBundle{.manifest_sha256 = s.text(0),
+                                                          .directory = s.text(1),
+                                                          .source = s.text(2),
+                                                          .published_at = s.integer(3)});
   }
 
   Result<std::vector<PublishedBundle>> bundles() override {
@@ -126,7 +127,9 @@ class SqliteStore final : public Store {
     if (!s.ok()) return failure("prepare");
     std::vector<PublishedBundle> out;
     while (s.step() == SQLITE_ROW) {
-      out.push_back({.manifest_sha256 = s.text(0), .directory = s.text(1), .source = s.text(2),
+      out.push_back({.manifest_sha256 = s.text(0),
+                     .directory = s.text(1),
+                     .source = s.text(2),
                      .published_at = s.integer(3)});
     }
     return out;
@@ -134,10 +137,11 @@ class SqliteStore final : public Store {
 
   Result<Begun> begin_request(const RequestRecord& r) override {
     std::lock_guard lock(mutex_);
-    Statement insert(db_,
-                     "INSERT OR IGNORE INTO requests (device, key, action, identifier, digest, "
-                     "manifest_sha256, state, reason, command_uuid, vendor_status, created_at, "
-                     "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'in_progress', '', '', 0, ?7, ?7)");
+    Statement insert(
+        db_,
+        "INSERT OR IGNORE INTO requests (device, key, action, identifier, digest, "
+        "manifest_sha256, state, reason, command_uuid, vendor_status, created_at, "
+        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'in_progress', '', '', 0, ?7, ?7)");
     if (!insert.ok()) return failure("prepare");
     insert.bind(1, r.device).bind(2, r.key).bind(3, r.action).bind(4, r.identifier);
     insert.bind(5, r.digest).bind(6, r.manifest_sha256).bind(7, now());
@@ -292,9 +296,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
   sqlite3_busy_timeout(db, 30'000);
   char* message = nullptr;
   if (sqlite3_exec(db, kSchema, nullptr, nullptr, &message) != SQLITE_OK) {
-    Error e = Error::make(ExitCode::kIoError, path,
-                          std::string("cannot set up the relay database: ") +
-                              (message != nullptr ? message : ""));
+    Error e = Error::make(
+        ExitCode::kIoError, path,
+        std::string("cannot set up the relay database: ") + (message != nullptr ? message : ""));
     sqlite3_free(message);
     sqlite3_close(db);
     return e;

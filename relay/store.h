@@ -65,7 +65,8 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual Status add_bundle(const PublishedBundle& bundle) = 0;
-  virtual Result<std::optional<PublishedBundle>> find_bundle(const std::string& manifest_sha256) = 0;
+  virtual Result<std::optional<PublishedBundle>> find_bundle(
+      const std::string& manifest_sha256) = 0;
   virtual Result<std::vector<PublishedBundle>> bundles() = 0;
   // Inserts `record` (state in_progress) unless (device, key) exists. Returns the stored record
   // and whether it is new. Atomic: two concurrent calls never both get `true`.
