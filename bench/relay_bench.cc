@@ -106,9 +106,9 @@ World prepare(const Options& o) {
     std::ofstream(path) << profile(i);
     build.push_back(path);
   }
-  build.insert(build.end(), {"--target", "nanomdm", "--bundle", "--sign-key",
-                             w.pki + "/build-signer.key", "--sign-cert",
-                             w.pki + "/build-signer.pem", "-o", w.root + "/out"});
+  build.insert(build.end(),
+               {"--target", "nanomdm", "--bundle", "--sign-key", w.pki + "/build-signer.key",
+                "--sign-cert", w.pki + "/build-signer.pem", "-o", w.root + "/out"});
   run(build);
   Result<std::string> manifest = read_file(w.root + "/out/manifest.json");
   if (!manifest) die(manifest.error().format());
@@ -125,17 +125,30 @@ std::string config_text(const World& w, const std::string& vendor_url) {
   const std::string& p = w.pki;
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\"><dict>"
          "<key>Listen</key><string>127.0.0.1:0</string>"
-         "<key>ServerCertificate</key><string>" + p + "/server.pem</string>"
-         "<key>ServerKey</key><string>" + p + "/server.key</string>"
-         "<key>DeviceCA</key><string>" + p + "/ca.pem</string>"
-         "<key>DeviceCRL</key><string>" + p + "/crl.pem</string>"
-         "<key>BuildCA</key><string>" + p + "/build-ca.pem</string>"
-         "<key>StateDir</key><string>" + w.root + "/state</string>"
+         "<key>ServerCertificate</key><string>" +
+         p +
+         "/server.pem</string>"
+         "<key>ServerKey</key><string>" +
+         p +
+         "/server.key</string>"
+         "<key>DeviceCA</key><string>" +
+         p +
+         "/ca.pem</string>"
+         "<key>DeviceCRL</key><string>" +
+         p +
+         "/crl.pem</string>"
+         "<key>BuildCA</key><string>" +
+         p +
+         "/build-ca.pem</string>"
+         "<key>StateDir</key><string>" +
+         w.root +
+         "/state</string>"
          "<key>Limits</key><dict><key>Threads</key><integer>2</integer>"
          "<key>ForwardThreads</key><integer>16</integer><key>Burst</key><integer>100</integer>"
          "<key>HandshakeTimeout</key><integer>5</integer><key>ReadTimeout</key><integer>5</integer>"
          "</dict><key>Vendor</key><dict><key>Route</key><string>direct</string>"
-         "<key>Target</key><string>nanomdm</string><key>ServerURL</key><string>" + vendor_url +
+         "<key>Target</key><string>nanomdm</string><key>ServerURL</key><string>" +
+         vendor_url +
          "</string><key>NanoMDM</key><dict><key>APIKey</key><string>bench-api-key</string>"
          "</dict></dict></dict></plist>\n";
 }
@@ -160,23 +173,25 @@ void load(const Options& o, const World& w, int port, const std::string& round, 
                                      .client_certificate = w.pki + "/" + name + ".pem",
                                      .client_key = w.pki + "/" + name + ".key",
                                      .timeout = std::chrono::seconds(60)};
-      t.retry = {.max_attempts = 6, .base_delay = std::chrono::milliseconds(100),
+      t.retry = {.max_attempts = 6,
+                 .base_delay = std::chrono::milliseconds(100),
                  .max_delay = std::chrono::milliseconds(2000)};
       std::unique_ptr<dispatcher::Transport> transport = dispatcher::make_curl_transport(t);
-      dispatcher::DispatcherConfig device{.route = dispatcher::Route::kRelay,
-                                          .server_url = "https://127.0.0.1:" + std::to_string(port)};
+      dispatcher::DispatcherConfig device{
+          .route = dispatcher::Route::kRelay,
+          .server_url = "https://127.0.0.1:" + std::to_string(port)};
       ++ready;
       while (!go) std::this_thread::yield();
       for (const Part& part : w.parts) {
         const auto t0 = Clock::now();
-        Result<dispatcher::Sent> sent = dispatcher::send_to_relay(
-            device,
-            {.action = "install",
-             .manifest_sha256 = w.manifest_sha,
-             .identifier = part.identifier,
-             .digest = part.digest,
-             .idempotency_key = round + "-" + part.digest.substr(0, 16)},
-            *transport);
+        Result<dispatcher::Sent> sent =
+            dispatcher::send_to_relay(device,
+                                      {.action = "install",
+                                       .manifest_sha256 = w.manifest_sha,
+                                       .identifier = part.identifier,
+                                       .digest = part.digest,
+                                       .idempotency_key = round + "-" + part.digest.substr(0, 16)},
+                                      *transport);
         per[static_cast<std::size_t>(d)].push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (!sent) {
@@ -254,12 +269,18 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--cmdm") o.cmdm = value;
-    else if (flag == "--make-pki") o.make_pki = value;
-    else if (flag == "--devices") o.devices = std::stoi(value);
-    else if (flag == "--requests") o.requests = std::stoi(value);
-    else if (flag == "--slow") o.slow = std::stoi(value);
-    else die("unknown option " + flag);
+    if (flag == "--cmdm")
+      o.cmdm = value;
+    else if (flag == "--make-pki")
+      o.make_pki = value;
+    else if (flag == "--devices")
+      o.devices = std::stoi(value);
+    else if (flag == "--requests")
+      o.requests = std::stoi(value);
+    else if (flag == "--slow")
+      o.slow = std::stoi(value);
+    else
+      die("unknown option " + flag);
   }
   if (o.cmdm.empty() || o.make_pki.empty()) die("usage: relay_bench --cmdm PATH --make-pki PATH");
   World w = prepare(o);
@@ -314,9 +335,10 @@ int main(int argc, char** argv) {
   stop = true;
   for (std::thread& t : slow) t.join();
   report("load with slow clients", o, with_slow, before, **mdm);
-  std::printf("slow clients: %d connections sending one byte a second; %d closed by the relay's "
-              "handshake deadline while the load ran\n",
-              o.slow, closed.load());
+  std::printf(
+      "slow clients: %d connections sending one byte a second; %d closed by the relay's "
+      "handshake deadline while the load ran\n",
+      o.slow, closed.load());
   (*server)->drain(std::chrono::seconds(5));
   std::filesystem::remove_all(w.root);
   return plain.lost == 0 && with_slow.lost == 0 ? 0 : 1;

@@ -142,7 +142,7 @@ struct Server::Impl {
         limits(config.limits),
         identity(config.identity),
         ioc(config.limits.threads),
-        acceptor(ioc),
+        acceptor(net::make_strand(ioc)),
         pool(static_cast<std::size_t>(config.limits.forward_threads)) {}
 
   void accept();
