@@ -86,6 +86,22 @@ int status_of(const RequestRecord& r) {
   return 503;
 }
 
+// The part with this identifier and digest, and its route to `target` when that is an MDM route;
+// nulls when the manifest has no such part.
+std::pair<const emitters::Part*, const emitters::TargetRoute*> find_part(
+    const emitters::Manifest& manifest, const std::string& identifier, const std::string& digest,
+    const std::string& target) {
+  for (const emitters::SourceEntry& source : manifest.sources) {
+    for (const emitters::Part& part : source.parts) {
+      if (part.identifier != identifier || part.digest != digest) continue;
+      for (const emitters::TargetRoute& r : part.routes) {
+        if (r.target == target && r.route == emitters::Route::kMdm) return {&part, &r};
+      }
+    }
+  }
+  return {nullptr, nullptr};
+}
+
 }  // namespace
 
 std::unique_ptr<Forwarder> make_vendor_forwarder(dispatcher::DispatcherConfig vendor) {
@@ -180,6 +196,8 @@ class Exchange {
   ServiceResponse finished(const RequestRecord& record, const Result<Forwarded>& forwarded);
 
   std::optional<ServiceResponse> take(RequestRecord& record, const std::string& what);
+  Result<pipeline::BuildOutput> compile_and_judge(const std::string& bytes,
+                                                  std::optional<PolicyRefusal>& refusal);
 
   Service::State& s_;
   std::string device_;
@@ -370,19 +388,7 @@ ServiceResponse Exchange::install() {
   }
   Result<std::shared_ptr<const emitters::Manifest>> manifest = manifest_of(**bundle);
   if (!manifest) return refuse(500, "internal", "the published bundle cannot be read", what);
-  const emitters::Part* found = nullptr;
-  const emitters::TargetRoute* route = nullptr;
-  for (const emitters::SourceEntry& source : (*manifest)->sources) {
-    for (const emitters::Part& part : source.parts) {
-      if (part.identifier != identifier || part.digest != digest) continue;
-      for (const emitters::TargetRoute& r : part.routes) {
-        if (r.target == config_->vendor.target && r.route == emitters::Route::kMdm) {
-          found = &part;
-          route = &r;
-        }
-      }
-    }
-  }
+  auto [found, route] = find_part(**manifest, identifier, digest, config_->vendor.target);
   if (found == nullptr) {
     return refuse(403, "not_in_bundle",
                   "the published bundle has no part " + identifier +
@@ -467,6 +473,29 @@ Status write_artifacts(const std::string& dir, const std::vector<emitters::Artif
   return Ok{};
 }
 
+// Runs cmdm's pipeline on a device-compiled profile for the relay's target and judges every part
+// against the policy: `refusal` is set for the first part the policy refuses; an error means the
+// profile does not compile.
+Result<pipeline::BuildOutput> Exchange::compile_and_judge(const std::string& bytes,
+                                                          std::optional<PolicyRefusal>& refusal) {
+  Result<const emitters::Target*> target = emitters::find_target(config_->vendor.target);
+  if (!target) return target.error();
+  pipeline::BuildOptions options{.targets = {*target}, .generator = "cmdm relay"};
+  Result<pipeline::BuildOutput> built =
+      pipeline::build({{.path = "device-profile.mobileconfig", .bytes = bytes}}, options);
+  if (!built) return built.error();
+  for (const emitters::SourceEntry& source : built->manifest.sources) {
+    for (const emitters::Part& part : source.parts) {
+      ProfileFacts facts{.identifier = part.identifier,
+                         .payload_identifiers = part.payloads,
+                         .payload_types = part.payload_types};
+      refusal = check_profile(*policy_, facts);
+      if (refusal) return built;
+    }
+  }
+  return built;
+}
+
 // POST /v1/profiles: a profile the device compiled. Off unless the policy allows it; then the
 // relay runs cmdm's own pipeline on it (validate, optimize, split for the vendor's limit) and
 // judges every resulting part against the policy before anything is sent.
@@ -486,23 +515,13 @@ ServiceResponse Exchange::device_profile() {
     return refuse(400, "idempotency_key_required",
                   "an Idempotency-Key header (1 to 128 printable characters) is required", what);
   }
-  Result<const emitters::Target*> target = emitters::find_target(config_->vendor.target);
-  if (!target) return refuse(500, "internal", "the relay's target is unknown", what);
-  pipeline::BuildOptions options{.targets = {*target}, .generator = "cmdm relay"};
-  Result<pipeline::BuildOutput> built =
-      pipeline::build({{.path = "device-profile.mobileconfig", .bytes = bytes}}, options);
+  std::optional<PolicyRefusal> refusal;
+  Result<pipeline::BuildOutput> built = compile_and_judge(bytes, refusal);
   if (!built) return refuse(422, "invalid_profile", built.error().format(), what);
+  if (refusal) return refuse(403, refusal->code, refusal->message, what);
   std::vector<const emitters::Part*> parts;
   for (const emitters::SourceEntry& source : built->manifest.sources) {
-    for (const emitters::Part& part : source.parts) {
-      ProfileFacts facts{.identifier = part.identifier,
-                         .payload_identifiers = part.payloads,
-                         .payload_types = part.payload_types};
-      if (std::optional<PolicyRefusal> no = check_profile(*policy_, facts)) {
-        return refuse(403, no->code, no->message, what);
-      }
-      parts.push_back(&part);
-    }
+    for (const emitters::Part& part : source.parts) parts.push_back(&part);
   }
   const std::string digest = plist::sha256_hex(bytes);
   const std::string dir = config_->state_dir + "/device-builds/" + digest;
