@@ -25,6 +25,8 @@ const std::vector<Command>& commands() {
       {"profiles",
        "Apple's profiles command lines: listings as installed, installs through the MDM",
        run_profiles},
+      {"relay", "serve, publish to and audit the relay that holds the MDM's credentials",
+       run_relay},
       {"fmt", "rewrite plists as minimal XML, Apple-style pretty XML or binary", run_fmt},
       {"inspect", "show format, size, identifiers and payloads of profiles", run_inspect},
   };

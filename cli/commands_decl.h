@@ -13,6 +13,7 @@ int run_targets(const Args& args);
 int run_unbundle(const Args& args);
 int run_apply(const Args& args);
 int run_profiles(const Args& args);
+int run_relay(const Args& args);
 int run_sign(const Args& args);
 int run_verify(const Args& args);
 int run_unwrap(const Args& args);

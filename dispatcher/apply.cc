@@ -12,6 +12,7 @@
 
 #include "dispatcher/fleet_profiles.h"
 #include "dispatcher/plan.h"
+#include "dispatcher/relay_client.h"
 #include "dispatcher/sender.h"
 #include "pipeline/build.h"
 #include "pipeline/trust.h"
@@ -207,6 +208,7 @@ class Runner {
   Result<std::vector<Outgoing>> requests_for(const PlanAction& action) const;
   Result<Sent> send_all(const std::vector<Outgoing>& requests, const PlanAction& action,
                         const std::string& command_uuid, ApplySummary& summary);
+  Result<Sent> send_relay(const PlanAction& action, const std::string& key, ApplySummary& summary);
   Result<bool> confirm(const Expected& expected);
   Result<std::int64_t> install_date_to_replace(const std::string& identifier);
   void sleep(std::chrono::milliseconds duration) const;
@@ -295,6 +297,23 @@ Result<Sent> Runner::send_all(const std::vector<Outgoing>& requests, const PlanA
   return reported;
 }
 
+// The relay route: one request to the relay, which holds the vendor's credentials and sends the
+// bytes of the published build itself; `key` (the intent's) makes a retry send once.
+Result<Sent> Runner::send_relay(const PlanAction& action, const std::string& key,
+                                ApplySummary& summary) {
+  RelayChange change{.action = std::string(plan_kind_name(action.kind)),
+                     .identifier = action.identifier,
+                     .digest = action.digest,
+                     .idempotency_key = key};
+  if (action.kind != PlanKind::kRemove) {
+    Result<std::string> manifest = manifest_sha256(out_);
+    if (!manifest) return manifest.error();
+    change.manifest_sha256 = *manifest;
+  }
+  ++summary.requests;
+  return send_to_relay(options_.config, change, transport_);
+}
+
 // Lists the device until it shows the change, sleeping poll_interval between listings, for at
 // most confirm_timeout of sleeping (counted, so a test's sleeper that returns at once still ends).
 Result<bool> Runner::confirm(const Expected& expected) {
@@ -338,13 +357,15 @@ Result<std::int64_t> Runner::install_date_to_replace(const std::string& identifi
 Status Runner::change(const PlanAction& action, PartOutcome& outcome, ApplySummary& summary) {
   IntentAction kind =
       action.kind == PlanKind::kRemove ? IntentAction::kRemove : IntentAction::kInstall;
-  Result<std::vector<Outgoing>> requests = requests_for(action);
+  const bool relay = options_.config.route == Route::kRelay;
+  Result<std::vector<Outgoing>> requests = relay ? std::vector<Outgoing>() : requests_for(action);
   if (!requests) {
     outcome.result = "failed";
     outcome.detail = requests.error().format();
     return Ok{};
   }
-  std::string command_uuid = needs_command_uuid(*requests) ? uuids_.next() : std::string();
+  // Through the relay, the intent's UUID is the idempotency key of the change.
+  std::string command_uuid = relay || needs_command_uuid(*requests) ? uuids_.next() : std::string();
   Expected expected{.action = kind, .identifier = action.identifier, .uuid = action.uuid};
   if (action.kind == PlanKind::kUpdate) {
     Result<std::int64_t> replaced = install_date_to_replace(action.identifier);
@@ -360,7 +381,8 @@ Status Runner::change(const PlanAction& action, PartOutcome& outcome, ApplySumma
                              .command_uuid = command_uuid,
                              .replaces_install_date = expected.replaces_install_date});
   if (!id) return id.error();
-  Result<Sent> sent = send_all(*requests, action, command_uuid, summary);
+  Result<Sent> sent = relay ? send_relay(action, command_uuid, summary)
+                            : send_all(*requests, action, command_uuid, summary);
   if (!sent) {
     outcome.result = "failed";
     outcome.detail = sent.error().format();
