@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <iostream>
 
 #include "dispatcher/ledger.h"
@@ -40,23 +41,26 @@ Result<std::vector<SourceRecord>> target_sources(const DispatcherConfig& config)
   return all;
 }
 
-// The real tool's property list, merged (frontend/listing.h).
+// The real tool's property list, merged (frontend/listing.h). The ledger is read on a second
+// thread while the tool runs: a caller waits for the slower of the two, not for both in turn.
 Result<plist::Value> merged_listing(const DispatcherConfig& config,
                                     const ProfilesRequest& request) {
+  std::future<Result<std::vector<SourceRecord>>> sources =
+      std::async(std::launch::async, [&config] { return target_sources(config); });
   MacosTools tools = tools_for(config);
   std::unique_ptr<ProcessRunner> runner = make_posix_process_runner();
   Result<ProcessOutput> listed = runner->run({.argv = {tools.profiles, "-P", "-o", "stdout-xml"},
                                               .timeout = tools.timeout,
                                               .environment = tools.environment});
+  Result<std::vector<SourceRecord>> known = sources.get();
   if (!listed) return listed.error();
   if (listed->exit_status != 0) {
     return Error::make(
         ExitCode::kUnavailable, tools.profiles,
         "listing failed (exit " + std::to_string(listed->exit_status) + "): " + listed->err);
   }
-  Result<std::vector<SourceRecord>> sources = target_sources(config);
-  if (!sources) return sources.error();
-  return merge_listing(listed->out, tools.profiles + " -P -o stdout-xml", *sources, request.scope,
+  if (!known) return known.error();
+  return merge_listing(listed->out, tools.profiles + " -P -o stdout-xml", *known, request.scope,
                        request.user);
 }
 
