@@ -77,7 +77,7 @@ install:
 	  scripts/install-deps.sh && \
 	  cmake -S . -B "$(BUILD_DIR)" -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS); \
 	fi
-	cmake --build "$(BUILD_DIR)" -j $(JOBS) --target cmdm cmdm_reference
+	cmake --build "$(BUILD_DIR)" -j $(JOBS) --target cmdm cmdm-profiles cmdm_reference
 	DESTDIR="$(DESTDIR)" cmake --install "$(BUILD_DIR)" --prefix "$(PREFIX)"
 
 package: build

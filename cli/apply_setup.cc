@@ -13,21 +13,6 @@ namespace cmdm::cli {
 
 using namespace cmdm::dispatcher;
 
-std::string config_path(const std::string& given) {
-  if (!given.empty()) return given;
-  const char* env = std::getenv("CMDM_CONFIG");
-  return env != nullptr && *env != '\0' ? env : kDefaultConfigPath;
-}
-
-MacosTools tools_for(const DispatcherConfig& config) {
-  MacosTools tools;
-  tools.profiles = config.profiles_path;
-  if (const char* dir = std::getenv("CMDM_FAKE_DEVICE_DIR")) {
-    tools.environment.push_back(std::string("CMDM_FAKE_DEVICE_DIR=") + dir);
-  }
-  return tools;
-}
-
 namespace {
 
 // The device's facts, read once, on first need (DeviceIdentity, User parts, local parts).

@@ -8,16 +8,15 @@
 #include "dispatcher/config.h"
 #include "dispatcher/device.h"
 #include "dispatcher/ledger.h"
+#include "frontend/runtime.h"
 #include "pipeline/context.h"
 
 namespace cmdm::cli {
 
-// --config, else CMDM_CONFIG, else the documented default.
-std::string config_path(const std::string& given);
-
-// The tools from the configuration (ProfilesPath). The device emulator finds its state through
-// CMDM_FAKE_DEVICE_DIR, which is passed on when set (the real tool ignores it).
-dispatcher::MacosTools tools_for(const dispatcher::DispatcherConfig& config);
+// The configuration's path and the tools it names, as the `profiles` front end finds them
+// (frontend/runtime.h).
+using frontend::config_path;
+using frontend::tools_for;
 
 // The template context for sources compiled on the device: the facts gathered by the macOS
 // tools, with --vars/--facts/--var on top. Where the tools cannot run (not a Mac: tests, CI),

@@ -1,22 +1,18 @@
-// `cmdm profiles` (also the binary itself when it is run as `profiles`): Apple's `profiles`
-// command lines for the callers that still run it (Chef, Munki, Puppet, people). Listings merge
-// cmdm's split parts back into the profile the caller installed; install and remove go through
-// the MDM (`cmdm apply`); every other command line runs the real tool unchanged
-// (docs/integrations.md "The profiles front end").
-#include <unistd.h>
+// `cmdm profiles` (also cmdm itself when it is run as `profiles`): Apple's `profiles` command
+// lines for the callers that still run it (Chef, Munki, Puppet, people). Listings merge cmdm's
+// split parts back into the profile the caller installed; install and remove go through the MDM
+// (`cmdm apply`); every other command line runs the real tool unchanged (docs/integrations.md
+// "The profiles front end"). The small `profiles` executable (frontend/profiles_main.cc) answers
+// listings and pass-through itself and hands install, remove and --help to this command.
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
 
 #include "cli/apply_setup.h"
 #include "cli/command.h"
 #include "cli/commands_decl.h"
-#include "dispatcher/process.h"
 #include "frontend/args.h"
-#include "frontend/listing.h"
-#include "plist/file_io.h"
+#include "frontend/runtime.h"
 
 namespace cmdm::cli {
 namespace {
@@ -24,74 +20,12 @@ namespace {
 using namespace cmdm::dispatcher;
 using namespace cmdm::frontend;
 
-// Set while the real tool runs: a ProfilesPath that points back at this front end would exec
-// itself for ever.
-constexpr char kReentryVariable[] = "CMDM_PROFILES_FRONT_END";
-
-// The real tool with the caller's argv, environment and standard streams, in place of this
-// process (exec, no shell).
-int pass_through(const std::string& tool, const Args& args) {
-  if (std::getenv(kReentryVariable) != nullptr) {
-    std::cerr << "profiles: ProfilesPath (" << tool
-              << ") is this front end again; set it to the real tool, /usr/bin/profiles\n";
-    return static_cast<int>(ExitCode::kUsage);
-  }
-  ::setenv(kReentryVariable, "1", 1);
-  std::vector<char*> argv{const_cast<char*>(tool.c_str())};
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::cout.flush();
-  ::execv(tool.c_str(), argv.data());
-  std::cerr << "profiles: cannot run " << tool << ": " << std::strerror(errno) << '\n';
-  return static_cast<int>(ExitCode::kUnavailable);
-}
-
 // The sources the ledger holds for the configured target.
 Result<std::vector<SourceRecord>> target_sources(Ledger& ledger, const std::string& target) {
   Result<std::vector<SourceRecord>> all = ledger.sources();
   if (!all) return all.error();
   std::erase_if(*all, [&](const SourceRecord& s) { return s.target != target; });
   return all;
-}
-
-// The real tool's property list, merged (frontend/listing.h).
-Result<plist::Value> merged_listing(const DispatcherConfig& config, Ledger& ledger,
-                                    const ProfilesRequest& request) {
-  MacosTools tools = tools_for(config);
-  std::unique_ptr<ProcessRunner> runner = make_posix_process_runner();
-  Result<ProcessOutput> listed = runner->run({.argv = {tools.profiles, "-P", "-o", "stdout-xml"},
-                                              .timeout = tools.timeout,
-                                              .environment = tools.environment});
-  if (!listed) return listed.error();
-  if (listed->exit_status != 0) {
-    return Error::make(
-        ExitCode::kUnavailable, tools.profiles,
-        "listing failed (exit " + std::to_string(listed->exit_status) + "): " + listed->err);
-  }
-  Result<std::vector<SourceRecord>> sources = target_sources(ledger, config.target);
-  if (!sources) return sources.error();
-  return merge_listing(listed->out, tools.profiles + " -P -o stdout-xml", *sources, request.scope,
-                       request.user);
-}
-
-int list(const DispatcherConfig& config, Ledger& ledger, const ProfilesRequest& request) {
-  Result<plist::Value> listing = merged_listing(config, ledger, request);
-  if (!listing) return report(listing.error());
-  switch (request.format) {
-    case ListFormat::kText:
-      std::cout << listing_text(*listing, request.scope, request.user);
-      return 0;
-    case ListFormat::kXml:
-      std::cout << listing_xml(*listing);
-      return 0;
-    case ListFormat::kXmlToFile:
-      if (Status written = write_file_atomic(request.output_path, listing_xml(*listing));
-          !written) {
-        return report(written.error());
-      }
-      return 0;
-  }
-  return 0;
 }
 
 // What the caller sees of an apply done for it: Apple's words where the MDM cannot take a part,
@@ -170,15 +104,15 @@ int run_profiles(const Args& args) {
     return pass_through(config ? config->profiles_path : DispatcherConfig().profiles_path, args);
   }
   if (!config) return report(config.error());
+  if (request.action == ProfilesAction::kList) return list_profiles(*config, request);
   Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config->ledger_path);
   if (!ledger) return report(ledger.error());
   switch (request.action) {
-    case ProfilesAction::kList:
-      return list(*config, **ledger, request);
     case ProfilesAction::kInstall:
       return install(*config, **ledger, request);
     case ProfilesAction::kRemove:
       return remove(*config, **ledger, request, args);
+    case ProfilesAction::kList:
     case ProfilesAction::kPassThrough:
       break;
   }

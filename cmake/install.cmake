@@ -15,12 +15,11 @@ set(CMDM_BASH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/bash-completion/completion
     CACHE STRING "Where the bash completion for cmdm is installed")
 
 install(TARGETS cmdm RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-# The same binary as `profiles`: run under that name it is the `profiles` front end
-# (docs/integrations.md). It goes to libexec, not bin: a `profiles` early in PATH would shadow
-# Apple's tool for everyone; a caller or a fleet that wants it there links or adds it to PATH.
-set(CMDM_PROFILES_DIR ${CMAKE_INSTALL_LIBEXECDIR}/cmdm CACHE STRING
-    "Where the `profiles` front end (the cmdm binary under that name) is installed")
-install(PROGRAMS $<TARGET_FILE:cmdm> DESTINATION ${CMDM_PROFILES_DIR} RENAME profiles)
+# The `profiles` front end, the small cmdm-profiles executable (frontend/CMakeLists.txt, which
+# also sets CMDM_PROFILES_DIR: the front end finds bin/cmdm from there). It goes to libexec, not
+# bin: a `profiles` early in PATH would shadow Apple's tool for everyone; a caller or a fleet that
+# wants it there links or adds it to PATH (docs/integrations.md).
+install(PROGRAMS $<TARGET_FILE:cmdm-profiles> DESTINATION ${CMDM_PROFILES_DIR} RENAME profiles)
 install(DIRECTORY ${cmdm_reference_dir}/man1 DESTINATION ${CMAKE_INSTALL_MANDIR})
 install(FILES ${cmdm_reference_dir}/completions/cmdm.bash DESTINATION ${CMDM_BASH_COMPLETION_DIR}
         RENAME cmdm)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make install DESTDIR=...` from the source tree, then the installed files at work: the binary's
-# --version (with the commit), `man -l` of an installed page, and the installed bash completion.
+# --version (with the commit), `man -l` of an installed page, the installed bash completion and
+# the `profiles` front end.
 # Usage: install_test.sh SOURCE_DIR BUILD_DIR
 set -eu
 src=$1 build=$2
@@ -38,8 +39,17 @@ completion=$stage/usr/share/bash-completion/completions/cmdm
 got=$(bash -c '. "$1"; COMP_WORDS=(cmdm expl); COMP_CWORD=1; _cmdm; echo "${COMPREPLY[*]}"' _ "$completion")
 [ "$got" = "explain" ] || fail "completion of 'cmdm expl' gave '$got'"
 [ -f "$stage/usr/share/doc/cmdm/README.md" ] || fail "no README in the doc directory"
-# The same binary as `profiles` is the front end (docs/integrations.md).
+# The `profiles` front end is its own small executable, not cmdm renamed (docs/integrations.md
+# "Start-up"); --help is handed to the installed cmdm, found from the front end's own location,
+# also through a symbolic link placed elsewhere, as a caller's PATH would hold it.
 front=$stage/usr/libexec/cmdm/profiles
 [ -x "$front" ] || fail "no $front"
-"$front" --help | grep -q 'cmdm profiles' || fail "$front is not the profiles front end"
+cmp -s "$front" "$cmdm" && fail "$front is the cmdm binary, not the small front end"
+"$front" --help | grep -q 'cmdm profiles' || fail "$front does not hand --help to cmdm profiles"
+mkdir "$stage/path"
+ln -s "$front" "$stage/path/profiles"
+"$stage/path/profiles" --help | grep -q 'cmdm profiles' || fail "a link to $front loses cmdm"
+if command -v readelf >/dev/null 2>&1 && readelf -d "$cmdm" | grep -q 'NEEDED.*libcurl'; then
+  readelf -d "$front" | grep -q 'NEEDED.*libcurl' && fail "$front loads libcurl"
+fi
 echo "ok"

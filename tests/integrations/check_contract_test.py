@@ -10,7 +10,7 @@ the device emulator:
   alone removes everything under it and nothing else; --profile manages one profile.
 - Templates see the facts given with --facts where the device's tools are absent.
 
-usage: check_contract_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH
+usage: check_contract_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH --front-end PATH
 """
 import argparse
 import json
@@ -38,8 +38,10 @@ def main():
     parser.add_argument("--cmdm", required=True)
     parser.add_argument("--fake-mdm", required=True)
     parser.add_argument("--fake-profiles", required=True)
+    parser.add_argument("--front-end", required=True, help="the small profiles executable")
     args = parser.parse_args()
-    world = World(args.cmdm, args.fake_mdm, args.fake_profiles, vendor="nanomdm")
+    world = World(args.cmdm, args.fake_mdm, args.fake_profiles, vendor="nanomdm",
+                  front_end=args.front_end)
     try:
         chef_dir = os.path.join(world.root, "chef")
         source(world, "chef", "com.example.chef.a", "left")

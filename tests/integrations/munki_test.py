@@ -8,7 +8,7 @@ listed → installcheck 1 (installed) → a new version of the profile → insta
 postinstall → installcheck 1 → uninstall 0 → gone → installcheck 0. A profile not of this item
 is untouched throughout; a device that cannot be listed gives installcheck 1 (no install).
 
-usage: munki_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH
+usage: munki_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH --front-end PATH
 """
 import argparse
 import os
@@ -60,8 +60,10 @@ def main():
     parser.add_argument("--cmdm", required=True)
     parser.add_argument("--fake-mdm", required=True)
     parser.add_argument("--fake-profiles", required=True)
+    parser.add_argument("--front-end", required=True, help="the small profiles executable")
     args = parser.parse_args()
-    world = World(args.cmdm, args.fake_mdm, args.fake_profiles, vendor="nanomdm")
+    world = World(args.cmdm, args.fake_mdm, args.fake_profiles, vendor="nanomdm",
+                  front_end=args.front_end)
     try:
         other = world.write("other/com.example.other.mobileconfig", profile_xml(
             "com.example.other", "07E40000-1111-4222-8333-444455556666",

@@ -13,12 +13,13 @@ checked the way that caller checks (docs/integrations.md), against the fake Work
 - A split profile lists as one; a removed one is gone; a profile cmdm did not install is
   listed as it is, never touched, and its removal goes to the real tool.
 
-usage: profiles_callers_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH
+usage: profiles_callers_test.py --cmdm PATH --fake-mdm PATH --fake-profiles PATH --front-end PATH
 """
 import argparse
 import hashlib
 import os
 import plistlib
+import shutil
 import subprocess
 import sys
 import time
@@ -151,6 +152,11 @@ def split(world):
     text = world.front("list", check_exit=0).stdout
     if "profileIdentifier: com.example.big\n" not in text or ".part-" in text:
         fail("split: the text listing shows the parts:\n" + text)
+    # cmdm itself run as `profiles` answers the same listing as the small front end.
+    small = world.front("-P", "-o", "stdout-xml", check_exit=0).stdout
+    whole = world.run([world.cmdm_as_profiles, "-P", "-o", "stdout-xml"], check_exit=0).stdout
+    if small != whole:
+        fail("split: cmdm as `profiles` lists differently from the front end")
     world.front("remove", "-identifier", "com.example.big", check_exit=0)
     if [i for i in world.device_listing() if i.startswith("com.example.big")]:
         fail("split: parts left on the device after remove")
@@ -206,13 +212,33 @@ def foreign(world):
     return world.device_listing()["com.example.foreign"]
 
 
+def hand_over(world):
+    """The small front end hands --help, install and remove to the cmdm it finds from its own
+    location; a copy with no cmdm beside it says so (exit 69) rather than run another one."""
+    if "cmdm profiles" not in world.front("--help", check_exit=0).stdout:
+        fail("hand over: --help did not come from cmdm profiles")
+    lone = os.path.join(world.root, "lone", "libexec", "cmdm", "profiles")
+    os.makedirs(os.path.dirname(lone))
+    shutil.copy(world.front_end, lone)
+    proc = world.run([lone, "-I", "-F", os.path.join(world.root, "missing.mobileconfig")])
+    if proc.returncode != 69 or "cmdm is not installed beside" not in proc.stderr:
+        fail("hand over: a front end without cmdm gave exit %d, %r"
+             % (proc.returncode, proc.stderr))
+    listed = world.run([lone, "-C", "-o", "stdout-xml"], check_exit=0).stdout
+    if listed != world.front("-C", "-o", "stdout-xml", check_exit=0).stdout:
+        fail("hand over: the lone copy does not list as the front end does")
+    print("hand over: --help from cmdm, no cmdm beside is exit 69, listing needs none: ok")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cmdm", required=True)
     parser.add_argument("--fake-mdm", required=True)
     parser.add_argument("--fake-profiles", required=True)
+    parser.add_argument("--front-end", required=True, help="the small profiles executable")
     args = parser.parse_args()
-    world = World(args.cmdm, args.fake_mdm, args.fake_profiles)
+    world = World(args.cmdm, args.fake_mdm, args.fake_profiles,
+                  front_end=args.front_end)
     try:
         original = foreign(world)
         chef(world)
@@ -221,6 +247,7 @@ def main():
         split(world)
         signed(world)
         too_large(world)
+        hand_over(world)
         # Removing a profile cmdm did not install is the real tool's business (refused on 11+).
         front = world.front("-R", "-p", "com.example.foreign")
         real = world.emulator("-R", "-p", "com.example.foreign")

@@ -1,7 +1,8 @@
 """A test world for the integration tests and the front-end bench: the fake vendor
 (cmdm-fake-mdm) and the device emulator (cmdm-fake-profiles) over a state directory, a cmdm
-configuration pointing at both, and helpers to run cmdm, the front end (as `profiles`, by a
-symbolic link) and the emulator directly.
+configuration pointing at both, and helpers to run cmdm, the front end (the small cmdm-profiles
+executable as `profiles`, by a symbolic link, as libexec/cmdm/profiles is installed) and the
+emulator directly.
 """
 import os
 import plistlib
@@ -39,8 +40,14 @@ def profile_xml(identifier, uuid, payloads, display_name=None):
 
 
 class World:
-    def __init__(self, cmdm, fake_mdm, fake_profiles, vendor="workspaceone", delivery="now"):
+    def __init__(self, cmdm, fake_mdm, fake_profiles, vendor="workspaceone", delivery="now",
+                 front_end=None):
         self.cmdm = os.path.abspath(cmdm)
+        # The build tree's front end, beside cli/cmdm, unless named.
+        self.front_end = os.path.abspath(front_end or os.path.join(
+            os.path.dirname(self.cmdm), "..", "frontend", "cmdm-profiles"))
+        if not os.access(self.front_end, os.X_OK):
+            fail("no front end at %s" % self.front_end)
         self.fake_mdm = os.path.abspath(fake_mdm)
         self.fake_profiles = os.path.abspath(fake_profiles)
         self.vendor = vendor
@@ -48,9 +55,14 @@ class World:
         self.device_dir = os.path.join(self.root, "device")
         os.makedirs(self.device_dir)
         os.makedirs(os.path.join(self.root, "bin"))
-        # The same binary under the name `profiles` is the front end.
+        # The front end under the name callers run; it finds cmdm (for install and remove)
+        # from its own real location, not from this link.
         self.profiles = os.path.join(self.root, "bin", "profiles")
-        os.symlink(self.cmdm, self.profiles)
+        os.symlink(self.front_end, self.profiles)
+        # cmdm itself run as `profiles` is the same front end, in one process.
+        self.cmdm_as_profiles = os.path.join(self.root, "cmdm-bin", "profiles")
+        os.makedirs(os.path.dirname(self.cmdm_as_profiles))
+        os.symlink(self.cmdm, self.cmdm_as_profiles)
         self.server = subprocess.Popen(
             [self.fake_mdm, "--vendor", vendor, "--port", "0", "--delivery", delivery,
              "--device", "%s=%s" % (DEVICE, self.device_dir)],
