@@ -4,9 +4,13 @@
 #include "dispatcher/ledger.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <memory>
 
 #include "dispatcher/private_files.h"
 
@@ -559,13 +563,15 @@ DELETE FROM source_parts WHERE NOT EXISTS (
   });
 }
 
-Result<std::vector<SourceRecord>> SqliteLedger::sources() {
-  Statement rows(db_,
+namespace {
+
+// The sources and their parts, grouped; false when the query fails.
+bool select_sources(sqlite3* db, std::vector<SourceRecord>& out) {
+  Statement rows(db,
                  "SELECT s.source_identifier, s.target, s.source_uuid, s.display_name, "
                  "s.installed_at, p.part_identifier FROM sources s JOIN source_parts p "
                  "ON p.source_identifier = s.source_identifier AND p.target = s.target "
                  "ORDER BY s.source_identifier, s.target, p.position");
-  std::vector<SourceRecord> out;
   int rc = SQLITE_ROW;
   while ((rc = rows.step()) == SQLITE_ROW) {
     if (out.empty() || out.back().identifier != rows.text(0) || out.back().target != rows.text(1)) {
@@ -577,7 +583,62 @@ Result<std::vector<SourceRecord>> SqliteLedger::sources() {
     }
     out.back().parts.push_back(rows.text(5));
   }
-  if (rc != SQLITE_DONE) return sql_error("cannot read the sources");
+  return rc == SQLITE_DONE;
+}
+
+// The first schema version that records sources.
+constexpr int kSourcesVersion = 3;
+
+}  // namespace
+
+Result<std::vector<SourceRecord>> SqliteLedger::sources() {
+  std::vector<SourceRecord> out;
+  if (!select_sources(db_, out)) return sql_error("cannot read the sources");
+  return out;
+}
+
+Result<std::vector<SourceRecord>> read_sources(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::vector<SourceRecord>();
+    return Error::make(ExitCode::kIoError, path, std::string("ledger: ") + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Error::make(ExitCode::kIoError, path, "ledger: not a regular file; not read");
+  }
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+  const int opened = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> closer(db, sqlite3_close);
+  auto failed = [&](const std::string& what) {
+    const int rc = db == nullptr ? SQLITE_CANTOPEN : sqlite3_errcode(db);
+    const bool data = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
+    return Error::make(data ? ExitCode::kDataError : ExitCode::kIoError, path,
+                       "ledger: " + what + ": " + (db ? sqlite3_errmsg(db) : "cannot open"));
+  };
+  if (opened != SQLITE_OK) return failed("cannot open");
+  sqlite3_busy_timeout(db, 5'000);  // a checkpoint holds the file only briefly
+  Statement id(db, "PRAGMA application_id");
+  if (id.step() != SQLITE_ROW) return failed("cannot read the database");
+  if (id.integer(0) != kApplicationId) {
+    return Error::make(ExitCode::kDataError, path, "is not a cmdm ledger; not read");
+  }
+  Statement table(db, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'");
+  if (table.step() != SQLITE_ROW) return failed("cannot read the schema");
+  std::int64_t at = 0;
+  if (table.integer(0) != 0) {
+    Statement version(db, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+    if (version.step() != SQLITE_ROW) return failed("cannot read the schema version");
+    at = version.integer(0);
+  }
+  if (at > ledger_migrations().back().version) {
+    return Error::make(ExitCode::kDataError, path,
+                       "the ledger is at schema version " + std::to_string(at) +
+                           ", newer than this cmdm knows; use a newer cmdm");
+  }
+  std::vector<SourceRecord> out;
+  if (at < kSourcesVersion) return out;
+  if (!select_sources(db, out)) return failed("cannot read the sources");
   return out;
 }
 

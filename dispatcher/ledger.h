@@ -144,4 +144,11 @@ class Ledger {
   virtual Status check_integrity() = 0;
 };
 
+// The recorded sources for a reader that must not wait for a running apply (the `profiles`
+// front end lists while Chef or launchd applies): opens the ledger read-only, without the apply
+// lock or migrations (WAL lets it read beside the writer), and closes it again. A ledger that
+// does not exist yet, or predates version 3, has no sources; one from a newer schema, or a file
+// that is not a ledger, is refused (ExitCode::kDataError); a symbolic link is not followed.
+Result<std::vector<SourceRecord>> read_sources(const std::string& path);
+
 }  // namespace cmdm::dispatcher

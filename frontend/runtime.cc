@@ -30,12 +30,11 @@ int report(const Error& error) {
   return static_cast<int>(error.code);
 }
 
-// The sources the ledger holds for the configured target. The ledger is opened only here, for
-// a listing: pass-through never touches it.
+// The sources the ledger holds for the configured target. The ledger is read only here, for a
+// listing (pass-through never touches it), read-only and without the apply lock: a listing never
+// waits for a running apply.
 Result<std::vector<SourceRecord>> target_sources(const DispatcherConfig& config) {
-  Result<std::unique_ptr<Ledger>> ledger = Ledger::open(config.ledger_path);
-  if (!ledger) return ledger.error();
-  Result<std::vector<SourceRecord>> all = (*ledger)->sources();
+  Result<std::vector<SourceRecord>> all = read_sources(config.ledger_path);
   if (!all) return all.error();
   std::erase_if(*all, [&](const SourceRecord& s) { return s.target != config.target; });
   return all;

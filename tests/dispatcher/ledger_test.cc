@@ -269,6 +269,37 @@ TEST_F(LedgerTest, RemembersADeviceIdPerTargetServerAndSerial) {
   EXPECT_EQ(*ledger->device_id("micromdm", "https://a", "C02X"), std::nullopt);
 }
 
+// The profiles front end lists while an apply holds the ledger: read_sources reads beside it,
+// without the lock (a second Ledger::open here would wait for it).
+TEST_F(LedgerTest, SourcesAreReadWhileAnApplyHoldsTheLedger) {
+  EXPECT_TRUE(read_sources(path_)->empty()) << "no ledger yet: nothing installed by cmdm";
+  auto held = open();
+  Result<std::int64_t> id = held->record_intent(install("com.example.a"));
+  ASSERT_TRUE(id && held->mark_confirmed(*id));
+  ASSERT_TRUE(held->record_sources({{.identifier = "com.example.a",
+                                     .target = "fleet",
+                                     .uuid = "U",
+                                     .parts = {"com.example.a"}}}));
+  Result<std::unique_ptr<Ledger>> waiting = Ledger::open(path_, {.lock_timeout = 50ms});
+  ASSERT_FALSE(waiting) << "the apply lock is held";
+  Result<std::vector<SourceRecord>> read = read_sources(path_);
+  ASSERT_TRUE(read) << read.error().format();
+  ASSERT_EQ(read->size(), 1u);
+  EXPECT_EQ((*read)[0].uuid, "U");
+  EXPECT_EQ((*read)[0].parts, std::vector<std::string>{"com.example.a"});
+}
+
+TEST_F(LedgerTest, ReadingSourcesRefusesAFileThatIsNotALedger) {
+  std::filesystem::create_directory(dir_ + "/state");
+  {
+    std::ofstream junk(path_);
+    junk << std::string(4096, 'x');
+  }
+  Result<std::vector<SourceRecord>> read = read_sources(path_);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, ExitCode::kDataError);
+}
+
 TEST_F(LedgerTest, RecordsWhichSourceEachPartCameFromAndKeepsItsFirstInstallDate) {
   auto ledger = open();
   auto confirm = [&](const std::string& part) {
