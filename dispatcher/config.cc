@@ -14,7 +14,7 @@
 #include "emitters/targets.h"
 #include "plist/file_io.h"
 #include "plist/reader.h"
-#include "plist/suggest.h"
+#include "plist/settings_reader.h"
 
 namespace cmdm::dispatcher {
 
@@ -61,11 +61,12 @@ const std::vector<std::string> kSendableTargets = {"workspaceone", "micromdm",  
 
 class ConfigReader {
  public:
-  ConfigReader(const plist::Document& doc, std::string file) : doc_(doc), file_(std::move(file)) {}
+  ConfigReader(const plist::Document& doc, std::string file)
+      : doc_(doc), r_(doc, std::move(file), {.key_listing = "(docs/dispatcher.md lists them)"}) {}
 
   Result<DispatcherConfig> read() {
     const Value& root = doc_.root;
-    if (!root.is_dict()) return error(root, {}, "the configuration must be a dict");
+    if (!root.is_dict()) return r_.error(root, {}, "the configuration must be a dict");
     DispatcherConfig config;
     // Misspelt keys first: a typo otherwise surfaces as a confusing "missing key" later.
     if (Status s = check_all_keys(root); !s) return s.error();
@@ -80,32 +81,8 @@ class ConfigReader {
   }
 
  private:
-  Error error(const Value& at, const KeyPath& path, const std::string& message) const {
-    Diagnostic d = at.offset() == plist::kNoOffset || !doc_.source
-                       ? Diagnostic{.file = file_, .message = message}
-                       : Diagnostic::at(*doc_.source, at.offset(), message);
-    d.key_path = path.str();
-    return Error(ExitCode::kDataError, std::move(d));
-  }
-
-  Status check_keys(const Value& dict, const KeyPath& path, const std::vector<std::string>& keys) {
-    for (const plist::DictEntry& entry : dict.as_dict()) {
-      if (std::find(keys.begin(), keys.end(), entry.key) != keys.end()) continue;
-      const std::string message =
-          unknown_name("key", entry.key, keys, "(docs/dispatcher.md lists them)")
-              .diagnostics[0]
-              .message;
-      Diagnostic d = entry.key_offset == plist::kNoOffset
-                         ? Diagnostic{.file = file_, .message = message}
-                         : Diagnostic::at(*doc_.source, entry.key_offset, message);
-      d.key_path = path.key(entry.key).str();
-      return Error(ExitCode::kDataError, std::move(d));
-    }
-    return Ok{};
-  }
-
   Status check_all_keys(const Value& root) {
-    if (Status s = check_keys(root, {}, kTopKeys); !s) return s;
+    if (Status s = r_.check_keys(root, {}, kTopKeys); !s) return s;
     const std::pair<const char*, const std::vector<std::string>*> sections[] = {
         {"WorkspaceONE", &kWorkspaceOneKeys},
         {"MicroMDM", &kApiKeyKeys},
@@ -116,64 +93,26 @@ class ConfigReader {
     for (const auto& [name, keys] : sections) {
       const Value* v = root.get(name);
       if (v == nullptr || !v->is_dict()) continue;  // a wrong type is reported where it is read
-      if (Status s = check_keys(*v, KeyPath().key(name), *keys); !s) return s;
+      if (Status s = r_.check_keys(*v, KeyPath().key(name), *keys); !s) return s;
     }
-    return Ok{};
-  }
-
-  // "a string", "an integer", ... for messages.
-  static std::string a(plist::Type type) {
-    const std::string_view name = plist::type_name(type);
-    return (name[0] == 'a' || name[0] == 'i' ? "an " : "a ") + std::string(name);
-  }
-
-  // The value at `key` when it has `type`; nullptr when absent; an error for another type.
-  Result<const Value*> typed(const Value& dict, const KeyPath& path, std::string_view key,
-                             plist::Type type) {
-    const Value* v = dict.get(key);
-    if (v == nullptr || v->type() == type) return v;
-    return error(*v, path.key(key), "expected " + a(type) + ", found " + a(v->type()));
-  }
-
-  Status string(const Value& dict, const KeyPath& path, std::string_view key, std::string* out) {
-    Result<const Value*> v = typed(dict, path, key, plist::Type::kString);
-    if (!v) return v.error();
-    if (*v != nullptr) *out = (*v)->as_string();
     return Ok{};
   }
 
   Status secret(const Value& dict, const KeyPath& path, std::string_view key, Secret* out) {
     std::string value;
-    if (Status s = string(dict, path, key, &value); !s) return s;
+    if (Status s = r_.string(dict, path, key, &value); !s) return s;
     *out = Secret(std::move(value));
     return Ok{};
-  }
-
-  Status absolute_path(const Value& dict, const KeyPath& path, std::string_view key,
-                       std::string* out) {
-    if (Status s = string(dict, path, key, out); !s) return s;
-    if (dict.get(key) == nullptr || (!out->empty() && out->front() == '/')) return Ok{};
-    return error(*dict.get(key), path.key(key), "expected an absolute path");
   }
 
   // Seconds as an integer or a real, within [min, max], as milliseconds.
   Status seconds(const Value& dict, const KeyPath& path, std::string_view key, double min,
                  double max, std::chrono::milliseconds* out) {
-    const Value* v = dict.get(key);
-    if (v == nullptr) return Ok{};
-    double s = 0;
-    if (v->is_integer() && !v->as_integer().is_big_unsigned()) {
-      s = static_cast<double>(v->as_integer().as_int64());
-    } else if (v->is_real()) {
-      s = v->as_real();
-    } else {
-      return error(*v, path.key(key), "expected a number of seconds, found " + a(v->type()));
-    }
-    if (!std::isfinite(s) || s < min || s > max) {
-      return error(*v, path.key(key),
-                   "expected seconds from " + number(min) + " to " + number(max));
-    }
-    *out = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
+    Result<std::optional<double>> s =
+        r_.number(dict, path, key, min, max, "a number of seconds",
+                  "expected seconds from " + number(min) + " to " + number(max));
+    if (!s) return s.error();
+    if (*s) *out = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(**s * 1000)));
     return Ok{};
   }
 
@@ -184,50 +123,38 @@ class ConfigReader {
     return s;
   }
 
-  // A string that must be one of `names`; the index of the match.
-  Result<std::size_t> choice(const Value& dict, std::string_view key, std::string_view what,
-                             const std::vector<std::string>& names, std::string_view listing) {
-    std::string value;
-    if (Status s = string(dict, {}, key, &value); !s) return s.error();
-    const Value* v = dict.get(key);
-    if (v == nullptr) return names.size();  // absent
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == value) return i;
-    }
-    return error(*v, KeyPath().key(key),
-                 unknown_name(what, value, names, listing).diagnostics[0].message);
-  }
-
   Status read_route_and_target(const Value& root, DispatcherConfig& config) {
     Result<std::size_t> route =
-        choice(root, "Route", "route", {"direct", "relay"}, "(direct, relay)");
+        r_.choice(root, {}, "Route", "route", {"direct", "relay"}, "(direct, relay)");
     if (!route) return route.error();
-    if (*route == 2) return error(root, {}, "the configuration has no Route (direct or relay)");
+    if (*route == 2) return r_.error(root, {}, "the configuration has no Route (direct or relay)");
     config.route = *route == 0 ? Route::kDirect : Route::kRelay;
-    Result<std::size_t> identity = choice(root, "DeviceIdentity", "device identity",
-                                          {"serial", "udid", "lookup"}, "(serial, udid, lookup)");
+    Result<std::size_t> identity =
+        r_.choice(root, {}, "DeviceIdentity", "device identity", {"serial", "udid", "lookup"},
+                  "(serial, udid, lookup)");
     if (!identity) return identity.error();
     if (*identity < 3) config.identity = static_cast<DeviceIdentity>(*identity);
     return read_target(root, config);
   }
 
   Status read_target(const Value& root, DispatcherConfig& config) {
-    if (Status s = string(root, {}, "Target", &config.target); !s) return s;
+    if (Status s = r_.string(root, {}, "Target", &config.target); !s) return s;
     const Value* v = root.get("Target");
-    if (v == nullptr) return error(root, {}, "the configuration has no Target");
+    if (v == nullptr) return r_.error(root, {}, "the configuration has no Target");
     Result<const emitters::Target*> known = emitters::find_target(config.target);
-    if (!known) return error(*v, KeyPath().key("Target"), known.error().diagnostics[0].message);
+    if (!known) return r_.error(*v, KeyPath().key("Target"), known.error().diagnostics[0].message);
     if (std::find(kSendableTargets.begin(), kSendableTargets.end(), config.target) ==
         kSendableTargets.end()) {
-      return error(*v, KeyPath().key("Target"),
-                   "the dispatcher cannot send to target '" + config.target +
-                       "'; it sends to workspaceone, micromdm, nanomdm, fleet, fleet-profiles and "
-                       "local");
+      return r_.error(
+          *v, KeyPath().key("Target"),
+          "the dispatcher cannot send to target '" + config.target +
+              "'; it sends to workspaceone, micromdm, nanomdm, fleet, fleet-profiles and "
+              "local");
     }
-    if (Status s = string(root, {}, "ServerURL", &config.server_url); !s) return s;
+    if (Status s = r_.string(root, {}, "ServerURL", &config.server_url); !s) return s;
     if (const Value* url = root.get("ServerURL")) {
       if (Status s = check_server_url(config.server_url); !s) {
-        return error(*url, KeyPath().key("ServerURL"), s.error().diagnostics[0].message);
+        return r_.error(*url, KeyPath().key("ServerURL"), s.error().diagnostics[0].message);
       }
     }
     return Ok{};
@@ -235,7 +162,7 @@ class ConfigReader {
 
   // A section (a dict, its keys already checked); nullptr when absent.
   Result<const Value*> section(const Value& root, std::string_view name) {
-    return typed(root, {}, name, plist::Type::kDict);
+    return r_.typed(root, {}, name, plist::Type::kDict);
   }
 
   Status read_vendors(const Value& root, DispatcherConfig& config) {
@@ -253,7 +180,7 @@ class ConfigReader {
       if (*v == nullptr) continue;
       const KeyPath path = KeyPath().key(vendor.section);
       if (Status s = secret(**v, path, vendor.keys[0], vendor.out); !s) return s;
-      if (vendor.out->empty()) return error(**v, path, "the section has no " + vendor.keys[0]);
+      if (vendor.out->empty()) return r_.error(**v, path, "the section has no " + vendor.keys[0]);
     }
     if (Status s = read_user_enrollment_ids(root, config); !s) return s;
     return read_relay(root, config);
@@ -265,13 +192,13 @@ class ConfigReader {
     if (nano == nullptr || !nano->is_dict()) return Ok{};
     const KeyPath path = KeyPath().key("NanoMDM").key("UserEnrollmentIDs");
     Result<const Value*> ids =
-        typed(*nano, KeyPath().key("NanoMDM"), "UserEnrollmentIDs", plist::Type::kDict);
+        r_.typed(*nano, KeyPath().key("NanoMDM"), "UserEnrollmentIDs", plist::Type::kDict);
     if (!ids) return ids.error();
     if (*ids == nullptr) return Ok{};
     for (const auto& entry : (*ids)->as_dict()) {
       if (!entry.value.is_string() || entry.value.as_string().empty()) {
-        return error(entry.value, path.key(entry.key),
-                     "expected the user channel's enrollment id (a non-empty string)");
+        return r_.error(entry.value, path.key(entry.key),
+                        "expected the user channel's enrollment id (a non-empty string)");
       }
       config.nanomdm_user_enrollment_ids[entry.key] = entry.value.as_string();
     }
@@ -284,30 +211,31 @@ class ConfigReader {
     const Value& dict = **v;
     const KeyPath path = KeyPath().key("WorkspaceONE");
     WorkspaceOneCredentials c;
-    for (Status s :
-         {string(dict, path, "Username", &c.username), secret(dict, path, "Password", &c.password),
-          secret(dict, path, "TenantCode", &c.tenant_code),
-          string(dict, path, "ClientID", &c.client_id),
-          secret(dict, path, "ClientSecret", &c.client_secret),
-          string(dict, path, "TokenURL", &c.token_url)}) {
+    for (Status s : {r_.string(dict, path, "Username", &c.username),
+                     secret(dict, path, "Password", &c.password),
+                     secret(dict, path, "TenantCode", &c.tenant_code),
+                     r_.string(dict, path, "ClientID", &c.client_id),
+                     secret(dict, path, "ClientSecret", &c.client_secret),
+                     r_.string(dict, path, "TokenURL", &c.token_url)}) {
       if (!s) return s;
     }
     const bool basic = !c.username.empty() || !c.password.empty();
     const bool oauth = !c.client_id.empty() || !c.client_secret.empty() || !c.token_url.empty();
     if (basic == oauth) {
-      return error(dict, path,
-                   "give either Username, Password and TenantCode (basic authentication) or "
-                   "ClientID, ClientSecret and TokenURL (OAuth2), not both or neither");
+      return r_.error(dict, path,
+                      "give either Username, Password and TenantCode (basic authentication) or "
+                      "ClientID, ClientSecret and TokenURL (OAuth2), not both or neither");
     }
     if (basic && (c.username.empty() || c.password.empty() || c.tenant_code.empty())) {
-      return error(dict, path, "basic authentication needs Username, Password and TenantCode");
+      return r_.error(dict, path, "basic authentication needs Username, Password and TenantCode");
     }
     if (oauth && (c.client_id.empty() || c.client_secret.empty() || c.token_url.empty())) {
-      return error(dict, path, "OAuth2 needs ClientID, ClientSecret and TokenURL");
+      return r_.error(dict, path, "OAuth2 needs ClientID, ClientSecret and TokenURL");
     }
     if (oauth) {
       if (Status s = check_server_url(c.token_url); !s) {
-        return error(*dict.get("TokenURL"), path.key("TokenURL"), s.error().diagnostics[0].message);
+        return r_.error(*dict.get("TokenURL"), path.key("TokenURL"),
+                        s.error().diagnostics[0].message);
       }
     }
     config.workspace_one = std::move(c);
@@ -319,12 +247,12 @@ class ConfigReader {
     if (!v || *v == nullptr) return v ? Status(Ok{}) : Status(v.error());
     const KeyPath path = KeyPath().key("Relay");
     RelayCredentials relay;
-    for (Status s : {absolute_path(**v, path, "ClientCertificate", &relay.client_certificate),
-                     absolute_path(**v, path, "ClientKey", &relay.client_key)}) {
+    for (Status s : {r_.absolute_path(**v, path, "ClientCertificate", &relay.client_certificate),
+                     r_.absolute_path(**v, path, "ClientKey", &relay.client_key)}) {
       if (!s) return s;
     }
     if (relay.client_certificate.empty() || relay.client_key.empty()) {
-      return error(**v, path, "the relay needs ClientCertificate and ClientKey");
+      return r_.error(**v, path, "the relay needs ClientCertificate and ClientKey");
     }
     config.relay = std::move(relay);
     return Ok{};
@@ -334,7 +262,7 @@ class ConfigReader {
     const KeyPath retries_path = KeyPath().key("Retries");
     Result<const Value*> retries = section(root, "Retries");
     if (!retries) return retries.error();
-    for (Status s : {absolute_path(root, {}, "CABundle", &config.ca_bundle),
+    for (Status s : {r_.absolute_path(root, {}, "CABundle", &config.ca_bundle),
                      seconds(root, {}, "ConnectTimeout", 0.1, 300, &config.connect_timeout),
                      seconds(root, {}, "Timeout", 0.1, 3600, &config.timeout)}) {
       if (!s) return s;
@@ -346,44 +274,41 @@ class ConfigReader {
       if (!s) return s;
     }
     if (config.retry.max_delay < config.retry.base_delay) {
-      return error(*dict.get("MaxDelay"), retries_path.key("MaxDelay"),
-                   "MaxDelay is shorter than BaseDelay");
+      return r_.error(*dict.get("MaxDelay"), retries_path.key("MaxDelay"),
+                      "MaxDelay is shorter than BaseDelay");
     }
     return max_attempts(dict, retries_path, config);
   }
 
   Status max_attempts(const Value& dict, const KeyPath& path, DispatcherConfig& config) {
-    Result<const Value*> v = typed(dict, path, "MaxAttempts", plist::Type::kInteger);
-    if (!v || *v == nullptr) return v ? Status(Ok{}) : Status(v.error());
-    const plist::Integer n = (*v)->as_integer();
-    if (n.is_big_unsigned() || n.as_int64() < 1 || n.as_int64() > 10) {
-      return error(**v, path.key("MaxAttempts"), "expected 1 to 10 attempts");
-    }
-    config.retry.max_attempts = static_cast<int>(n.as_int64());
+    Result<std::optional<std::int64_t>> n =
+        r_.integer(dict, path, "MaxAttempts", 1, 10, "expected 1 to 10 attempts");
+    if (!n) return n.error();
+    if (*n) config.retry.max_attempts = static_cast<int>(**n);
     return Ok{};
   }
 
   Status read_paths(const Value& root, DispatcherConfig& config) {
-    if (Status s = absolute_path(root, {}, "LedgerPath", &config.ledger_path); !s) return s;
-    if (Status s = absolute_path(root, {}, "ProfilesPath", &config.profiles_path); !s) return s;
-    return string(root, {}, "DeviceID", &config.device_id);
+    if (Status s = r_.absolute_path(root, {}, "LedgerPath", &config.ledger_path); !s) return s;
+    if (Status s = r_.absolute_path(root, {}, "ProfilesPath", &config.profiles_path); !s) return s;
+    return r_.string(root, {}, "DeviceID", &config.device_id);
   }
 
   // What the route and the target need, and what the relay route must not hold.
   Status check_needs(const Value& root, const DispatcherConfig& config) {
     const bool local = config.target == "local";
     if (config.server_url.empty() && !(local && config.route == Route::kDirect)) {
-      return error(root, {}, "the configuration has no ServerURL");
+      return r_.error(root, {}, "the configuration has no ServerURL");
     }
     if (config.route == Route::kRelay) {
       for (const char* vendor : {"WorkspaceONE", "MicroMDM", "NanoMDM", "Fleet"}) {
         if (const Value* v = root.get(vendor)) {
-          return error(*v, KeyPath().key(vendor),
-                       "vendor credentials belong on the relay, not on the device; remove this "
-                       "section or use Route direct");
+          return r_.error(*v, KeyPath().key(vendor),
+                          "vendor credentials belong on the relay, not on the device; remove this "
+                          "section or use Route direct");
         }
       }
-      if (!config.relay) return error(root, {}, "the relay route needs a Relay section");
+      if (!config.relay) return r_.error(root, {}, "the relay route needs a Relay section");
       return Ok{};
     }
     const char* needed = config.target == "workspaceone"     ? "WorkspaceONE"
@@ -393,8 +318,8 @@ class ConfigReader {
                          : config.target == "fleet-profiles" ? "Fleet"
                                                              : nullptr;
     if (needed != nullptr && root.get(needed) == nullptr) {
-      return error(root, {},
-                   "the direct route to " + config.target + " needs a " + needed + " section");
+      return r_.error(root, {},
+                      "the direct route to " + config.target + " needs a " + needed + " section");
     }
     return check_lookup(root, config);
   }
@@ -405,16 +330,16 @@ class ConfigReader {
     if (config.identity != DeviceIdentity::kLookup || !config.device_id.empty()) return Ok{};
     if (config.target != "nanomdm" && config.target != "local") return Ok{};
     const Value* v = root.get("DeviceIdentity");
-    return error(v != nullptr ? *v : root, KeyPath().key("DeviceIdentity"),
-                 config.target == "nanomdm"
-                     ? "NanoMDM has no inventory API to look the serial number up in; use udid "
-                       "(NanoMDM's enrollment id of a device channel is its UDID) or DeviceID"
-                     : "the local target has no vendor to look the device up in; use serial or "
-                       "udid");
+    return r_.error(v != nullptr ? *v : root, KeyPath().key("DeviceIdentity"),
+                    config.target == "nanomdm"
+                        ? "NanoMDM has no inventory API to look the serial number up in; use udid "
+                          "(NanoMDM's enrollment id of a device channel is its UDID) or DeviceID"
+                        : "the local target has no vendor to look the device up in; use serial or "
+                          "udid");
   }
 
   const plist::Document& doc_;
-  std::string file_;
+  plist::SettingsReader r_;
 };
 
 Error unsafe(const std::string& path, const std::string& what, const std::string& fix) {

@@ -16,7 +16,7 @@
 
 #include "plist/file_io.h"
 #include "plist/reader.h"
-#include "plist/suggest.h"
+#include "plist/settings_reader.h"
 #include "plist/writer.h"
 
 namespace cmdm::relay {
@@ -39,14 +39,17 @@ const std::vector<std::string> kLimitKeys = {
 
 class Reader {
  public:
-  Reader(const plist::Document& doc, std::string file) : doc_(doc), file_(std::move(file)) {}
+  Reader(const plist::Document& doc, std::string file)
+      : doc_(doc),
+        r_(doc, std::move(file),
+           {.key_listing = "(docs/relay.md lists them)", .name_found_type = false}) {}
 
   Result<RelayConfig> read() {
     const Value& root = doc_.root;
-    if (!root.is_dict()) return error(root, {}, "the relay configuration must be a dict");
+    if (!root.is_dict()) return r_.error(root, {}, "the relay configuration must be a dict");
     RelayConfig config;
-    config.file = file_;
-    if (Status s = check_keys(root, {}, kTopKeys); !s) return s.error();
+    config.file = r_.file();
+    if (Status s = r_.check_keys(root, {}, kTopKeys); !s) return s.error();
     if (Status s = read_listen(root, config); !s) return s.error();
     if (Status s = read_paths(root, config); !s) return s.error();
     if (Status s = read_identity(root, config); !s) return s.error();
@@ -56,54 +59,17 @@ class Reader {
   }
 
  private:
-  Error error(const Value& at, const KeyPath& path, const std::string& message) const {
-    Diagnostic d = at.offset() == plist::kNoOffset || !doc_.source
-                       ? Diagnostic{.file = file_, .message = message}
-                       : Diagnostic::at(*doc_.source, at.offset(), message);
-    d.key_path = path.str();
-    return Error(ExitCode::kDataError, std::move(d));
-  }
-
-  Status check_keys(const Value& dict, const KeyPath& path, const std::vector<std::string>& keys) {
-    for (const plist::DictEntry& entry : dict.as_dict()) {
-      if (std::find(keys.begin(), keys.end(), entry.key) != keys.end()) continue;
-      std::string message =
-          unknown_name("key", entry.key, keys, "(docs/relay.md lists them)").diagnostics[0].message;
-      Diagnostic d = entry.key_offset == plist::kNoOffset
-                         ? Diagnostic{.file = file_, .message = message}
-                         : Diagnostic::at(*doc_.source, entry.key_offset, message);
-      d.key_path = path.key(entry.key).str();
-      return Error(ExitCode::kDataError, std::move(d));
-    }
-    return Ok{};
-  }
-
-  Status string(const Value& dict, const KeyPath& path, std::string_view key, std::string* out) {
-    const Value* v = dict.get(key);
-    if (v == nullptr) return Ok{};
-    if (!v->is_string()) return error(*v, path.key(key), "expected a string");
-    *out = v->as_string();
-    return Ok{};
-  }
-
   Status required_path(const Value& root, std::string_view key, std::string* out,
                        bool required = true) {
-    if (Status s = string(root, {}, key, out); !s) return s;
-    const Value* v = root.get(key);
-    if (v == nullptr) {
-      if (!required) return Ok{};
-      return error(root, {}, "the relay configuration needs " + std::string(key));
-    }
-    if (out->empty() || out->front() != '/') {
-      return error(*v, KeyPath().key(key), "expected an absolute path");
-    }
-    return Ok{};
+    if (Status s = r_.absolute_path(root, {}, key, out); !s) return s;
+    if (root.get(key) != nullptr || !required) return Ok{};
+    return r_.error(root, {}, "the relay configuration needs " + std::string(key));
   }
 
   // "127.0.0.1:8443" or "[::1]:8443"; port 0 takes any free port.
   Status read_listen(const Value& root, RelayConfig& config) {
     std::string listen;
-    if (Status s = string(root, {}, "Listen", &listen); !s) return s;
+    if (Status s = r_.string(root, {}, "Listen", &listen); !s) return s;
     if (root.get("Listen") == nullptr) return Ok{};
     const std::size_t colon = listen.rfind(':');
     std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
@@ -115,8 +81,8 @@ class Reader {
         !port.empty() && port.size() <= 5 &&
         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (host.empty() || !digits || std::stoi(port) > 65535) {
-      return error(*root.get("Listen"), KeyPath().key("Listen"),
-                   "expected ADDRESS:PORT (\"127.0.0.1:8443\", \"[::]:8443\")");
+      return r_.error(*root.get("Listen"), KeyPath().key("Listen"),
+                      "expected ADDRESS:PORT (\"127.0.0.1:8443\", \"[::]:8443\")");
     }
     config.listen_host = host;
     config.listen_port = std::stoi(port);
@@ -138,46 +104,19 @@ class Reader {
   }
 
   Status read_identity(const Value& root, RelayConfig& config) {
-    std::string name;
-    if (Status s = string(root, {}, "DeviceIdentity", &name); !s) return s;
-    if (root.get("DeviceIdentity") == nullptr || name == "subject-cn") return Ok{};
-    if (name == "san-dns") {
-      config.identity = IdentitySource::kSanDns;
-      return Ok{};
-    }
-    return error(*root.get("DeviceIdentity"), KeyPath().key("DeviceIdentity"),
-                 unknown_name("device identity", name, {"subject-cn", "san-dns"}, "")
-                     .diagnostics[0]
-                     .message);
-  }
-
-  // A number (integer or real) within [min, max]; nullopt when absent.
-  Result<std::optional<double>> number(const Value& dict, const KeyPath& path, std::string_view key,
-                                       double min, double max) {
-    const Value* v = dict.get(key);
-    if (v == nullptr) return std::optional<double>();
-    double d = 0;
-    if (v->is_integer() && !v->as_integer().is_big_unsigned()) {
-      d = static_cast<double>(v->as_integer().as_int64());
-    } else if (v->is_real()) {
-      d = v->as_real();
-    } else {
-      return error(*v, path.key(key), "expected a number");
-    }
-    if (!std::isfinite(d) || d < min || d > max) {
-      return error(*v, path.key(key),
-                   "expected a number from " + std::to_string(static_cast<long long>(min)) +
-                       " to " + std::to_string(static_cast<long long>(max)));
-    }
-    return std::optional<double>(d);
+    Result<std::size_t> identity =
+        r_.choice(root, {}, "DeviceIdentity", "device identity", {"subject-cn", "san-dns"}, "");
+    if (!identity) return identity.error();
+    if (*identity == 1) config.identity = IdentitySource::kSanDns;
+    return Ok{};
   }
 
   Status read_limits(const Value& root, Limits& limits) {
     const Value* v = root.get("Limits");
     if (v == nullptr) return Ok{};
     const KeyPath path = KeyPath().key("Limits");
-    if (!v->is_dict()) return error(*v, path, "expected a dict");
-    if (Status s = check_keys(*v, path, kLimitKeys); !s) return s;
+    if (!v->is_dict()) return r_.error(*v, path, "expected a dict");
+    if (Status s = r_.check_keys(*v, path, kLimitKeys); !s) return s;
     auto ms = [](double s) { return std::chrono::milliseconds(std::llround(s * 1000)); };
     struct Row {
       const char* key;
@@ -200,7 +139,10 @@ class Reader {
         {"DrainTimeout", 0, 3600, [&](double d) { limits.drain_timeout = ms(d); }},
     };
     for (const Row& row : rows) {
-      Result<std::optional<double>> d = number(*v, path, row.key, row.min, row.max);
+      Result<std::optional<double>> d =
+          r_.number(*v, path, row.key, row.min, row.max, "a number",
+                    "expected a number from " + std::to_string(static_cast<long long>(row.min)) +
+                        " to " + std::to_string(static_cast<long long>(row.max)));
       if (!d) return d.error();
       if (*d) row.set(**d);
     }
@@ -211,21 +153,21 @@ class Reader {
   // checks it, so a vendor section means the same on a device and on the relay.
   Status read_vendor(const Value& root, RelayConfig& config) {
     const Value* v = root.get("Vendor");
-    if (v == nullptr) return error(root, {}, "the relay configuration needs a Vendor section");
-    if (!v->is_dict()) return error(*v, KeyPath().key("Vendor"), "expected a dict");
+    if (v == nullptr) return r_.error(root, {}, "the relay configuration needs a Vendor section");
+    if (!v->is_dict()) return r_.error(*v, KeyPath().key("Vendor"), "expected a dict");
     Result<dispatcher::DispatcherConfig> vendor =
-        dispatcher::parse_config(plist::write_pretty_xml(*v), file_ + ": Vendor");
+        dispatcher::parse_config(plist::write_pretty_xml(*v), r_.file() + ": Vendor");
     if (!vendor) return vendor.error();
     if (vendor->route != dispatcher::Route::kDirect || vendor->target == "local") {
-      return error(*v, KeyPath().key("Vendor"),
-                   "the relay forwards to an MDM: Vendor needs Route direct and an MDM Target");
+      return r_.error(*v, KeyPath().key("Vendor"),
+                      "the relay forwards to an MDM: Vendor needs Route direct and an MDM Target");
     }
     config.vendor = std::move(*vendor);
     return Ok{};
   }
 
   const plist::Document& doc_;
-  std::string file_;
+  plist::SettingsReader r_;
 };
 
 Error unsafe(const std::string& path, const std::string& what, const std::string& fix) {

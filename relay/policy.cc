@@ -5,7 +5,7 @@
 
 #include "plist/file_io.h"
 #include "plist/reader.h"
-#include "plist/suggest.h"
+#include "plist/settings_reader.h"
 
 namespace cmdm::relay {
 namespace {
@@ -17,25 +17,16 @@ const std::vector<std::string> kKeys = {"AllowDeviceProfiles", "AllowedPayloadTy
                                         "AllowedIdentifierPrefixes", "MaxProfileBytes",
                                         "AllowPrivilegedTypes"};
 
-Error error_at(const plist::Document& doc, const std::string& file, const Value& at,
-               const KeyPath& path, const std::string& message) {
-  Diagnostic d = at.offset() == plist::kNoOffset || !doc.source
-                     ? Diagnostic{.file = file, .message = message}
-                     : Diagnostic::at(*doc.source, at.offset(), message);
-  d.key_path = path.str();
-  return Error(ExitCode::kDataError, std::move(d));
-}
-
-Status read_strings(const plist::Document& doc, const std::string& file, std::string_view key,
+Status read_strings(const plist::SettingsReader& r, const Value& root, std::string_view key,
                     std::vector<std::string>& out) {
-  const Value* v = doc.root.get(key);
+  const Value* v = root.get(key);
   if (v == nullptr) return Ok{};
   const KeyPath path = KeyPath().key(key);
-  if (!v->is_array()) return error_at(doc, file, *v, path, "expected an array of strings");
+  if (!v->is_array()) return r.error(*v, path, "expected an array of strings");
   for (std::size_t i = 0; i < v->as_array().size(); ++i) {
     const Value& item = v->as_array()[i];
     if (!item.is_string() || item.as_string().empty()) {
-      return error_at(doc, file, item, path.index(i), "expected a non-empty string");
+      return r.error(item, path.index(i), "expected a non-empty string");
     }
     out.push_back(item.as_string());
   }
@@ -62,32 +53,23 @@ const std::vector<std::string_view>& privileged_payload_types() {
 Result<Policy> parse_policy(std::string_view bytes, const std::string& file) {
   Result<plist::Document> doc = plist::read(bytes, {.file_name = file});
   if (!doc) return doc.error();
+  const plist::SettingsReader r(
+      *doc, file, {.key_listing = "(docs/relay.md lists them)", .name_found_type = false});
   const Value& root = doc->root;
-  if (!root.is_dict()) return error_at(*doc, file, root, {}, "the policy must be a dict");
-  for (const plist::DictEntry& entry : root.as_dict()) {
-    if (contains(kKeys, entry.key)) continue;
-    Error e = unknown_name("key", entry.key, kKeys, "(docs/relay.md lists them)");
-    return error_at(*doc, file, entry.value, KeyPath().key(entry.key), e.diagnostics[0].message);
-  }
+  if (!root.is_dict()) return r.error(root, {}, "the policy must be a dict");
+  if (Status s = r.check_keys(root, {}, kKeys); !s) return s.error();
   Policy policy;
-  if (const Value* v = root.get("AllowDeviceProfiles")) {
-    if (!v->is_bool()) {
-      return error_at(*doc, file, *v, KeyPath().key("AllowDeviceProfiles"), "expected a boolean");
-    }
-    policy.allow_device_profiles = v->as_bool();
-  }
-  if (const Value* v = root.get("MaxProfileBytes")) {
-    if (!v->is_integer() || v->as_integer().is_big_unsigned() || v->as_integer().as_int64() < 1 ||
-        v->as_integer().as_int64() > 16 * 1024 * 1024) {
-      return error_at(*doc, file, *v, KeyPath().key("MaxProfileBytes"),
-                      "expected an integer from 1 to 16777216");
-    }
-    policy.max_profile_bytes = static_cast<std::size_t>(v->as_integer().as_int64());
-  }
+  Result<const Value*> allow = r.typed(root, {}, "AllowDeviceProfiles", plist::Type::kBoolean);
+  if (!allow) return allow.error();
+  if (*allow != nullptr) policy.allow_device_profiles = (*allow)->as_bool();
+  Result<std::optional<std::int64_t>> max = r.integer(
+      root, {}, "MaxProfileBytes", 1, 16 * 1024 * 1024, "expected an integer from 1 to 16777216");
+  if (!max) return max.error();
+  if (*max) policy.max_profile_bytes = static_cast<std::size_t>(**max);
   for (auto [key, out] : {std::pair{"AllowedPayloadTypes", &policy.allowed_payload_types},
                           std::pair{"AllowedIdentifierPrefixes", &policy.identifier_prefixes},
                           std::pair{"AllowPrivilegedTypes", &policy.allowed_privileged_types}}) {
-    if (Status s = read_strings(*doc, file, key, *out); !s) return s.error();
+    if (Status s = read_strings(r, root, key, *out); !s) return s.error();
   }
   return policy;
 }
