@@ -32,7 +32,7 @@ using plist::Value;
 
 const std::vector<std::string> kTopKeys = {
     "Listen",   "ServerCertificate", "ServerKey",  "DeviceCA", "DeviceCRL", "BuildCA",
-    "StateDir", "DeviceIdentity",    "PolicyPath", "Limits",   "Vendor"};
+    "StateDir", "DeviceIdentity",    "PolicyPath", "Limits",   "Vendor",    "MetricsListen"};
 const std::vector<std::string> kLimitKeys = {
     "MaxRequestBytes", "ReadTimeout",    "WriteTimeout", "HandshakeTimeout", "RequestsPerMinute",
     "Burst",           "MaxConnections", "Threads",      "ForwardThreads",   "DrainTimeout"};
@@ -52,10 +52,32 @@ class Reader {
     if (Status s = read_identity(root, config); !s) return s.error();
     if (Status s = read_limits(root, config.limits); !s) return s.error();
     if (Status s = read_vendor(root, config); !s) return s.error();
+    if (Status s = read_metrics_listen(root, config); !s) return s.error();
     return config;
   }
 
  private:
+  // MetricsListen serves without a client certificate, so only loopback addresses are accepted.
+  Status read_metrics_listen(const Value& root, RelayConfig& config) {
+    const Value* v = root.get("MetricsListen");
+    if (v == nullptr) return Ok{};
+    const std::string text = v->is_string() ? v->as_string() : "";
+    const std::size_t colon = text.rfind(':');
+    const std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+    const bool digits =
+        !port.empty() && port.size() <= 5 &&
+        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if ((host != "127.0.0.1" && host != "[::1]") || !digits || std::stoi(port) > 65535) {
+      return error(*v, KeyPath().key("MetricsListen"),
+                   "expected a loopback ADDRESS:PORT (\"127.0.0.1:9100\" or \"[::1]:9100\"): "
+                   "this port needs no client certificate");
+    }
+    config.metrics_host = host == "[::1]" ? "::1" : host;
+    config.metrics_port = std::stoi(port);
+    return Ok{};
+  }
+
   Error error(const Value& at, const KeyPath& path, const std::string& message) const {
     Diagnostic d = at.offset() == plist::kNoOffset || !doc_.source
                        ? Diagnostic{.file = file_, .message = message}

@@ -121,6 +121,44 @@ def check_policy_reload(relay, relay_log, policy, pki, relay_port):
         fail("a broken policy replaced the running one: %d %s" % (status, body))
 
 
+def plain_get(port, method, path):
+    """A request to the monitoring port (plain HTTP, no certificate); returns (status, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+    try:
+        connection.request(method, path, body="{}" if method == "POST" else None)
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode()
+    finally:
+        connection.close()
+
+
+def check_monitoring_port(pki, metrics_port, relay_port):
+    """MetricsListen serves /healthz and /metrics without a certificate, and nothing else; the
+    mutual-TLS port still refuses a client without a device certificate."""
+    status, body = plain_get(metrics_port, "GET", "/healthz")
+    if status != 200 or json.loads(body) != {"status": "ok"}:
+        fail("monitoring /healthz: %d %s" % (status, body))
+    status, body = plain_get(metrics_port, "GET", "/metrics")
+    if status != 200 or 'cmdm_relay_requests_total{route="/v1/install",status="200"}' not in body:
+        fail("monitoring /metrics: %d %s" % (status, body))
+    for method, path in (("GET", "/v1/requests/1"), ("POST", "/v1/install"),
+                         ("POST", "/v1/remove"), ("GET", "/")):
+        status, body = plain_get(metrics_port, method, path)
+        if status != 404:
+            fail("monitoring port answered %s %s with %d %s" % (method, path, status, body))
+    context = ssl.create_default_context(cafile=os.path.join(pki, "ca.pem"))
+    connection = http.client.HTTPSConnection("127.0.0.1", int(relay_port), context=context,
+                                             timeout=30)
+    try:
+        connection.request("GET", "/healthz")
+        answer = connection.getresponse()
+        fail("the mutual-TLS port answered %d without a client certificate" % answer.status)
+    except (ssl.SSLError, ConnectionError, http.client.HTTPException):
+        pass
+    finally:
+        connection.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     for name in ("--cmdm", "--fake-mdm", "--fake-profiles", "--make-pki"):
@@ -162,6 +200,7 @@ def main():
             "BuildCA": os.path.join(pki, "build-ca.pem"),
             "StateDir": os.path.join(root, "relay-state"),
             "PolicyPath": policy,
+            "MetricsListen": "127.0.0.1:0",
             "Vendor": {"Route": "direct", "Target": "nanomdm",
                        "ServerURL": "http://127.0.0.1:" + port, "NanoMDM": {"APIKey": key}},
         })
@@ -172,16 +211,18 @@ def main():
         relay_log = open(os.path.join(root, "relay.log"), "w+")
         relay = subprocess.Popen([args.cmdm, "relay", "serve", "--config", relay_config],
                                  stderr=relay_log)
-        relay_port = None
+        relay_port = metrics_port = None
         for _ in range(200):
             relay_log.seek(0)
             for line in relay_log.read().splitlines():
                 if "listening on 127.0.0.1:" in line:
                     relay_port = line.split("listening on 127.0.0.1:")[1].split()[0]
-            if relay_port or relay.poll() is not None:
+                if "metrics on 127.0.0.1:" in line:
+                    metrics_port = line.split("metrics on 127.0.0.1:")[1].split()[0]
+            if (relay_port and metrics_port) or relay.poll() is not None:
                 break
             time.sleep(0.05)
-        if not relay_port:
+        if not relay_port or not metrics_port:
             relay_log.seek(0)
             fail("the relay did not start:\n" + relay_log.read())
 
@@ -208,6 +249,7 @@ def main():
             fail("the second apply sent requests:\n" + second.stdout)
 
         check_policy_reload(relay, relay_log, policy, pki, relay_port)
+        check_monitoring_port(pki, metrics_port, relay_port)
         audit = run([args.cmdm, "relay", "audit", "--device", DEVICE, "--config", relay_config])
         if audit.stdout.count("forwarded") < 4:
             fail("audit:\n" + audit.stdout)
