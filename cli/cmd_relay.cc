@@ -17,6 +17,7 @@
 #include "cli/commands_decl.h"
 #include "relay/config.h"
 #include "relay/metrics.h"
+#include "relay/monitor.h"
 #include "relay/policy.h"
 #include "relay/publish.h"
 #include "relay/server.h"
@@ -103,6 +104,16 @@ int serve(const std::string& path, const std::string& watch_dir) {
   if (!server) return report(server.error());
   log_line("cmdm relay: listening on " + config->listen_host + ":" +
            std::to_string((*server)->port()) + " for " + config->vendor.target);
+  // The monitoring port: bound once at start (a reload does not move it).
+  std::unique_ptr<MonitorServer> monitor;
+  if (!config->metrics_host.empty()) {
+    Result<std::unique_ptr<MonitorServer>> started =
+        MonitorServer::start(config->metrics_host, config->metrics_port, metrics);
+    if (!started) return report(started.error());
+    monitor = std::move(*started);
+    log_line("cmdm relay: metrics on " + config->metrics_host + ":" +
+             std::to_string(monitor->port()) + " (/healthz, /metrics)");
+  }
   std::set<std::string> seen;
   for (;;) {
     if (!watch_dir.empty()) watch_once(*config, **store, watch_dir, seen);

@@ -32,7 +32,7 @@ using plist::Value;
 
 const std::vector<std::string> kTopKeys = {
     "Listen",   "ServerCertificate", "ServerKey",  "DeviceCA", "DeviceCRL", "BuildCA",
-    "StateDir", "DeviceIdentity",    "PolicyPath", "Limits",   "Vendor"};
+    "StateDir", "DeviceIdentity",    "PolicyPath", "Limits",   "Vendor",    "MetricsListen"};
 const std::vector<std::string> kLimitKeys = {
     "MaxRequestBytes", "ReadTimeout",    "WriteTimeout", "HandshakeTimeout", "RequestsPerMinute",
     "Burst",           "MaxConnections", "Threads",      "ForwardThreads",   "DrainTimeout"};
@@ -55,10 +55,33 @@ class Reader {
     if (Status s = read_identity(root, config); !s) return s.error();
     if (Status s = read_limits(root, config.limits); !s) return s.error();
     if (Status s = read_vendor(root, config); !s) return s.error();
+    if (Status s = read_metrics_listen(root, config); !s) return s.error();
     return config;
   }
 
  private:
+  // MetricsListen serves without a client certificate, so only loopback addresses are accepted.
+  Status read_metrics_listen(const Value& root, RelayConfig& config) {
+    std::string text;
+    if (Status s = r_.string(root, {}, "MetricsListen", &text); !s) return s;
+    const Value* v = root.get("MetricsListen");
+    if (v == nullptr) return Ok{};
+    const std::size_t colon = text.rfind(':');
+    const std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+    const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+    const bool digits =
+        !port.empty() && port.size() <= 5 &&
+        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if ((host != "127.0.0.1" && host != "[::1]") || !digits || std::stoi(port) > 65535) {
+      return r_.error(*v, KeyPath().key("MetricsListen"),
+                      "expected a loopback ADDRESS:PORT (\"127.0.0.1:9100\" or \"[::1]:9100\"): "
+                      "this port needs no client certificate");
+    }
+    config.metrics_host = host == "[::1]" ? "::1" : host;
+    config.metrics_port = std::stoi(port);
+    return Ok{};
+  }
+
   Status required_path(const Value& root, std::string_view key, std::string* out,
                        bool required = true) {
     if (Status s = r_.absolute_path(root, {}, key, out); !s) return s;

@@ -35,7 +35,11 @@ struct Limits {
 struct RelayConfig {
   std::string file;  // where it was read from
   std::string listen_host = "127.0.0.1";
-  int listen_port = 8443;          // 0: any free port (tests)
+  int listen_port = 8443;  // 0: any free port (tests)
+  // MetricsListen: plain HTTP for /healthz and /metrics only, on a loopback address; an empty
+  // host: no such port (relay/monitor.h).
+  std::string metrics_host;
+  int metrics_port = 0;
   std::string server_certificate;  // PEM paths
   std::string server_key;
   std::string device_ca;    // PEM: the CA device certificates must chain to

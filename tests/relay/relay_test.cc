@@ -563,6 +563,26 @@ TEST(RelayConfigTest, RefusesAVendorSectionThatIsNotADirectRoute) {
   ASSERT_FALSE(c);
 }
 
+TEST(RelayConfigTest, MetricsListenAcceptsOnlyLoopbackAddresses) {
+  for (const char* listen : {"0.0.0.0:9100", "192.0.2.1:9100", "[::]:9100", "localhost:9100"}) {
+    Result<RelayConfig> c = parse_relay_config(
+        config_text("/p", "/s", "https://mdm.example",
+                    std::string("<key>MetricsListen</key><string>") + listen + "</string>"),
+        "relay.plist");
+    ASSERT_FALSE(c) << listen;
+    EXPECT_EQ(c.error().code, ExitCode::kDataError);
+    EXPECT_NE(c.error().format().find("MetricsListen"), std::string::npos) << c.error().format();
+    EXPECT_NE(c.error().format().find("loopback"), std::string::npos) << c.error().format();
+  }
+  Result<RelayConfig> v6 =
+      parse_relay_config(config_text("/p", "/s", "https://mdm.example",
+                                     "<key>MetricsListen</key><string>[::1]:9100</string>"),
+                         "relay.plist");
+  ASSERT_TRUE(v6) << v6.error().format();
+  EXPECT_EQ(v6->metrics_host, "::1");
+  EXPECT_EQ(v6->metrics_port, 9100);
+}
+
 TEST(RelayPolicyTest, PrivilegedTypesNeedToBeNamed) {
   Policy policy{.allow_device_profiles = true, .allowed_payload_types = {"com.apple.mdm"}};
   ProfileFacts mdm{.identifier = "x", .payload_types = {"com.apple.mdm"}};
