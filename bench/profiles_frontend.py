@@ -56,7 +56,7 @@ def main():
     try:
         populate(world, args.profiles)
         front = [world.profiles, "-P", "-o", "stdout-xml"]
-        direct = [world.fake_profiles, "-P", "-o", "stdout-xml"]
+        direct = [world.device_profiles, "-P", "-o", "stdout-xml"]
         parts = len(world.device_listing())
         for argv in (front, direct):  # warm the page cache
             timed(world, argv)

@@ -113,8 +113,8 @@ struct MacosTools {
   // and `remove`.
   bool legacy_profiles_verbs = false;
   std::chrono::milliseconds timeout{60'000};
-  // Extra "NAME=value" entries for the tools' environment (ProcessRequest::environment).
-  std::vector<std::string> environment;
+  // No environment of their own: the tools run with the fixed PATH and LC_ALL alone
+  // (make_posix_process_runner), whatever the caller's environment holds.
 };
 
 // The implementations over the real tools. `runner` must outlive them.

@@ -15,8 +15,7 @@ std::string tool_words(const ProcessOutput& output) {
 
 Result<ProcessOutput> run_checked(ProcessRunner& runner, const MacosTools& tools,
                                   std::vector<std::string> argv) {
-  ProcessRequest request{
-      .argv = std::move(argv), .timeout = tools.timeout, .environment = tools.environment};
+  ProcessRequest request{.argv = std::move(argv), .timeout = tools.timeout};
   Result<ProcessOutput> output = runner.run(request);
   if (!output) return output;
   if (output->exit_status != 0) {

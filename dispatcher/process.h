@@ -20,9 +20,8 @@ struct ProcessRequest {
   std::chrono::milliseconds timeout{30'000};
   // Limit on each of standard output and standard error; a tool that writes more is killed.
   std::size_t max_output_bytes = 16u * 1024 * 1024;
-  // "NAME=value" entries added to the fixed environment (PATH, LC_ALL): nothing of cmdm's own
-  // environment leaks into a tool, but a stand-in can be told where its state is (the device
-  // emulator's CMDM_FAKE_DEVICE_DIR).
+  // "NAME=value" entries added to the fixed environment (PATH, LC_ALL): nothing of the caller's
+  // environment leaks into a tool unless named here. The device tools (MacosTools) add none.
   std::vector<std::string> environment;
 };
 

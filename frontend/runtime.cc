@@ -48,9 +48,8 @@ Result<plist::Value> merged_listing(const DispatcherConfig& config,
       std::async(std::launch::async, [&config] { return target_sources(config); });
   MacosTools tools = tools_for(config);
   std::unique_ptr<ProcessRunner> runner = make_posix_process_runner();
-  Result<ProcessOutput> listed = runner->run({.argv = {tools.profiles, "-P", "-o", "stdout-xml"},
-                                              .timeout = tools.timeout,
-                                              .environment = tools.environment});
+  Result<ProcessOutput> listed =
+      runner->run({.argv = {tools.profiles, "-P", "-o", "stdout-xml"}, .timeout = tools.timeout});
   Result<std::vector<SourceRecord>> known = sources.get();
   if (!listed) return listed.error();
   if (listed->exit_status != 0) {
@@ -74,9 +73,6 @@ std::string config_path(const std::string& given) {
 MacosTools tools_for(const DispatcherConfig& config) {
   MacosTools tools;
   tools.profiles = config.profiles_path;
-  if (const char* dir = std::getenv("CMDM_FAKE_DEVICE_DIR")) {
-    tools.environment.push_back(std::string("CMDM_FAKE_DEVICE_DIR=") + dir);
-  }
   return tools;
 }
 

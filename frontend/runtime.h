@@ -16,8 +16,8 @@ namespace cmdm::frontend {
 // --config, else CMDM_CONFIG, else the documented default.
 std::string config_path(const std::string& given);
 
-// The tools from the configuration (ProfilesPath). The device emulator finds its state through
-// CMDM_FAKE_DEVICE_DIR, which is passed on when set (the real tool ignores it).
+// The tools from the configuration (ProfilesPath). They run with the fixed environment alone
+// (dispatcher/process.h); a stand-in such as the device emulator finds its state by itself.
 dispatcher::MacosTools tools_for(const dispatcher::DispatcherConfig& config);
 
 // Runs `program` with `args` (argv without argv[0]) in place of this process: exec, no shell, the

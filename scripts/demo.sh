@@ -17,7 +17,8 @@ fi
 section() { printf '\n== %s\n' "$*"; }
 
 # cmdm apply against the test world: a fake NanoMDM on 127.0.0.1 delivering into an emulated Mac
-# (cmdm-fake-profiles over a temporary state directory). Skipped when the test world is not built.
+# (cmdm-fake-profiles over a temporary state directory, linked in as DEVICE/bin/profiles: run by
+# that path it serves that device). Skipped when the test world is not built.
 apply_demo() {
   testworld=$(cd "$(dirname "$CMDM")/.." && pwd)/testworld
   if [ ! -x "$testworld/cmdm-fake-mdm" ] || [ ! -x "$testworld/cmdm-fake-profiles" ]; then
@@ -25,7 +26,8 @@ apply_demo() {
     return 0
   fi
   world=$(mktemp -d "${TMPDIR:-/tmp}/cmdm-demo-apply.XXXXXX")
-  mkdir "$world/device"
+  mkdir -p "$world/device/bin"
+  ln -s "$testworld/cmdm-fake-profiles" "$world/device/bin/profiles"
   "$testworld/cmdm-fake-mdm" --vendor nanomdm --device "DEMO-MAC=$world/device" \
     --delivery 50 >"$world/port" &
   server=$!
@@ -41,17 +43,17 @@ apply_demo() {
 <key>NanoMDM</key><dict><key>APIKey</key><string>testworld-api-key</string></dict>
 <key>DeviceID</key><string>DEMO-MAC</string>
 <key>LedgerPath</key><string>$world/ledger/ledger.sqlite</string>
-<key>ProfilesPath</key><string>$testworld/cmdm-fake-profiles</string>
+<key>ProfilesPath</key><string>$world/device/bin/profiles</string>
 </dict></plist>
 PLIST
   chmod 600 "$world/config.plist"
   section "cmdm apply $OUT (fake NanoMDM on 127.0.0.1:$port, emulated Mac in $world/device)"
-  CMDM_CONFIG="$world/config.plist" CMDM_FAKE_DEVICE_DIR="$world/device" \
+  CMDM_CONFIG="$world/config.plist" \
     "$CMDM" apply "$OUT" --poll-interval 0.1 --confirm-timeout 10 || true
-  section "the emulated Mac now lists (cmdm-fake-profiles list)"
-  CMDM_FAKE_DEVICE_DIR="$world/device" "$testworld/cmdm-fake-profiles" list || true
+  section "the emulated Mac now lists (its profiles list)"
+  "$world/device/bin/profiles" list || true
   section "cmdm apply again: nothing to do"
-  CMDM_CONFIG="$world/config.plist" CMDM_FAKE_DEVICE_DIR="$world/device" \
+  CMDM_CONFIG="$world/config.plist" \
     "$CMDM" apply "$OUT" --poll-interval 0.1 --confirm-timeout 10 || true
   section "cmdm apply --status"
   CMDM_CONFIG="$world/config.plist" "$CMDM" apply --status || true

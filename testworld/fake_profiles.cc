@@ -3,7 +3,9 @@
 #include "testworld/fake_profiles.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <iterator>
+#include <system_error>
 
 #include "plist/file_io.h"
 #include "testworld/device_state.h"
@@ -169,8 +171,8 @@ bool refuse_local_change(const Invocation& inv, const DeviceState& device, Profi
 ProfilesRun run_fake_profiles(const std::vector<std::string>& args, const std::string& device_dir) {
   ProfilesRun run;
   if (device_dir.empty()) {
-    run.err = "cmdm-fake-profiles: set " + std::string(kDeviceDirEnv) +
-              " to the emulated device's state directory\n";
+    run.err = "cmdm-fake-profiles: run it as DEVICE/bin/profiles (make_device) or set " +
+              std::string(kDeviceDirEnv) + " to the emulated device's state directory\n";
     run.exit_code = 2;
     return run;
   }
@@ -201,6 +203,29 @@ ProfilesRun run_fake_profiles(const std::vector<std::string>& args, const std::s
   }
   show_or_list(inv, *all, run);
   return run;
+}
+
+std::string device_dir_from_invoked_path(const std::string& invoked_path) {
+  // Lexical only: the link is the device's, the file it points to is shared by every device.
+  const std::filesystem::path path(invoked_path);
+  if (path.filename() != "profiles" || path.parent_path().filename() != "bin") return "";
+  std::filesystem::path device = path.parent_path().parent_path();
+  return device.empty() ? "." : device.string();
+}
+
+Result<std::string> make_device(const std::string& device_dir, const std::string& emulator) {
+  if (Result<DeviceState> state = DeviceState::open(device_dir); !state) return state.error();
+  const std::filesystem::path bin = std::filesystem::path(device_dir) / "bin";
+  const std::filesystem::path link = bin / "profiles";
+  std::error_code ec;
+  std::filesystem::create_directories(bin, ec);
+  if (!ec) std::filesystem::remove(link, ec);  // made again: the emulator may have moved
+  if (!ec) std::filesystem::create_symlink(std::filesystem::absolute(emulator), link, ec);
+  if (ec) {
+    return Error::make(ExitCode::kIoError, link.string(),
+                       "cannot link the device emulator " + emulator + ": " + ec.message());
+  }
+  return link.string();
 }
 
 }  // namespace cmdm::testworld

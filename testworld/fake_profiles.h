@@ -1,17 +1,33 @@
 // The device emulator's command line: answers the argument forms of macOS /usr/bin/profiles that
-// configuration tools use (Chef, Munki, Puppet, Salt, and cmdm's own runtime), over the state
-// directory named by CMDM_FAKE_DEVICE_DIR. A library function so tests can run it in-process; the
-// executable cmdm-fake-profiles is a thin main around it.
+// configuration tools use (Chef, Munki, Puppet, Salt, and cmdm's own runtime), over an emulated
+// device's state directory. A library function so tests can run it in-process; the executable
+// cmdm-fake-profiles is a thin main around it.
+//
+// The executable finds its device from the path it was run by: a test links it in as
+// DEVICE/bin/profiles and names that link as ProfilesPath, so cmdm runs it like /usr/bin/profiles
+// and passes it nothing (cmdm carries no test hook). Run directly, it reads CMDM_FAKE_DEVICE_DIR.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "plist/diagnostic.h"
+
 namespace cmdm::testworld {
 
-// The environment variable that names the state directory of the emulated device.
+// The environment variable that names the state directory when the emulator is run directly
+// (not through a device link); read only by the emulator itself.
 inline constexpr std::string_view kDeviceDirEnv = "CMDM_FAKE_DEVICE_DIR";
+
+// The state directory an emulator run by `invoked_path` (its argv[0], not resolved) serves: DEVICE
+// for DEVICE/bin/profiles, else empty.
+std::string device_dir_from_invoked_path(const std::string& invoked_path);
+
+// Makes `device_dir` an emulated device that a program can run as its `profiles`: creates the
+// state directory and DEVICE/bin/profiles, a symbolic link to `emulator` (the cmdm-fake-profiles
+// executable). Returns the link's path, the ProfilesPath to configure.
+Result<std::string> make_device(const std::string& device_dir, const std::string& emulator);
 
 struct ProfilesRun {
   int exit_code = 0;

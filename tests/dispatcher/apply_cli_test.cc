@@ -11,6 +11,7 @@
 #include "dispatcher/process.h"
 #include "testworld/device_state.h"
 #include "testworld/fake_mdm.h"
+#include "testworld/fake_profiles.h"
 #include "testworld/faults.h"
 
 namespace cmdm::dispatcher {
@@ -24,7 +25,10 @@ class ApplyCli : public testing::Test {
     char pattern[] = "/tmp/cmdm-apply-cli-XXXXXX";
     root_ = ::mkdtemp(pattern);
     device_ = root_ + "/device";
-    ASSERT_TRUE(testworld::DeviceState::open(device_));
+    Result<std::string> linked =
+        testworld::make_device(device_, CMDM_TESTWORLD_BIN_DIR "/cmdm-fake-profiles");
+    ASSERT_TRUE(linked) << linked.error().format();
+    profiles_ = *linked;
     Result<std::unique_ptr<testworld::FakeMdm>> started = testworld::FakeMdm::start(
         {.vendor = testworld::Vendor::kNanoMdm, .devices = {{kDevice, device_}}, .threads = 2});
     ASSERT_TRUE(started) << started.error().format();
@@ -60,8 +64,9 @@ class ApplyCli : public testing::Test {
            "<key>LedgerPath</key><string>"
         << root_
         << "/ledger/ledger.sqlite</string>\n"
-           "<key>ProfilesPath</key><string>" CMDM_TESTWORLD_BIN_DIR
-           "/cmdm-fake-profiles</string>\n"
+           "<key>ProfilesPath</key><string>"
+        << profiles_
+        << "</string>\n"
            "</dict></plist>\n";
     ::chmod(path.c_str(), 0600);
   }
@@ -69,14 +74,12 @@ class ApplyCli : public testing::Test {
   ProcessOutput cmdm(std::vector<std::string> args) {
     args.insert(args.begin(), CMDM_BIN);
     Result<ProcessOutput> out =
-        runner_->run({.argv = args,
-                      .environment = {"CMDM_FAKE_DEVICE_DIR=" + device_,
-                                      "CMDM_CONFIG=" + root_ + "/config.plist"}});
+        runner_->run({.argv = args, .environment = {"CMDM_CONFIG=" + root_ + "/config.plist"}});
     EXPECT_TRUE(out) << out.error().format();
     return out ? *out : ProcessOutput{.exit_status = -1};
   }
 
-  std::string root_, device_;
+  std::string root_, device_, profiles_;  // profiles_: the device's DEVICE/bin/profiles
   std::unique_ptr<testworld::FakeMdm> server_;
   std::unique_ptr<ProcessRunner> runner_ = make_posix_process_runner();
 };

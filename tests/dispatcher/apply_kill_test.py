@@ -38,6 +38,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testworld"))
+from fake_device import make_device  # noqa: E402
+
 DEVICE = "KILL-DEVICE-0001"
 CALIBRATION_DEVICE = "KILL-DEVICE-CALIBRATE"
 API_KEY = "kill-test-api-key"
@@ -101,8 +104,10 @@ class World:
     def start_server(self):
         argv = [self.args.fake_mdm, "--vendor", "nanomdm", "--port", "0",
                 "--delivery", str(DELIVERY_MS)]
+        # Each device's `profiles`: the emulator linked in as DIRECTORY/bin/profiles.
+        self.device_profiles = {device: make_device(directory, self.args.fake_profiles)
+                                for device, directory in self.devices.items()}
         for device, directory in self.devices.items():
-            os.makedirs(directory, exist_ok=True)
             argv += ["--device", "%s=%s" % (device, directory)]
         env = dict(os.environ, CMDM_FAKE_PASSWORD=API_KEY)
         self.server = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env, text=True)
@@ -127,7 +132,7 @@ class World:
                 "Route": "direct", "Target": "nanomdm", "ServerURL": self.base_url,
                 "NanoMDM": {"APIKey": API_KEY}, "DeviceID": device,
                 "Retries": {"MaxAttempts": 2, "BaseDelay": 0.01},
-                "LedgerPath": self.ledger(device), "ProfilesPath": self.args.fake_profiles,
+                "LedgerPath": self.ledger(device), "ProfilesPath": self.device_profiles[device],
             }
             with open(path, "wb") as f:
                 plistlib.dump(plist, f)
@@ -138,8 +143,7 @@ class World:
         return os.path.join(self.root, "ledger-" + device, "ledger.sqlite")
 
     def env(self, device):
-        return dict(os.environ, CMDM_FAKE_DEVICE_DIR=self.devices[device],
-                    CMDM_CONFIG=self.config(device))
+        return dict(os.environ, CMDM_CONFIG=self.config(device))
 
     def apply_argv(self, *extra):
         return [self.args.cmdm, "apply", self.out, "--poll-interval", POLL_SECONDS,
@@ -157,7 +161,7 @@ class World:
         return json.loads(run.stdout)
 
     def listing(self, device):
-        run = subprocess.run([self.args.fake_profiles, "show", "-type", "configuration", "-output",
+        run = subprocess.run([self.device_profiles[device], "show", "-type", "configuration", "-output",
                               "stdout-xml"], capture_output=True, env=self.env(device), timeout=60)
         if run.returncode != 0:
             fail("cmdm-fake-profiles exited %d: %s" % (run.returncode, run.stderr))

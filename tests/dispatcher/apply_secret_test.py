@@ -25,6 +25,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testworld"))
+from fake_device import make_device  # noqa: E402
+
 DEVICE = "SECRET-DEVICE-0001"
 PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 <plist version="1.0"><dict>
@@ -67,7 +70,7 @@ class Run:
                  "DeviceID": DEVICE,
                  "Retries": {"MaxAttempts": 2, "BaseDelay": 0.01},
                  "LedgerPath": os.path.join(self.root, "ledger", "ledger.sqlite"),
-                 "ProfilesPath": self.args.fake_profiles}
+                 "ProfilesPath": make_device(self.device_dir, self.args.fake_profiles)}
         if self.target == "nanomdm":
             plist["NanoMDM"] = {"APIKey": key}
         else:
@@ -80,8 +83,7 @@ class Run:
 
     def cmdm(self, name, key, base_url, argv):
         """Runs cmdm, sampling the process table until it ends; returns its exit status."""
-        env = dict(os.environ, CMDM_FAKE_DEVICE_DIR=self.device_dir,
-                   CMDM_CONFIG=self.write_config(key, base_url))
+        env = dict(os.environ, CMDM_CONFIG=self.write_config(key, base_url))
         proc = subprocess.Popen([self.args.cmdm, *argv], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=env)
         while proc.poll() is None:

@@ -1,6 +1,14 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "dispatcher/device.h"
+#include "dispatcher/process.h"
 #include "tests/dispatcher/fake_runner.h"
 
 namespace cmdm::dispatcher {
@@ -46,6 +54,31 @@ TEST(MacosProfileLister, ReportsAFailingToolWithItsOwnWords) {
   EXPECT_EQ(listing.error().diagnostics[0].message,
             "`/usr/bin/profiles show -output stdout-xml` failed (status 1): profiles: this "
             "command requires root");
+}
+
+// The real runner with a `profiles` that records its environment: the caller's variables, a
+// device emulator's included, never reach the tool.
+TEST(MacosProfileLister, RunsTheToolWithOnlyPathAndLcAllWhateverTheCallerHolds) {
+  char dir_template[] = "/tmp/cmdm-macos-env-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const std::string tool = dir + "/profiles";
+  std::ofstream(tool) << "#!/bin/sh\n/usr/bin/env > \"${0%/*}/env.txt\"\nprintf '%s' '"
+                      << kOneProfile << "'\n";
+  ASSERT_EQ(::chmod(tool.c_str(), 0755), 0);
+  ::setenv("CMDM_FAKE_DEVICE_DIR", dir.c_str(), 1);
+  ::setenv("CMDM_CONFIG", "/tmp/elsewhere.plist", 1);
+  std::unique_ptr<ProcessRunner> runner = make_posix_process_runner();
+  Result<std::vector<InstalledProfile>> listing =
+      make_macos_profile_lister(*runner, {.profiles = tool})->list();
+  ::unsetenv("CMDM_FAKE_DEVICE_DIR");
+  ::unsetenv("CMDM_CONFIG");
+  std::stringstream env;
+  env << std::ifstream(dir + "/env.txt").rdbuf();
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(listing) << listing.error().format();
+  EXPECT_EQ(listing->size(), 1u);
+  EXPECT_EQ(env.str(), "PATH=/usr/bin:/bin:/usr/sbin:/sbin\nLC_ALL=C\n");
 }
 
 TEST(MacosInstaller, InstallsAndRemovesWithTheModernAndLegacyVerbs) {

@@ -39,10 +39,10 @@ TEST_F(PosixProcessRunnerTest, GivesTheToolOnlyAFixedEnvironment) {
 
 TEST_F(PosixProcessRunnerTest, AddsOnlyTheEnvironmentTheRequestCarries) {
   Result<ProcessOutput> out =
-      runner_->run({.argv = {"/usr/bin/env"}, .environment = {"CMDM_FAKE_DEVICE_DIR=/tmp/mac1"}});
+      runner_->run({.argv = {"/usr/bin/env"}, .environment = {"CMDM_CONFIG=/tmp/mac1.plist"}});
   ASSERT_TRUE(out) << out.error().format();
   EXPECT_EQ(out->out,
-            "PATH=/usr/bin:/bin:/usr/sbin:/sbin\nLC_ALL=C\nCMDM_FAKE_DEVICE_DIR=/tmp/mac1\n");
+            "PATH=/usr/bin:/bin:/usr/sbin:/sbin\nLC_ALL=C\nCMDM_CONFIG=/tmp/mac1.plist\n");
 }
 
 TEST_F(PosixProcessRunnerTest, GivesTheToolAnEmptyStandardInput) {

@@ -12,6 +12,9 @@ import sys
 import tempfile
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testworld"))
+from fake_device import make_device  # noqa: E402
+
 DEVICE = "INTEGRATIONS-DEVICE-0001"
 
 
@@ -53,7 +56,8 @@ class World:
         self.vendor = vendor
         self.root = tempfile.mkdtemp(prefix="cmdm-integrations-")
         self.device_dir = os.path.join(self.root, "device")
-        os.makedirs(self.device_dir)
+        # The emulated Mac's `profiles`: the emulator linked in as device/bin/profiles.
+        self.device_profiles = make_device(self.device_dir, self.fake_profiles)
         os.makedirs(os.path.join(self.root, "bin"))
         # The front end under the name callers run; it finds cmdm (for install and remove)
         # from its own real location, not from this link.
@@ -72,7 +76,7 @@ class World:
             fail("cmdm-fake-mdm printed %r, not a port" % port)
         self.base_url = "http://127.0.0.1:" + port
         self.config = self.write_config()
-        self.env = dict(os.environ, CMDM_CONFIG=self.config, CMDM_FAKE_DEVICE_DIR=self.device_dir)
+        self.env = dict(os.environ, CMDM_CONFIG=self.config)
         self.env.pop("CMDM_PROFILES_FRONT_END", None)
 
     def write_config(self):
@@ -86,7 +90,7 @@ class World:
         plist = {"Route": "direct", "Target": self.vendor, "ServerURL": self.base_url, name: section,
                  "DeviceID": DEVICE, "Retries": {"MaxAttempts": 2, "BaseDelay": 0.01},
                  "LedgerPath": os.path.join(self.root, "ledger", "ledger.sqlite"),
-                 "ProfilesPath": self.fake_profiles}
+                 "ProfilesPath": self.device_profiles}
         with open(path, "wb") as f:
             plistlib.dump(plist, f)
         os.chmod(path, 0o600)
@@ -111,7 +115,7 @@ class World:
         return self.run([self.profiles, *args], check_exit)
 
     def emulator(self, *args, check_exit=None):
-        return self.run([self.fake_profiles, *args], check_exit)
+        return self.run([self.device_profiles, *args], check_exit)
 
     def apply(self, *args, check_exit=None):
         return self.run([self.cmdm, "apply", "--poll-interval", "0.05", "--confirm-timeout", "10",

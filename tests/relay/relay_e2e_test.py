@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testworld"))
+from fake_device import make_device  # noqa: E402
+
 DEVICE = "DEVICE-A"
 
 
@@ -169,7 +172,7 @@ def main():
     root = tempfile.mkdtemp(prefix="cmdm-relay-e2e-")
     pki = os.path.join(root, "pki")
     device_dir = os.path.join(root, "device")
-    os.makedirs(device_dir)
+    device_profiles = make_device(device_dir, args.fake_profiles)
     mdm = relay = None
     try:
         run(["/bin/sh", args.make_pki, pki])
@@ -233,13 +236,13 @@ def main():
                       "ClientKey": os.path.join(pki, DEVICE + ".key")},
             "CABundle": os.path.join(pki, "ca.pem"), "DeviceID": DEVICE,
             "LedgerPath": os.path.join(root, "ledger", "ledger.sqlite"),
-            "ProfilesPath": os.path.abspath(args.fake_profiles)})
-        env = dict(os.environ, CMDM_FAKE_DEVICE_DIR=device_dir, CMDM_CONFIG=device_config)
+            "ProfilesPath": device_profiles})
+        env = dict(os.environ, CMDM_CONFIG=device_config)
         first = run([args.cmdm, "apply", bundle, "--ca", os.path.join(pki, "build-ca.pem"),
                      "--poll-interval", "0.05"], env=env)
         if "0 failed" not in first.stdout or "installed" not in first.stdout:
             fail("first apply:\n" + first.stdout + first.stderr)
-        listing = run([os.path.abspath(args.fake_profiles), "show", "-output", "stdout-xml"],
+        listing = run([device_profiles, "show", "-output", "stdout-xml"],
                       env=env)
         for identifier in ("com.example.safari.homepage", "com.example.baseline"):
             if identifier not in listing.stdout:

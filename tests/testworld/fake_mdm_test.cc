@@ -53,6 +53,9 @@ class FakeMdmTest : public ::testing::Test {
   }
   HttpReply send(HttpCall call) { return testing::http(server_->port(), call); }
   std::size_t installed() { return device_->list()->size(); }
+  testing::Ran device_profiles(const std::vector<std::string>& args) {
+    return testing::run_device_profiles(dir_.file("device"), args);
+  }
 
   testing::ScratchDir dir_;
   std::unique_ptr<FakeMdm> server_;
@@ -221,9 +224,7 @@ TEST_F(FakeMdmTest, NanoMdmDeliversASignedProfileThatTheDeviceUnwraps) {
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(installed(), 1u);
   EXPECT_TRUE(device_->list()->at(0).signed_profile);
-  testing::Ran shown =
-      testing::run({testing::tool_path("cmdm-fake-profiles"), "show", "-output", "stdout-xml"},
-                   {"CMDM_FAKE_DEVICE_DIR=" + dir_.file("device")});
+  testing::Ran shown = device_profiles({"show", "-output", "stdout-xml"});
   EXPECT_NE(shown.out.find("<string>verified</string>"), std::string::npos) << shown.out;
 }
 
@@ -460,8 +461,7 @@ TEST_F(FakeMdmTest, DeliveryWaitsForTheDevicesNextPoll) {
   start(Vendor::kMicroMdm, {.mode = DeliveryPolicy::Mode::kOnNextPoll});
   ASSERT_EQ(send(micromdm_call(body("micromdm", testing::sample_profile(), ""))).status, 201);
   EXPECT_EQ(installed(), 0u);
-  testing::Ran ran = testing::run({testing::tool_path("cmdm-fake-profiles"), "list"},
-                                  {"CMDM_FAKE_DEVICE_DIR=" + dir_.file("device")});
+  testing::Ran ran = device_profiles({"list"});
   EXPECT_EQ(ran.status, 0);
   EXPECT_NE(ran.out.find("com.example.testworld"), std::string::npos) << ran.out;
   EXPECT_EQ(installed(), 1u);

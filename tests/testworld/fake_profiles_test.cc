@@ -21,9 +21,9 @@ class FakeProfiles : public ::testing::Test {
     ASSERT_TRUE(opened.ok());
     device_.emplace(std::move(*opened));
   }
+  // As cmdm runs it: DEVICE/bin/profiles, with nothing in the environment.
   Ran profiles(std::vector<std::string> args) {
-    args.insert(args.begin(), testing::tool_path("cmdm-fake-profiles"));
-    return testing::run(args, {std::string(kDeviceDirEnv) + "=" + dir_.file("device")});
+    return testing::run_device_profiles(dir_.file("device"), std::move(args));
   }
   ScratchDir dir_;
   std::optional<DeviceState> device_;
@@ -108,10 +108,43 @@ TEST_F(FakeProfiles, BadArgumentsFailWithStatusOne) {
   EXPECT_EQ(profiles({}).status, 1);
 }
 
+TEST_F(FakeProfiles, RunDirectlyReadsTheDeviceFromTheEnvironment) {
+  ASSERT_TRUE(device_->apply({.bytes = sample_profile()}, 1).ok());
+  Ran ran = testing::run({testing::tool_path("cmdm-fake-profiles"), "list"},
+                         {std::string(kDeviceDirEnv) + "=" + dir_.file("device")});
+  ASSERT_EQ(ran.status, 0) << ran.err;
+  EXPECT_NE(ran.out.find("com.example.testworld"), std::string::npos);
+}
+
+TEST_F(FakeProfiles, TheDeviceLinkWinsOverTheEnvironment) {
+  ASSERT_TRUE(device_->apply({.bytes = sample_profile()}, 1).ok());
+  Result<std::string> link =
+      make_device(dir_.file("device"), testing::tool_path("cmdm-fake-profiles"));
+  ASSERT_TRUE(link) << link.error().format();
+  Ran ran = testing::run({*link, "list"}, {std::string(kDeviceDirEnv) + "=" + dir_.file("other")});
+  ASSERT_EQ(ran.status, 0) << ran.err;
+  EXPECT_NE(ran.out.find("com.example.testworld"), std::string::npos);
+}
+
+TEST_F(FakeProfiles, RunDirectlyWithoutTheVariableIsAUsageError) {
+  Ran ran = testing::run({testing::tool_path("cmdm-fake-profiles"), "list"});
+  EXPECT_EQ(ran.status, 2);
+  EXPECT_NE(ran.err.find("DEVICE/bin/profiles"), std::string::npos) << ran.err;
+}
+
 TEST(FakeProfilesRun, WithoutAStateDirectoryIsAUsageError) {
   ProfilesRun run = run_fake_profiles({"list"}, "");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("CMDM_FAKE_DEVICE_DIR"), std::string::npos);
+}
+
+TEST(FakeProfilesRun, TheDeviceIsTheParentOfTheBinDirectoryItWasRunFrom) {
+  EXPECT_EQ(device_dir_from_invoked_path("/tmp/mac1/bin/profiles"), "/tmp/mac1");
+  EXPECT_EQ(device_dir_from_invoked_path("mac1/bin/profiles"), "mac1");
+  EXPECT_EQ(device_dir_from_invoked_path("bin/profiles"), ".");
+  EXPECT_EQ(device_dir_from_invoked_path("/build/testworld/cmdm-fake-profiles"), "");
+  EXPECT_EQ(device_dir_from_invoked_path("/usr/local/sbin/profiles"), "");
+  EXPECT_EQ(device_dir_from_invoked_path("profiles"), "");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "signer/signer.h"
+#include "testworld/fake_profiles.h"
 
 extern char** environ;
 
@@ -136,6 +137,13 @@ std::string fixtures_dir() {
 
 std::string tool_path(const std::string& name) {
   return std::string(CMDM_TESTWORLD_BIN_DIR) + "/" + name;
+}
+
+Ran run_device_profiles(const std::string& device_dir, std::vector<std::string> args) {
+  Result<std::string> link = make_device(device_dir, tool_path("cmdm-fake-profiles"));
+  if (!link) return {.status = -1, .err = link.error().format()};
+  args.insert(args.begin(), *link);
+  return run(args);
 }
 
 std::string read_text(const std::string& path) {

@@ -51,6 +51,10 @@ std::string fixtures_dir();
 // Directory of the built executables (cmdm-fake-profiles, cmdm-fake-mdm).
 std::string tool_path(const std::string& name);
 
+// Runs `profiles args` on the emulated device at `device_dir`, made one first (make_device in
+// testworld/fake_profiles.h: the emulator linked in as DEVICE/bin/profiles and run by that path).
+Ran run_device_profiles(const std::string& device_dir, std::vector<std::string> args);
+
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 
