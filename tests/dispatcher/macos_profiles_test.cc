@@ -57,14 +57,15 @@ TEST(MacosProfileLister, ReportsAFailingToolWithItsOwnWords) {
 }
 
 // The real runner with a `profiles` that records its environment: the caller's variables, a
-// device emulator's included, never reach the tool.
+// device emulator's included, never reach the tool. (PWD is the recording shell's own export.)
 TEST(MacosProfileLister, RunsTheToolWithOnlyPathAndLcAllWhateverTheCallerHolds) {
   char dir_template[] = "/tmp/cmdm-macos-env-XXXXXX";
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   const std::string dir = dir_template;
   const std::string tool = dir + "/profiles";
-  std::ofstream(tool) << "#!/bin/sh\n/usr/bin/env > \"${0%/*}/env.txt\"\nprintf '%s' '"
-                      << kOneProfile << "'\n";
+  std::ofstream(tool)
+      << "#!/bin/sh\n/usr/bin/env | /usr/bin/grep -v '^PWD=' > \"${0%/*}/env.txt\"\nprintf '%s' '"
+      << kOneProfile << "'\n";
   ASSERT_EQ(::chmod(tool.c_str(), 0755), 0);
   ::setenv("CMDM_FAKE_DEVICE_DIR", dir.c_str(), 1);
   ::setenv("CMDM_CONFIG", "/tmp/elsewhere.plist", 1);
